@@ -1,0 +1,53 @@
+# Two commands on a fresh machine: `make sandbox` (try the bot) and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+LOCALES := nl en ar fa ti tr uk so
+
+.PHONY: install run migrate sandbox test lint extract update-catalogues compile-catalogues bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/python -m bot run
+
+migrate: install
+	$(BIN)/python -m bot migrate
+
+sandbox: install
+	$(BIN)/python -m bot sandbox
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
+
+# --- translations (Babel) ---
+extract: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k _ -k __ -k N_ \
+		-k gettext -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 \
+		--copyright-holder="Expert-pool bot contributors" --project=expertpool-bot \
+		-o locales/messages.pot .
+
+update-catalogues: extract
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+
+# The bot compiles catalogues in memory at start; this is only for other gettext tools.
+compile-catalogues: install
+	$(BIN)/pybabel compile -d locales -D messages --statistics
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

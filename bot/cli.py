@@ -1,0 +1,55 @@
+"""`python -m bot <command>`: run, migrate (more subcommands join as features land)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Expert-pool Telegram bot")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", help="run the bot (long polling against TELEGRAM_API_URL)")
+    commands.add_parser("migrate", help="apply database migrations and seed a fresh database")
+    return parser
+
+
+def _run(command: str, settings: Settings) -> None:
+    from bot import app
+
+    if command == "run":
+        asyncio.run(app.run_until_signal(app.run_polling(settings)))
+    elif command == "migrate":
+        asyncio.run(app.prepare_database(settings))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings()
+        token = settings.bot_token.get_secret_value() if settings.bot_token else ""
+        setup_logging(settings.log_level, settings.log_format, secrets=[token])
+        if args.command == "run":
+            settings.require_token()
+        _run(args.command, settings)
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"Database error: cannot use DATABASE_URL: {reason}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

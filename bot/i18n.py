@@ -1,0 +1,69 @@
+"""gettext catalogues compiled in memory at start, and language names in their own script."""
+
+from __future__ import annotations
+
+import gettext
+from io import BytesIO
+from pathlib import Path
+
+from aiogram.utils.i18n import I18n
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.config import SUPPORTED_LOCALES
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+RTL_LOCALES = frozenset({"ar", "fa"})
+
+
+class CatalogueI18n(I18n):
+    """aiogram's I18n, but it compiles the .po files itself: no manual compile step to run."""
+
+    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
+        translations: dict[str, gettext.GNUTranslations] = {}
+        for po_path in sorted(self.path.glob(f"*/LC_MESSAGES/{self.domain}.po")):
+            code = po_path.parent.parent.name
+            with po_path.open("rb") as fh:
+                catalog = read_po(fh, locale=code)
+            buffer = BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            translations[code] = gettext.GNUTranslations(buffer)
+        return translations
+
+
+def create_i18n(default_locale: str = "nl", path: Path = LOCALES_DIR) -> CatalogueI18n:
+    i18n = CatalogueI18n(path=path, default_locale=default_locale, domain=DOMAIN)
+    missing = set(SUPPORTED_LOCALES) - set(i18n.available_locales)
+    if missing:
+        raise RuntimeError(f"missing catalogues for: {', '.join(sorted(missing))}")
+    return i18n
+
+
+def language_name(code: str) -> str:
+    """The language's name in its own script: 'العربية', 'ትግርኛ', 'Türkçe'."""
+    if code == "fa":
+        # One catalogue serves Farsi and Dari speakers; show both names.
+        return f"{Locale.parse('fa').get_display_name('fa')} / دری"
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def resolve_locale(stored: str | None, telegram_code: str | None, default: str) -> str:
+    """Stored choice first, then Telegram's language_code when supported, then the default."""
+    if stored in SUPPORTED_LOCALES:
+        return stored
+    if telegram_code:
+        base = telegram_code.replace("_", "-").split("-")[0].lower()
+        if base in SUPPORTED_LOCALES:
+            return base
+    return default
+
+
+def picker_order(telegram_code: str | None) -> list[str]:
+    """Supported languages with the user's Telegram language (if supported) first."""
+    first = resolve_locale(None, telegram_code, "")
+    rest = [code for code in SUPPORTED_LOCALES if code != first]
+    return [first, *rest] if first else rest

@@ -1,0 +1,5 @@
+from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.locale import LocaleMiddleware
+from bot.middlewares.member import MemberMiddleware
+
+__all__ = ["DbSessionMiddleware", "LocaleMiddleware", "MemberMiddleware"]
