@@ -1,4 +1,7 @@
-"""All inline-button callback data in one place: ids only, well under 64 bytes."""
+"""All inline-button callback data in one place: ids only, well under 64 bytes.
+
+Every press is re-checked against the presser's current state and rights in a service.
+"""
 
 from __future__ import annotations
 
@@ -7,3 +10,34 @@ from aiogram.filters.callback_data import CallbackData
 
 class LanguageCallback(CallbackData, prefix="lang"):
     code: str
+
+
+class ConsentCallback(CallbackData, prefix="consent"):
+    version: int
+    agree: bool
+
+
+class RegionCallback(CallbackData, prefix="region"):
+    """region_id 0 means "I don't know / other"; move=True for /region after onboarding."""
+
+    region_id: int
+    move: bool = False
+
+
+class IntakeCallback(CallbackData, prefix="intake"):
+    """action: pick (single), toggle (multi), done (multi), skip."""
+
+    question: str
+    action: str
+    option: str = ""
+
+
+class ApprovalCallback(CallbackData, prefix="approve"):
+    member_id: int
+    approve: bool
+
+
+class PrivacyCallback(CallbackData, prefix="privacy"):
+    """action: mydata, delete, delete_yes, delete_no, pause, resume."""
+
+    action: str

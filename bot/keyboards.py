@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 
-from bot.callbacks import LanguageCallback
+from bot.callbacks import (
+    ApprovalCallback,
+    ConsentCallback,
+    IntakeCallback,
+    LanguageCallback,
+    PrivacyCallback,
+    RegionCallback,
+)
 from bot.i18n import language_name, picker_order
+from bot.services.questionnaire import Question
+from bot.texts import menu_labels
+from db.models import Member, MemberStatus, Region
 
 
 def language_picker(telegram_code: str | None) -> InlineKeyboardMarkup:
@@ -15,3 +26,98 @@ def language_picker(telegram_code: str | None) -> InlineKeyboardMarkup:
         builder.button(text=language_name(code), callback_data=LanguageCallback(code=code))
     builder.adjust(2)
     return builder.as_markup()
+
+
+def consent(version: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text="✅ " + _("I agree"), callback_data=ConsentCallback(version=version, agree=True)
+    )
+    builder.button(text=_("Not now"), callback_data=ConsentCallback(version=version, agree=False))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def regions(items: list[Region], move: bool = False, other: bool = True) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for region in items:
+        builder.button(
+            text=region.name, callback_data=RegionCallback(region_id=region.id, move=move)
+        )
+    if other:
+        builder.button(
+            text=_("I don't know / other"), callback_data=RegionCallback(region_id=0, move=move)
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def intake_question(question: Question, language: str, selected: list[str]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    action = "toggle" if question.kind == "multi" else "pick"
+    for option in question.options:
+        mark = "✅ " if option.id in selected else ""
+        builder.button(
+            text=mark + option.label(language),
+            callback_data=IntakeCallback(question=question.id, action=action, option=option.id),
+        )
+    sizes = [1] * len(question.options)
+    if question.kind == "multi":
+        builder.button(
+            text=_("Done"), callback_data=IntakeCallback(question=question.id, action="done")
+        )
+        sizes.append(1)
+    builder.button(
+        text=_("Skip"), callback_data=IntakeCallback(question=question.id, action="skip")
+    )
+    sizes.append(1)
+    builder.adjust(*sizes)
+    return builder.as_markup()
+
+
+def main_menu() -> ReplyKeyboardMarkup:
+    labels = menu_labels()
+    builder = ReplyKeyboardBuilder()
+    builder.button(text=labels["pool"])
+    builder.button(text=labels["language"])
+    builder.button(text=labels["privacy"])
+    builder.adjust(1, 2)
+    return builder.as_markup(resize_keyboard=True, is_persistent=True)
+
+
+def privacy_menu(member: Member | None) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Show my data"), callback_data=PrivacyCallback(action="mydata"))
+    builder.button(text=_("Delete my data"), callback_data=PrivacyCallback(action="delete"))
+    if member is not None and member.status == MemberStatus.ACTIVE:
+        builder.button(text=_("Pause messages"), callback_data=PrivacyCallback(action="pause"))
+    elif member is not None and member.status == MemberStatus.PAUSED:
+        builder.button(text=_("Resume messages"), callback_data=PrivacyCallback(action="resume"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def confirm_delete() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Yes, delete everything"), callback_data=PrivacyCallback(action="delete_yes")
+    )
+    builder.button(text=_("No, keep my data"), callback_data=PrivacyCallback(action="delete_no"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def approval(member_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text="✅ " + _("Approve"), callback_data=ApprovalCallback(member_id=member_id, approve=True)
+    )
+    builder.button(
+        text=_("Decline"), callback_data=ApprovalCallback(member_id=member_id, approve=False)
+    )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def remove_keyboard() -> ReplyKeyboardRemove:
+    return ReplyKeyboardRemove()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, TimestampMixin, UTCDateTime
@@ -63,7 +63,68 @@ class Member(TimestampMixin, Base):
     region_id: Mapped[int | None] = mapped_column(
         ForeignKey("regions.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="SET NULL"), nullable=True
+    )
+    # What the member typed when no municipality matched (kept for the coordinators).
+    municipality_text: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    display_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Where an unfinished onboarding stopped: survives restarts, unlike FSM state.
+    onboarding_step: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    consent_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     region: Mapped[Region | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", passive_deletes=True
+    )
+    profile_answers: Mapped[list[ProfileAnswer]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Consent(Base):
+    """Each consent decision with the privacy-notice version it was given for."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    notice_version: Mapped[int] = mapped_column(Integer)
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    member: Mapped[Member] = relationship(back_populates="consents")
+
+
+class ProfileAnswer(Base):
+    """An intake answer; `value` is JSON (a string, or a list for multi-select)."""
+
+    __tablename__ = "profile_answers"
+    __table_args__ = (UniqueConstraint("member_id", "question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    member: Mapped[Member] = relationship(back_populates="profile_answers")
+
+
+class OutboundCopy(Base):
+    """A message the bot posted about a member in someone else's chat (coordinators, admins).
+
+    Kept so that /delete can remove those copies where Telegram allows it.
+    """
+
+    __tablename__ = "outbound_copies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    purpose: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())

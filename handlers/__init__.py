@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import common, start
+from handlers import approval, common, consent_gate, onboarding, selfservice
 
 
 def get_routers() -> list[Router]:
-    return [start.router, common.router]
+    return [
+        consent_gate.router,
+        selfservice.router,
+        approval.router,
+        onboarding.router,
+        common.router,
+    ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import SUPPORTED_LOCALES
+from bot.config import SUPPORTED_LOCALES, Settings
+from bot.services import roles
 from db.base import utcnow
-from db.models import Member
+from db.models import Member, MembershipMode, MemberStatus, Region
 
 
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
@@ -26,3 +27,82 @@ async def set_language(session: AsyncSession, telegram_id: int, language: str) -
         member.language = language
     await session.flush()
     return member
+
+
+class MembershipError(Exception):
+    """The change is not allowed from the member's current status."""
+
+
+# Statuses from which a member may choose another pool (a declined member may try another).
+MOVABLE = (MemberStatus.ACTIVE, MemberStatus.PAUSED, MemberStatus.PENDING, MemberStatus.LEFT)
+
+
+async def pause(session: AsyncSession, member: Member) -> None:
+    if member.status != MemberStatus.ACTIVE:
+        raise MembershipError(member.status)
+    member.status = MemberStatus.PAUSED
+    await session.flush()
+
+
+async def resume(session: AsyncSession, member: Member) -> None:
+    if member.status != MemberStatus.PAUSED:
+        raise MembershipError(member.status)
+    member.status = MemberStatus.ACTIVE
+    await session.flush()
+
+
+async def move_region(
+    session: AsyncSession, member: Member, region_id: int
+) -> tuple[Region | None, Region]:
+    """Move a member to another active pool; an approval pool makes them pending again."""
+    if member.status not in MOVABLE:
+        raise MembershipError(member.status)
+    region = await session.get(Region, region_id)
+    if region is None or not region.active:
+        raise MembershipError("no such region")
+    if region.id == member.region_id:
+        raise MembershipError("already in this region")
+    old = await session.get(Region, member.region_id) if member.region_id else None
+    member.region_id = region.id
+    member.municipality_id = None
+    member.municipality_text = None
+    if region.membership_mode == MembershipMode.APPROVAL:
+        member.status = MemberStatus.PENDING
+    elif member.status in (MemberStatus.PENDING, MemberStatus.LEFT):
+        member.status = MemberStatus.ACTIVE
+        member.joined_at = member.joined_at or utcnow()
+    await session.flush()
+    return old, region
+
+
+async def decide_pending(
+    session: AsyncSession, settings: Settings, actor_id: int, member_id: int, approve: bool
+) -> Member:
+    """Approve (→ active) or decline (→ left) a pending member; only coordinators may."""
+    roles.require_admin(settings, actor_id)
+    member = await session.get(Member, member_id)
+    if member is None or member.status != MemberStatus.PENDING:
+        raise MembershipError("not pending")
+    if approve:
+        if member.region_id is None:
+            raise MembershipError("no region")
+        member.status = MemberStatus.ACTIVE
+        member.joined_at = utcnow()
+    else:
+        member.status = MemberStatus.LEFT
+    await session.flush()
+    return member
+
+
+async def broadcast_recipients(
+    session: AsyncSession, region_ids: list[int] | None = None
+) -> list[Member]:
+    """Members who may receive surveys and announcements: active, consented, not paused."""
+    from bot.services.onboarding import NOTICE_VERSION
+
+    query = select(Member).where(
+        Member.status == MemberStatus.ACTIVE, Member.consent_version >= NOTICE_VERSION
+    )
+    if region_ids is not None:
+        query = query.where(Member.region_id.in_(region_ids))
+    return list(await session.scalars(query.order_by(Member.id)))

@@ -1,0 +1,66 @@
+"""Longer user-facing texts and labels shared by several handlers (all through gettext)."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import gettext as _
+
+from db.models import MemberStatus
+
+
+def privacy_notice() -> str:
+    return "\n\n".join(
+        [
+            _("<b>Privacy: what we do with your data</b>"),
+            _(
+                "This bot belongs to the expert pool of your region. The pool is run by "
+                "coordinators. They talk with the municipality about inburgering, but they "
+                "are not the municipality."
+            ),
+            _(
+                "<b>What we store:</b> your Telegram number, your language, your region and "
+                "municipality, and the answers you choose to give. You can skip every question."
+            ),
+            _(
+                "<b>Who sees it:</b> only the coordinators of your region. We do not give your "
+                "name to the municipality. We share survey results only as totals."
+            ),
+            _("<b>Why:</b> to invite you to surveys and meetings, and to answer your questions."),
+            _(
+                "<b>How long:</b> as long as you are a member. When you delete your data, it "
+                "is gone at once."
+            ),
+            _(
+                "<b>Your rights:</b> see all your data with /mydata. Delete everything with "
+                "/delete. Stop our messages for a while with /pause."
+            ),
+        ]
+    )
+
+
+def status_label(status: str) -> str:
+    labels = {
+        MemberStatus.ONBOARDING: _("signing up"),
+        MemberStatus.PENDING: _("waiting for approval"),
+        MemberStatus.ACTIVE: _("active"),
+        MemberStatus.PAUSED: _("paused"),
+        MemberStatus.LEFT: _("not a member"),
+        MemberStatus.UNREACHABLE: _("unreachable"),
+    }
+    return labels.get(MemberStatus(status), status)
+
+
+def menu_labels() -> dict[str, str]:
+    """Reply-keyboard buttons of the main menu, keyed by action, in the current locale."""
+    return {action: _(msgid) for action, msgid in MENU_MSGIDS.items()}
+
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction; translated later with _()."""
+    return message
+
+
+MENU_MSGIDS = {
+    "pool": N_("My pool"),
+    "language": N_("Language"),
+    "privacy": N_("Privacy"),
+}

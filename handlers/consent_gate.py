@@ -1,0 +1,51 @@
+"""Members whose consent is for an older privacy notice are asked again before anything else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot import keyboards
+from bot.callbacks import ConsentCallback, LanguageCallback, PrivacyCallback
+from bot.services.onboarding import NOTICE_VERSION, needs_consent
+from bot.texts import privacy_notice
+from db.models import Member, MemberStatus
+
+router = Router(name=__name__)
+# What a member may always do, consent or not: read, export or delete, change language.
+ALWAYS_ALLOWED = ("/delete", "/mydata", "/privacy", "/language", "/help")
+
+
+class NeedsNewConsent(Filter):
+    async def __call__(self, event: Any, member: Member | None = None) -> bool:
+        return (
+            member is not None
+            and member.status not in (MemberStatus.ONBOARDING,)
+            and needs_consent(member)
+        )
+
+
+@router.message(NeedsNewConsent(), F.chat.type == "private", ~F.text.startswith(ALWAYS_ALLOWED))
+async def ask_again(message: Message) -> None:
+    await message.answer(
+        _("Our privacy notice has changed. Please read it and tell us if you agree.")
+        + "\n\n"
+        + privacy_notice(),
+        reply_markup=keyboards.consent(NOTICE_VERSION),
+    )
+
+
+@router.callback_query(
+    NeedsNewConsent(),
+    ~ConsentCallback.filter(),
+    ~PrivacyCallback.filter(),
+    ~LanguageCallback.filter(),
+)
+async def ask_again_on_button(query: CallbackQuery) -> None:
+    await query.answer(_("Please answer the privacy question first."), show_alert=True)
+    if isinstance(query.message, Message):
+        await query.message.answer(privacy_notice(), reply_markup=keyboards.consent(NOTICE_VERSION))

@@ -1,0 +1,403 @@
+"""Onboarding: consent → region → intake → membership, resumable at every step."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router, html
+from aiogram.filters import CommandStart
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards
+from bot.callbacks import ConsentCallback, IntakeCallback, LanguageCallback, RegionCallback
+from bot.config import SUPPORTED_LOCALES, Settings
+from bot.filters import Onboarding
+from bot.i18n import language_name
+from bot.notify import notify_coordinators
+from bot.services import onboarding
+from bot.services.onboarding import NOTICE_VERSION, StepError, TextTooLong
+from bot.texts import privacy_notice
+from db.models import Member, MemberStatus, Region
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
+
+
+def display(member: Member) -> str:
+    return (
+        html.quote(member.display_name)
+        if member.display_name
+        else _("member {number}").format(number=member.id)
+    )
+
+
+async def send_step(
+    bot: Bot, session: AsyncSession, member: Member, settings: Settings, i18n: I18n
+) -> None:
+    """Show whatever the member has to do next; finish onboarding when nothing is left."""
+    chat_id = member.telegram_id
+    step = member.onboarding_step
+    if step == onboarding.STEP_CONSENT or (step is None and onboarding.needs_consent(member)):
+        await bot.send_message(
+            chat_id,
+            privacy_notice() + "\n\n" + _("Do you agree?"),
+            reply_markup=keyboards.consent(NOTICE_VERSION),
+        )
+    elif step == onboarding.STEP_REGION:
+        await bot.send_message(
+            chat_id,
+            _("Which regional pool do you want to join?"),
+            reply_markup=keyboards.regions(await onboarding.active_regions(session)),
+        )
+    elif step == onboarding.STEP_MUNICIPALITY:
+        await bot.send_message(
+            chat_id, _("In which municipality (gemeente) do you live? Type its name.")
+        )
+    elif (question := onboarding.current_question(member)) is not None:
+        if question.id == onboarding.intake().questions[0].id:
+            await bot.send_message(
+                chat_id, _("A few short questions about you. You can skip every question.")
+            )
+        selected = await onboarding.get_answer(session, member, question.id)
+        text = question.prompt(member.language or settings.default_locale)
+        if question.kind == "text":
+            await bot.send_message(
+                chat_id,
+                text,
+                reply_markup=keyboards.intake_question(question, member.language or "", []),
+            )
+        else:
+            await bot.send_message(
+                chat_id,
+                text,
+                reply_markup=keyboards.intake_question(
+                    question,
+                    member.language or settings.default_locale,
+                    list(selected) if isinstance(selected, list) else [],
+                ),
+            )
+    elif member.status == MemberStatus.ONBOARDING:
+        await finish(bot, session, member, settings, i18n)
+
+
+async def finish(
+    bot: Bot, session: AsyncSession, member: Member, settings: Settings, i18n: I18n
+) -> None:
+    status = await onboarding.complete(session, member)
+    region = await session.get(Region, member.region_id) if member.region_id else None
+    if status == MemberStatus.ACTIVE and region is not None:
+        await bot.send_message(
+            member.telegram_id,
+            _(
+                "Welcome to the expert pool {region}! You will get short surveys and news "
+                "from the coordinators here. Use the menu below."
+            ).format(region=html.quote(region.name)),
+            reply_markup=keyboards.main_menu(),
+        )
+        return
+    if region is not None:
+        text = _(
+            "Thank you! A coordinator of {region} will check your registration. "
+            "You will hear from us here."
+        ).format(region=html.quote(region.name))
+    else:
+        text = _(
+            "Thank you! A coordinator will find the right pool for you. You will hear from us here."
+        )
+    await bot.send_message(member.telegram_id, text, reply_markup=keyboards.main_menu())
+
+    def render() -> str:
+        pool = html.quote(region.name) if region else _("no pool yet")
+        lines = [
+            _("New member waiting for approval: {name} ({language}), pool: {pool}.").format(
+                name=display(member), language=language_name(member.language or ""), pool=pool
+            )
+        ]
+        if member.municipality_text:
+            lines.append(
+                _("Municipality not found: “{text}”. Please choose a pool for this member.").format(
+                    text=html.quote(member.municipality_text)
+                )
+            )
+        return "\n".join(lines)
+
+    await notify_coordinators(
+        bot=bot,
+        session=session,
+        settings=settings,
+        i18n=i18n,
+        member=member,
+        region_ids=[member.region_id],
+        purpose="approval",
+        render=render,
+        markup=(lambda: keyboards.approval(member.id)) if region else None,
+    )
+
+
+@router.message(CommandStart())
+async def start(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member | None,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    if member is None or member.language is None:
+        code = message.from_user.language_code if message.from_user else None
+        await message.answer(
+            _("Welcome! Choose your language.") + "\n" + "Kies je taal · Choose your language",
+            reply_markup=keyboards.language_picker(code),
+        )
+        return
+    if member.status == MemberStatus.ONBOARDING:
+        await message.answer(_("Welcome back! Let's go on where you stopped."))
+        await send_step(bot, session, member, settings, i18n)
+        return
+    await message.answer(_("What would you like to do?"), reply_markup=keyboards.main_menu())
+
+
+@router.callback_query(LanguageCallback.filter(F.code.in_(SUPPORTED_LOCALES)))
+async def choose_language(
+    query: CallbackQuery,
+    callback_data: LanguageCallback,
+    bot: Bot,
+    session: AsyncSession,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    member = await onboarding.choose_language(session, query.from_user.id, callback_data.code)
+    with i18n.use_locale(callback_data.code):
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(
+                _("Language: {language}").format(language=language_name(callback_data.code))
+            )
+        if member.status == MemberStatus.ONBOARDING:
+            await send_step(bot, session, member, settings, i18n)
+        else:
+            await bot.send_message(
+                member.telegram_id,
+                _("Done. I will talk to you in this language."),
+                reply_markup=keyboards.main_menu(),
+            )
+
+
+@router.callback_query(LanguageCallback.filter())
+async def unknown_language(query: CallbackQuery) -> None:
+    await query.answer(_("This language is not available."), show_alert=True)
+
+
+@router.callback_query(ConsentCallback.filter())
+async def consent(
+    query: CallbackQuery,
+    callback_data: ConsentCallback,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member | None,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    if member is None:
+        await query.answer(
+            _("This button no longer works. Send /start to continue."), show_alert=True
+        )
+        return
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    if not callback_data.agree:
+        await query.answer()
+        await bot.send_message(
+            member.telegram_id,
+            _(
+                "Okay. We saved only your language and your Telegram number, so that we can "
+                "ask you again later. Nothing else. Send /start when you are ready, or /delete "
+                "to remove even this."
+            ),
+        )
+        return
+    try:
+        await onboarding.give_consent(session, member, callback_data.version)
+    except StepError:
+        await query.answer(_("This button is from an earlier step."), show_alert=True)
+        await send_step(bot, session, member, settings, i18n)
+        return
+    await query.answer(_("Thank you!"))
+    if member.status == MemberStatus.ONBOARDING:
+        await send_step(bot, session, member, settings, i18n)
+    else:
+        await bot.send_message(member.telegram_id, _("Thank you! Your choice is saved."))
+
+
+@router.callback_query(RegionCallback.filter(~F.move))
+async def choose_region(
+    query: CallbackQuery,
+    callback_data: RegionCallback,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member | None,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    if member is None or member.status != MemberStatus.ONBOARDING:
+        await query.answer(_("This button is from an earlier step."), show_alert=True)
+        return
+    try:
+        if callback_data.region_id == 0:
+            onboarding.ask_municipality(member)
+            chosen = _("I don't know / other")
+        else:
+            chosen = html.quote(
+                (await onboarding.choose_region(session, member, callback_data.region_id)).name
+            )
+    except StepError:
+        await query.answer(_("This button is from an earlier step."), show_alert=True)
+        await send_step(bot, session, member, settings, i18n)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            _("Which regional pool do you want to join?") + "\n→ " + chosen
+        )
+    await send_step(bot, session, member, settings, i18n)
+
+
+@router.message(Onboarding(onboarding.STEP_MUNICIPALITY), F.text)
+async def municipality(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    text = message.text or ""
+    if text.startswith("/") or len(text) > 128 or not text.strip():
+        await message.answer(_("Please type the name of your municipality, for example: Enschede."))
+        return
+    result = await onboarding.set_municipality(session, member, text)
+    if result.municipality is not None and result.region is not None:
+        await message.answer(
+            _("{municipality} belongs to the pool {region}.").format(
+                municipality=html.quote(result.municipality.name),
+                region=html.quote(result.region.name),
+            )
+        )
+    else:
+        await message.answer(
+            _(
+                "We could not find “{name}”. A coordinator will look at it and contact you. "
+                "Let's go on."
+            ).format(name=html.quote(text.strip()))
+        )
+    await send_step(bot, session, member, settings, i18n)
+
+
+@router.callback_query(IntakeCallback.filter())
+async def intake_button(
+    query: CallbackQuery,
+    callback_data: IntakeCallback,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member | None,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    if member is None or member.status != MemberStatus.ONBOARDING:
+        await query.answer(_("This button is from an earlier step."), show_alert=True)
+        return
+    question = onboarding.intake().question(callback_data.question)
+    language = member.language or settings.default_locale
+    try:
+        if callback_data.action == "toggle":
+            selected = await onboarding.toggle_option(
+                session, member, callback_data.question, callback_data.option
+            )
+            await query.answer()
+            if isinstance(query.message, Message) and question is not None:
+                await query.message.edit_reply_markup(
+                    reply_markup=keyboards.intake_question(question, language, selected)
+                )
+            return
+        if callback_data.action == "pick":
+            await onboarding.answer_choice(
+                session, member, callback_data.question, callback_data.option
+            )
+        elif callback_data.action == "done":
+            await onboarding.finish_multi(session, member, callback_data.question)
+        elif callback_data.action == "skip":
+            await onboarding.skip_question(session, member, callback_data.question)
+        else:
+            raise StepError(callback_data.action)
+    except StepError:
+        await query.answer(_("This button is from an earlier step."), show_alert=True)
+        await send_step(bot, session, member, settings, i18n)
+        return
+    await query.answer()
+    if isinstance(query.message, Message) and question is not None:
+        answer = await onboarding.get_answer(session, member, question.id)
+        picked = (
+            [answer]
+            if isinstance(answer, str)
+            else list(answer)
+            if isinstance(answer, list)
+            else []
+        )
+        labels = [o.label(language) for o in question.options if o.id in picked]
+        summary = ", ".join(labels) if callback_data.action != "skip" and labels else _("skipped")
+        await query.message.edit_text(question.prompt(language) + "\n→ " + html.quote(summary))
+    await send_step(bot, session, member, settings, i18n)
+
+
+@router.message(Onboarding(onboarding.INTAKE_PREFIX), F.text, ~F.text.startswith("/"))
+async def intake_text(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    question = onboarding.current_question(member)
+    if question is None or question.kind != "text":
+        await message.answer(_("Please use the buttons above, or press Skip."))
+        await send_step(bot, session, member, settings, i18n)
+        return
+    try:
+        await onboarding.answer_text(session, member, question.id, message.text or "")
+    except TextTooLong as exc:
+        await message.answer(
+            _("That is too long. Please use at most {limit} characters.").format(limit=exc.limit)
+        )
+        return
+    await send_step(bot, session, member, settings, i18n)
+
+
+@router.message(Onboarding())
+async def unexpected_during_onboarding(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    """A sticker, photo or text where buttons are expected: a hint, then the question again."""
+    if message.text and message.text.startswith("/"):
+        return await send_unknown(message)
+    if member.onboarding_step == onboarding.STEP_MUNICIPALITY:
+        await message.answer(_("Please type the name of your municipality, for example: Enschede."))
+        return
+    question = onboarding.current_question(member)
+    if question is not None and question.kind == "text":
+        await message.answer(_("Please type a name, or press Skip."))
+        return
+    await message.answer(_("Please use the buttons."))
+    await send_step(bot, session, member, settings, i18n)
+
+
+async def send_unknown(message: Message) -> None:
+    from handlers.selfservice import help_text
+
+    await message.answer(_("Sorry, I don't know that command.") + "\n\n" + help_text())

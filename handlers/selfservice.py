@@ -1,0 +1,304 @@
+"""The member's own controls: /help /language /region /privacy /mydata /delete /pause /resume."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiogram import Bot, F, Router, html
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards
+from bot.callbacks import PrivacyCallback, RegionCallback
+from bot.config import Settings
+from bot.filters import MenuButton
+from bot.i18n import language_name
+from bot.notify import notify_coordinators
+from bot.services import members, onboarding, privacy
+from bot.services.members import MembershipError
+from bot.texts import privacy_notice, status_label
+from db.models import Member, MemberStatus, Region
+
+log = logging.getLogger(__name__)
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
+
+
+def help_text() -> str:
+    return "\n".join(
+        [
+            _("What I can do:"),
+            _("/start – start or go back to the menu"),
+            _("/language – choose your language"),
+            _("/region – move to another regional pool"),
+            _("/privacy – what we store and why"),
+            _("/mydata – see all your data"),
+            _("/delete – delete all your data"),
+            _("/pause – no surveys or news for a while"),
+            _("/resume – get surveys and news again"),
+            _("/help – this list"),
+        ]
+    )
+
+
+async def _not_member(message: Message) -> None:
+    await message.answer(_("You are not a member yet. Send /start to join."))
+
+
+@router.message(Command("help"))
+async def help_command(message: Message) -> None:
+    await message.answer(help_text())
+
+
+@router.message(Command("language"))
+@router.message(MenuButton("language"))
+async def language(message: Message) -> None:
+    code = message.from_user.language_code if message.from_user else None
+    await message.answer(_("Choose your language."), reply_markup=keyboards.language_picker(code))
+
+
+@router.message(Command("privacy"))
+@router.message(MenuButton("privacy"))
+async def privacy_command(message: Message, member: Member | None) -> None:
+    await message.answer(privacy_notice(), reply_markup=keyboards.privacy_menu(member))
+
+
+@router.message(MenuButton("pool"))
+async def my_pool(
+    message: Message, session: AsyncSession, member: Member | None, settings: Settings
+) -> None:
+    if member is None:
+        return await _not_member(message)
+    region = await session.get(Region, member.region_id) if member.region_id else None
+    lines = [
+        _("Your pool: {region}").format(
+            region=html.quote(region.name) if region else _("no pool yet")
+        ),
+        _("Status: {status}").format(status=status_label(member.status)),
+    ]
+    if member.joined_at:
+        lines.append(
+            _("Member since: {date}").format(
+                date=member.joined_at.astimezone(settings.tz).strftime("%d-%m-%Y")
+            )
+        )
+    lines.append(_("Move to another pool with /region."))
+    await message.answer("\n".join(lines))
+
+
+@router.message(Command("region"))
+async def region_command(message: Message, session: AsyncSession, member: Member | None) -> None:
+    if member is None or member.status not in members.MOVABLE:
+        return await _not_member(message)
+    others = [r for r in await onboarding.active_regions(session) if r.id != member.region_id]
+    await message.answer(
+        _("Which pool do you want to move to?"),
+        reply_markup=keyboards.regions(others, move=True, other=False),
+    )
+
+
+@router.callback_query(RegionCallback.filter(F.move))
+async def move_region(
+    query: CallbackQuery,
+    callback_data: RegionCallback,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member | None,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    if member is None:
+        await query.answer(
+            _("This button no longer works. Send /start to continue."), show_alert=True
+        )
+        return
+    try:
+        old, new = await members.move_region(session, member, callback_data.region_id)
+    except MembershipError:
+        await query.answer(
+            _("This button no longer works. Send /start to continue."), show_alert=True
+        )
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    if member.status == MemberStatus.PENDING:
+        text = _("A coordinator of {region} will check your move. You will hear from us here.")
+    else:
+        text = _("You are now in the pool {region}.")
+    await bot.send_message(member.telegram_id, text.format(region=html.quote(new.name)))
+
+    def render() -> str:
+        return _("A member moved from {old} to {new}: {name}.").format(
+            old=html.quote(old.name) if old else "–",
+            new=html.quote(new.name),
+            name=html.quote(member.display_name) if member.display_name else f"#{member.id}",
+        )
+
+    await notify_coordinators(
+        bot=bot, session=session, settings=settings, i18n=i18n, member=member,
+        region_ids=[old.id if old else None, new.id], purpose="region_move", render=render,
+        markup=(lambda: keyboards.approval(member.id)) if member.status == MemberStatus.PENDING else None,
+    )  # fmt: skip
+
+
+async def send_my_data(bot: Bot, session: AsyncSession, member: Member) -> None:
+    data = await privacy.export(session, member)
+    info = data["member"]
+    lines = [
+        _("This is everything we store about you:"),
+        _("Language: {language}").format(language=language_name(info["language"] or "")),
+        _("Status: {status}").format(status=status_label(info["status"])),
+        _("Pool: {region}").format(region=html.quote(info["region"] or "–")),
+        _("Municipality: {municipality}").format(
+            municipality=html.quote(info["municipality"] or "–")
+        ),
+        _("Name for the coordinators: {name}").format(name=html.quote(info["display_name"] or "–")),
+        _("Intake answers: {count}").format(count=len(data["profile"])),
+        _("Consents given: {count}").format(count=len(data["consents"])),
+        _("Messages about you sent to coordinators: {count}").format(
+            count=len(data["messages_about_you_in_coordinator_chats"])
+        ),
+        "",
+        _("The file below has all of it. Delete everything with /delete."),
+    ]
+    await bot.send_message(member.telegram_id, "\n".join(lines))
+    document = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    await bot.send_document(
+        member.telegram_id,
+        BufferedInputFile(document, filename="my-data.json"),
+        caption=_("All your data (JSON)"),
+    )
+
+
+@router.message(Command("mydata"))
+async def mydata(message: Message, bot: Bot, session: AsyncSession, member: Member | None) -> None:
+    if member is None:
+        await message.answer(_("We store nothing about you."))
+        return
+    await send_my_data(bot, session, member)
+
+
+@router.message(Command("delete"))
+async def delete(message: Message, member: Member | None) -> None:
+    if member is None:
+        await message.answer(_("We store nothing about you."))
+        return
+    await message.answer(
+        _("Do you really want to delete all your data? You leave the pool. This cannot be undone."),
+        reply_markup=keyboards.confirm_delete(),
+    )
+
+
+async def erase(bot: Bot, session: AsyncSession, member: Member) -> None:
+    chat_id = member.telegram_id
+    erasure = await privacy.erase(session, member)
+    await session.commit()  # the rows are gone before we touch Telegram
+    removed = 0
+    for copy_chat, copy_message in erasure.copies:
+        try:
+            await bot.delete_message(copy_chat, copy_message)
+            removed += 1
+            continue
+        except TelegramAPIError:
+            pass
+        try:  # too old to delete (48 h): blank it instead, which works at any age
+            await bot.edit_message_text(
+                text=_("Removed at the member's request."),
+                chat_id=copy_chat,
+                message_id=copy_message,
+            )
+            removed += 1
+        except TelegramAPIError as exc:
+            log.warning("could not remove a coordinator copy", extra={"error": str(exc)})
+    lines = [
+        _(
+            "Done. We deleted everything we stored about you: your profile, your answers and your consents."
+        ),
+    ]
+    if erasure.copies:
+        lines.append(
+            _(
+                "We also removed {removed} of {total} messages about you in the coordinators' chats."
+            ).format(removed=removed, total=len(erasure.copies))
+        )
+    lines.append(_("We kept nothing. If you send /start again, you start as a new member."))
+    await bot.send_message(chat_id, "\n".join(lines), reply_markup=keyboards.remove_keyboard())
+
+
+async def _pause(bot: Bot, session: AsyncSession, member: Member) -> None:
+    try:
+        await members.pause(session, member)
+    except MembershipError:
+        await bot.send_message(
+            member.telegram_id, _("You are not an active member, so there is nothing to pause.")
+        )
+        return
+    await bot.send_message(
+        member.telegram_id, _("Paused. You will get no surveys or news until you send /resume.")
+    )
+
+
+async def _resume(bot: Bot, session: AsyncSession, member: Member) -> None:
+    try:
+        await members.resume(session, member)
+    except MembershipError:
+        await bot.send_message(member.telegram_id, _("Your messages are not paused."))
+        return
+    await bot.send_message(
+        member.telegram_id, _("Welcome back! You will get surveys and news again.")
+    )
+
+
+@router.message(Command("pause"))
+async def pause(message: Message, bot: Bot, session: AsyncSession, member: Member | None) -> None:
+    if member is None:
+        return await _not_member(message)
+    await _pause(bot, session, member)
+
+
+@router.message(Command("resume"))
+async def resume(message: Message, bot: Bot, session: AsyncSession, member: Member | None) -> None:
+    if member is None:
+        return await _not_member(message)
+    await _resume(bot, session, member)
+
+
+@router.callback_query(PrivacyCallback.filter())
+async def privacy_button(
+    query: CallbackQuery,
+    callback_data: PrivacyCallback,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member | None,
+) -> None:
+    if member is None:
+        await query.answer(_("We store nothing about you."), show_alert=True)
+        return
+    await query.answer()
+    action = callback_data.action
+    if action in ("delete_yes", "delete_no") and isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    if action == "mydata":
+        await send_my_data(bot, session, member)
+    elif action == "delete":
+        await bot.send_message(
+            member.telegram_id,
+            _(
+                "Do you really want to delete all your data? You leave the pool. This cannot be undone."
+            ),
+            reply_markup=keyboards.confirm_delete(),
+        )
+    elif action == "delete_yes":
+        await erase(bot, session, member)
+    elif action == "delete_no":
+        await bot.send_message(member.telegram_id, _("Good. Nothing was deleted."))
+    elif action == "pause":
+        await _pause(bot, session, member)
+    elif action == "resume":
+        await _resume(bot, session, member)
