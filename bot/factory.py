@@ -7,8 +7,8 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -31,8 +31,15 @@ def create_dispatcher(
     session_factory: async_sessionmaker[AsyncSession],
     i18n: CatalogueI18n,
     storage: BaseStorage | None = None,
+    events_isolation: BaseEventIsolation | None = None,
 ) -> Dispatcher:
-    dp = Dispatcher(storage=storage or MemoryStorage(), settings=settings)
+    # Updates of one chat are handled one at a time, so a fast second tap sees what the
+    # first one committed (updates of different chats still run concurrently).
+    dp = Dispatcher(
+        storage=storage or MemoryStorage(),
+        events_isolation=events_isolation or SimpleEventIsolation(),
+        settings=settings,
+    )
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     dp.update.outer_middleware(MemberMiddleware())
     dp.update.outer_middleware(LocaleMiddleware(i18n))

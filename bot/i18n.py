@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 
@@ -20,6 +22,16 @@ RTL_LOCALES = frozenset({"ar", "fa"})
 
 class CatalogueI18n(I18n):
     """aiogram's I18n, but it compiles the .po files itself: no manual compile step to run."""
+
+    @contextmanager
+    def context(self) -> Iterator[I18n]:
+        # aiogram's gettext helpers look up I18n's own context variable; a subclass gets a
+        # separate one, so register this instance under the base class.
+        token = I18n.set_current(self)
+        try:
+            yield self
+        finally:
+            I18n.reset_current(token)
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         translations: dict[str, gettext.GNUTranslations] = {}

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 
@@ -121,3 +127,9 @@ def approval(member_id: int) -> InlineKeyboardMarkup:
 
 def remove_keyboard() -> ReplyKeyboardRemove:
     return ReplyKeyboardRemove()
+
+
+async def drop_buttons(query: CallbackQuery) -> None:
+    """Remove the inline keyboard of the pressed message (if it still has one)."""
+    if isinstance(query.message, Message) and query.message.reply_markup is not None:
+        await query.message.edit_reply_markup(reply_markup=None)

@@ -8,10 +8,15 @@ from handlers import approval, common, consent_gate, onboarding, selfservice
 
 
 def get_routers() -> list[Router]:
-    return [
+    routers = [
         consent_gate.router,
         selfservice.router,
         approval.router,
         onboarding.router,
         common.router,
     ]
+    for router in routers:
+        # Routers are module-level; a new Dispatcher in the same process (tests, the
+        # sandbox restarting the bot) takes them over from the previous, stopped one.
+        router._parent_router = None
+    return routers

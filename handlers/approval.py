@@ -41,8 +41,7 @@ async def decide(
         return
     except MembershipError:
         await query.answer(_("This request was already handled."), show_alert=True)
-        if isinstance(query.message, Message):
-            await query.message.edit_reply_markup(reply_markup=None)
+        await keyboards.drop_buttons(query)
         return
     who = html.quote(query.from_user.full_name)
     if isinstance(query.message, Message) and query.message.html_text:

@@ -55,28 +55,19 @@ async def send_step(
             chat_id, _("In which municipality (gemeente) do you live? Type its name.")
         )
     elif (question := onboarding.current_question(member)) is not None:
+        language = member.language or settings.default_locale
+        text = question.prompt(language)
         if question.id == onboarding.intake().questions[0].id:
-            await bot.send_message(
-                chat_id, _("A few short questions about you. You can skip every question.")
-            )
+            intro = _("A few short questions about you. You can skip every question.")
+            text = intro + "\n\n" + text
         selected = await onboarding.get_answer(session, member, question.id)
-        text = question.prompt(member.language or settings.default_locale)
-        if question.kind == "text":
-            await bot.send_message(
-                chat_id,
-                text,
-                reply_markup=keyboards.intake_question(question, member.language or "", []),
-            )
-        else:
-            await bot.send_message(
-                chat_id,
-                text,
-                reply_markup=keyboards.intake_question(
-                    question,
-                    member.language or settings.default_locale,
-                    list(selected) if isinstance(selected, list) else [],
-                ),
-            )
+        await bot.send_message(
+            chat_id,
+            text,
+            reply_markup=keyboards.intake_question(
+                question, language, list(selected) if isinstance(selected, list) else []
+            ),
+        )
     elif member.status == MemberStatus.ONBOARDING:
         await finish(bot, session, member, settings, i18n)
 
@@ -204,8 +195,7 @@ async def consent(
             _("This button no longer works. Send /start to continue."), show_alert=True
         )
         return
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    await keyboards.drop_buttons(query)
     if not callback_data.agree:
         await query.answer()
         await bot.send_message(

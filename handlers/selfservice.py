@@ -125,8 +125,7 @@ async def move_region(
         )
         return
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    await keyboards.drop_buttons(query)
     if member.status == MemberStatus.PENDING:
         text = _("A coordinator of {region} will check your move. You will hear from us here.")
     else:
@@ -282,8 +281,8 @@ async def privacy_button(
         return
     await query.answer()
     action = callback_data.action
-    if action in ("delete_yes", "delete_no") and isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    if action in ("delete_yes", "delete_no"):
+        await keyboards.drop_buttons(query)
     if action == "mydata":
         await send_my_data(bot, session, member)
     elif action == "delete":
