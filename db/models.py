@@ -128,3 +128,38 @@ class OutboundCopy(Base):
     message_id: Mapped[int] = mapped_column(BigInteger)
     purpose: Mapped[str] = mapped_column(String(32))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RoleGrant(Base):
+    """A coordinator of one region (region_id set) or an admin of everything (region_id None).
+
+    Admins also come from ADMIN_IDS in the configuration; those need no row.
+    """
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("telegram_id", "role", "region_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    region_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), nullable=True
+    )
+    # A grant made by @username waits here until that person first writes to the bot.
+    pending_username: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    granted_by: Mapped[int] = mapped_column(BigInteger)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Who read or changed member data, and when. Targets are internal member ids."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    action: Mapped[str] = mapped_column(String(48))
+    member_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    region_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
