@@ -41,3 +41,26 @@ class PrivacyCallback(CallbackData, prefix="privacy"):
     """action: mydata, delete, delete_yes, delete_no, pause, resume."""
 
     action: str
+
+
+class AdminMenuCallback(CallbackData, prefix="adm"):
+    """action: members, stats, coordinators, audit, regions."""
+
+    action: str
+
+
+class MembersPageCallback(CallbackData, prefix="mpage"):
+    region_id: int  # 0 = every region the presser may see
+    status: str  # "" = any
+    page: int
+
+
+class MemberCardCallback(CallbackData, prefix="mcard"):
+    member_id: int
+
+
+class MemberActionCallback(CallbackData, prefix="mact"):
+    """action: approve, decline, pause, remove."""
+
+    member_id: int
+    action: str

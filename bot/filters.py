@@ -8,6 +8,7 @@ from aiogram.filters import Filter
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 
+from bot.services.roles import Actor
 from bot.texts import MENU_MSGIDS
 from db.models import Member, MemberStatus
 
@@ -37,3 +38,15 @@ class Onboarding(Filter):
         if member is None or member.status != MemberStatus.ONBOARDING:
             return False
         return self.prefix is None or (member.onboarding_step or "").startswith(self.prefix)
+
+
+class Staff(Filter):
+    """Coordinators and admins. Others fall through to the unknown-command reply."""
+
+    def __init__(self, admin: bool = False) -> None:
+        self.admin = admin
+
+    async def __call__(self, event: Any, actor: Actor | None = None) -> bool:
+        if actor is None:
+            return False
+        return actor.is_admin if self.admin else actor.is_staff

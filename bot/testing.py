@@ -53,6 +53,11 @@ class RunningBot:
         )
         return running
 
+    async def settled(self) -> None:
+        """Wait until every update received so far is fully handled (and committed)."""
+        while tasks := set(self.dispatcher._handle_update_tasks):
+            await asyncio.gather(*tasks, return_exceptions=True)
+
     async def stop(self) -> None:
         if self.task is not None and not self.task.done():
             with contextlib.suppress(RuntimeError):

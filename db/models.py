@@ -140,7 +140,7 @@ class RoleGrant(Base):
     __table_args__ = (UniqueConstraint("telegram_id", "role", "region_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     role: Mapped[str] = mapped_column(String(16))
     region_id: Mapped[int | None] = mapped_column(
         ForeignKey("regions.id", ondelete="CASCADE"), nullable=True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import approval, common, consent_gate, onboarding, selfservice
+from handlers import admin, approval, common, consent_gate, onboarding, selfservice
 
 
 def get_routers() -> list[Router]:
@@ -12,6 +12,7 @@ def get_routers() -> list[Router]:
         consent_gate.router,
         selfservice.router,
         approval.router,
+        admin.router,
         onboarding.router,
         common.router,
     ]

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.services import members, onboarding, privacy
+from bot.services import members, onboarding, privacy, roles
 from bot.services.onboarding import NOTICE_VERSION, StepError, TextTooLong
 from bot.services.roles import NotAllowed
 from db.models import Consent, Member, MemberStatus, OutboundCopy, ProfileAnswer, Region
@@ -55,13 +55,18 @@ async def test_approval_region_makes_member_pending(session: AsyncSession) -> No
     for question in onboarding.intake().questions:
         await onboarding.skip_question(session, member, question.id)
     assert await onboarding.complete(session, member) == MemberStatus.PENDING
-    settings = Settings(admin_ids=(7,))
-    with pytest.raises(NotAllowed):
-        await members.decide_pending(session, settings, 8, member.id, True)
-    await members.decide_pending(session, settings, 7, member.id, True)
+    settings = Settings(admin_ids=(7,), _env_file=None)  # type: ignore[call-arg]
+    nobody = await roles.actor(session, settings, 8)
+    admin = await roles.actor(session, settings, 7)
+    twente_coordinator = roles.Actor(9, False, frozenset({(await _region(session, "twente")).id}))
+    zwolle_coordinator = roles.Actor(10, False, frozenset({zwolle.id}))
+    for outsider in (nobody, twente_coordinator):
+        with pytest.raises(NotAllowed):
+            await members.decide_pending(session, outsider, member.id, True)
+    await members.decide_pending(session, zwolle_coordinator, member.id, True)
     assert member.status == MemberStatus.ACTIVE
     with pytest.raises(members.MembershipError):
-        await members.decide_pending(session, settings, 7, member.id, True)
+        await members.decide_pending(session, admin, member.id, True)
 
 
 @pytest.mark.parametrize("typed", ["enschede", "ENSCHEDE ", "Súdwest Fryslan"])

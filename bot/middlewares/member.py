@@ -1,14 +1,18 @@
-"""Loads the member behind the update (if any) into `data["member"]`."""
+"""Loads the member and the actor (roles) behind the update into `data`."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
-from bot.services import members
+from bot.services import members, roles
+from db.base import utcnow
+
+SEEN_RESOLUTION = timedelta(minutes=10)
 
 
 class MemberMiddleware(BaseMiddleware):
@@ -20,6 +24,15 @@ class MemberMiddleware(BaseMiddleware):
     ) -> Any:
         user: User | None = data.get("event_from_user")
         data["member"] = None
+        data["actor"] = None
         if user is not None and not user.is_bot:
-            data["member"] = await members.get_by_telegram_id(data["session"], user.id)
+            session = data["session"]
+            member = await members.get_by_telegram_id(session, user.id)
+            if member is not None:
+                now = utcnow()
+                if member.last_seen_at is None or now - member.last_seen_at > SEEN_RESOLUTION:
+                    member.last_seen_at = now
+            await roles.claim_pending(session, user.id, user.username)
+            data["member"] = member
+            data["actor"] = await roles.actor(session, data["settings"], user.id)
         return await handler(event, data)

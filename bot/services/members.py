@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import SUPPORTED_LOCALES, Settings
-from bot.services import roles
+from bot.config import SUPPORTED_LOCALES
+from bot.services import audit, roles
 from db.base import utcnow
 from db.models import Member, MembershipMode, MemberStatus, Region
 
@@ -76,12 +76,20 @@ async def move_region(
 
 
 async def decide_pending(
-    session: AsyncSession, settings: Settings, actor_id: int, member_id: int, approve: bool
+    session: AsyncSession, who: roles.Actor, member_id: int, approve: bool
 ) -> Member:
-    """Approve (→ active) or decline (→ left) a pending member; only coordinators may."""
-    roles.require_admin(settings, actor_id)
+    """Approve (→ active) or decline (→ left) a pending member: the region's coordinators only.
+
+    A member without a region yet can only be declined here (an admin assigns a pool first).
+    """
     member = await session.get(Member, member_id)
-    if member is None or member.status != MemberStatus.PENDING:
+    if member is None:
+        raise roles.NotAllowed
+    if member.region_id is None:
+        roles.require_admin(who)
+    else:
+        roles.require_member(who, member)
+    if member.status != MemberStatus.PENDING:
         raise MembershipError("not pending")
     if approve:
         if member.region_id is None:
@@ -90,7 +98,13 @@ async def decide_pending(
         member.joined_at = utcnow()
     else:
         member.status = MemberStatus.LEFT
-    await session.flush()
+    await audit.record(
+        session,
+        who.telegram_id,
+        audit.APPROVE if approve else audit.DECLINE,
+        member_id=member.id,
+        region_id=member.region_id,
+    )
     return member
 
 

@@ -56,6 +56,7 @@ async def app(emulator: Emulator, settings: Settings) -> AsyncIterator[RunningBo
 @pytest.fixture
 def member_row(app: RunningBot) -> Callable[[int], Awaitable[Member | None]]:
     async def load(telegram_id: int) -> Member | None:
+        await app.settled()
         async with app.session_factory() as session:
             return await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
 

@@ -17,6 +17,7 @@ MemberRow = Callable[[int], Awaitable[Member | None]]
 
 
 async def _set_mode(app: RunningBot, code: str, mode: str) -> None:
+    await app.settled()
     async with app.session_factory() as session:
         await session.execute(
             update(Region).where(Region.code == code).values(membership_mode=mode)
@@ -62,6 +63,7 @@ async def test_full_onboarding_in_arabic(
         "أمينة <b>&</b>",
     )
     assert member.consent_version == NOTICE_VERSION
+    await app.settled()
     async with app.session_factory() as session:
         answers = {
             a.question: a.value
@@ -114,6 +116,7 @@ async def test_declining_consent_stores_only_what_is_needed(
         None,
         None,
     )
+    await app.settled()
     async with app.session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(Consent)) == 0
     # Next time they are asked again, in their language.
@@ -284,6 +287,7 @@ async def test_mydata_matches_the_database(
     data = document_json(emulator, doc)
     member = await member_row(user.id)
     assert member is not None
+    await app.settled()
     async with app.session_factory() as session:
         consents = list(
             await session.scalars(select(Consent).where(Consent.member_id == member.id))
@@ -337,6 +341,7 @@ async def test_delete_erases_everything_and_coordinator_copies(
     assert "1" in (done.text or "")
     assert card.deleted
     assert await member_row(user.id) is None
+    await app.settled()
     async with app.session_factory() as session:
         for model in (Consent, ProfileAnswer, OutboundCopy):
             count = await session.scalar(
@@ -359,12 +364,14 @@ async def test_pause_and_resume(emulator: Emulator, app: RunningBot, member_row:
     assert "Welkom bij" in (closing.text or "")
     await user.send_command("/pause")
     await wait_text(user, "/resume")
+    await app.settled()
     async with app.session_factory() as session:
         assert user.id not in [m.telegram_id for m in await members.broadcast_recipients(session)]
     await user.send_command("/pause")
     await user.wait_for_message()
     await user.send_command("/resume")
     await wait_text(user, t(app, "Welcome back! You will get surveys and news again.", "nl"))
+    await app.settled()
     async with app.session_factory() as session:
         assert user.id in [m.telegram_id for m in await members.broadcast_recipients(session)]
 

@@ -36,7 +36,7 @@ def upgrade() -> None:
     op.create_table(
         "role_grants",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("telegram_id", sa.BigInteger(), nullable=False),
+        sa.Column("telegram_id", sa.BigInteger(), nullable=True),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("region_id", sa.Integer(), nullable=True),
         sa.Column("pending_username", sa.String(length=64), nullable=True),

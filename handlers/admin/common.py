@@ -1,0 +1,47 @@
+"""Rendering shared by the staff handlers."""
+
+from __future__ import annotations
+
+from aiogram import html
+from aiogram.utils.i18n import gettext as _
+from babel.numbers import format_decimal
+
+from bot.i18n import language_name
+from bot.texts import status_label
+from db.models import Member, Region
+
+
+def member_label(member: Member) -> str:
+    name = html.quote(member.display_name) if member.display_name else _("no name")
+    return f"#{member.id} · {name} · {member.language or '?'} · {status_label(member.status)}"
+
+
+def member_card(member: Member, region: Region | None, profile: dict[str, str], locale: str) -> str:
+    lines = [
+        f"<b>#{member.id}</b> "
+        + (html.quote(member.display_name) if member.display_name else _("no name")),
+        _("Language: {language}").format(language=language_name(member.language or "en")),
+        _("Status: {status}").format(status=status_label(member.status)),
+        _("Pool: {region}").format(region=html.quote(region.name) if region else "–"),
+    ]
+    if member.municipality_text:
+        lines.append(
+            _("Municipality (typed): {municipality}").format(
+                municipality=html.quote(member.municipality_text)
+            )
+        )
+    if member.joined_at:
+        lines.append(_("Member since: {date}").format(date=member.joined_at.strftime("%d-%m-%Y")))
+    lines.append(
+        _("Intake answers: {count}").format(count=format_decimal(len(profile), locale=locale))
+    )
+    return "\n".join(lines)
+
+
+def number(value: int, locale: str) -> str:
+    return format_decimal(value, locale=locale)
+
+
+def bar(part: int, total: int, width: int = 10) -> str:
+    filled = round(width * part / total) if total else 0
+    return "█" * filled + "░" * (width - filled)

@@ -1,0 +1,314 @@
+"""/members, /member, /approve, member-card buttons and /stats."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router, html
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards, notify
+from bot.callbacks import MemberActionCallback, MemberCardCallback, MembersPageCallback
+from bot.config import Settings
+from bot.services import audit, members, regions, staff
+from bot.services.members import MembershipError
+from bot.services.roles import Actor, NotAllowed
+from bot.texts import status_label
+from db.models import MemberStatus, Region
+from handlers.admin.common import bar, member_card, member_label, number
+
+router = Router(name=__name__)
+
+
+async def _parse_scope(
+    session: AsyncSession, args: str | None
+) -> tuple[int | None, str | None] | None:
+    region_id: int | None = None
+    status: str | None = None
+    for word in (args or "").split():
+        if word in set(MemberStatus):
+            status = word
+            continue
+        region = await regions.by_code(session, word)
+        if region is None:
+            return None
+        region_id = region.id
+    return region_id, status
+
+
+def _page_keyboard(
+    rows: list, region_id: int | None, status: str | None, page: int, total: int
+) -> InlineKeyboardMarkup:  # type: ignore[type-arg]
+    builder = InlineKeyboardBuilder()
+    for member in rows:
+        builder.button(
+            text=member_label(member), callback_data=MemberCardCallback(member_id=member.id)
+        )
+    nav = []
+    if page > 0:
+        nav.append(("‹", page - 1))
+    if (page + 1) * staff.PAGE_SIZE < total:
+        nav.append(("›", page + 1))
+    for text, target in nav:
+        builder.button(
+            text=text,
+            callback_data=MembersPageCallback(
+                region_id=region_id or 0, status=status or "", page=target
+            ),
+        )
+    builder.adjust(*([1] * len(rows)), max(len(nav), 1))
+    return builder.as_markup()
+
+
+async def _send_page(
+    target: Message,
+    session: AsyncSession,
+    who: Actor,
+    region_id: int | None,
+    status: str | None,
+    page: int,
+    locale: str,
+    edit: bool = False,
+) -> None:
+    rows, total = await staff.list_members(session, who, region_id, status, page)
+    pages = max(1, -(-total // staff.PAGE_SIZE))
+    text = _("Members: {total} · page {page} of {pages}").format(
+        total=number(total, locale), page=page + 1, pages=pages
+    )
+    markup = _page_keyboard(rows, region_id, status, page, total)
+    if edit:
+        await target.edit_text(text, reply_markup=markup)
+    else:
+        await target.answer(text, reply_markup=markup)
+
+
+@router.message(Command("members"))
+async def members_command(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, i18n: I18n
+) -> None:
+    scope = await _parse_scope(session, command.args)
+    if scope is None:
+        await message.answer(
+            _("Usage: /members [region code] [status]. Region codes: see /regions.")
+        )
+        return
+    region_id, status = scope
+    try:
+        counts = await staff.status_counts(session, actor, region_id)
+    except NotAllowed:
+        await message.answer(_("You can only see the members of your own regions."))
+        return
+    locale = i18n.current_locale
+    total = sum(counts.values())
+    lines = [_("Members: {total}").format(total=number(total, locale))]
+    for name in MemberStatus:
+        if counts.get(name):
+            lines.append(
+                f"{bar(counts[name], total)} {number(counts[name], locale)} {status_label(name)}"
+            )
+    await message.answer("\n".join(lines))
+    await _send_page(message, session, actor, region_id, status, 0, locale)
+
+
+@router.callback_query(MembersPageCallback.filter())
+async def members_page(
+    query: CallbackQuery,
+    callback_data: MembersPageCallback,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+) -> None:
+    try:
+        if isinstance(query.message, Message):
+            await _send_page(
+                query.message, session, actor, callback_data.region_id or None,
+                callback_data.status or None, callback_data.page, i18n.current_locale, edit=True,
+            )  # fmt: skip
+    except NotAllowed:
+        await query.answer(
+            _("This button no longer works. Send /start to continue."), show_alert=True
+        )
+        return
+    await query.answer()
+
+
+def _card_keyboard(member_id: int, status: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    actions = []
+    if status == MemberStatus.PENDING:
+        actions += [("✅ " + _("Approve"), "approve"), (_("Decline"), "decline")]
+    if status == MemberStatus.ACTIVE:
+        actions.append((_("Pause"), "pause"))
+    if status != MemberStatus.LEFT:
+        actions.append((_("Remove from pool"), "remove"))
+    for text, action in actions:
+        builder.button(
+            text=text, callback_data=MemberActionCallback(member_id=member_id, action=action)
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def _show_card(
+    target: Message, session: AsyncSession, actor: Actor, member_id: int, locale: str
+) -> None:
+    member = await staff.view_member(session, actor, member_id)
+    region = await session.get(Region, member.region_id) if member.region_id else None
+    profile = await staff.profile(session, member)
+    await target.answer(
+        member_card(member, region, profile, locale),
+        reply_markup=_card_keyboard(member.id, member.status),
+    )
+
+
+def _member_id(args: str | None) -> int | None:
+    text = (args or "").strip().lstrip("#")
+    return int(text) if text.isdigit() else None
+
+
+@router.message(Command("member"))
+async def member_command(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, i18n: I18n
+) -> None:
+    member_id = _member_id(command.args)
+    if member_id is None:
+        await message.answer(_("Usage: /member <number>, for example /member 12."))
+        return
+    try:
+        await _show_card(message, session, actor, member_id, i18n.current_locale)
+    except NotAllowed:
+        await message.answer(_("No member with that number in your regions."))
+
+
+@router.callback_query(MemberCardCallback.filter())
+async def member_card_button(
+    query: CallbackQuery,
+    callback_data: MemberCardCallback,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+) -> None:
+    try:
+        if isinstance(query.message, Message):
+            await _show_card(
+                query.message, session, actor, callback_data.member_id, i18n.current_locale
+            )
+    except NotAllowed:
+        await query.answer(
+            _("This button no longer works. Send /start to continue."), show_alert=True
+        )
+        return
+    await query.answer()
+
+
+@router.message(Command("approve"))
+async def approve_command(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    member_id = _member_id(command.args)
+    if member_id is None:
+        await message.answer(_("Usage: /approve <number>, for example /approve 12."))
+        return
+    try:
+        await members.decide_pending(session, actor, member_id, True)
+    except NotAllowed:
+        await message.answer(_("No member with that number in your regions."))
+        return
+    except MembershipError:
+        await message.answer(_("This member is not waiting for approval."))
+        return
+    reached = await notify.tell_member_decision(bot, settings, i18n, session, member_id)
+    await message.answer(
+        _("Approved.") if reached else _("Approved, but the member could not be reached.")
+    )
+
+
+@router.callback_query(MemberActionCallback.filter())
+async def member_action(
+    query: CallbackQuery,
+    callback_data: MemberActionCallback,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    action = callback_data.action
+    try:
+        if action in ("approve", "decline"):
+            await members.decide_pending(
+                session, actor, callback_data.member_id, action == "approve"
+            )
+            await notify.tell_member_decision(bot, settings, i18n, session, callback_data.member_id)
+        elif action in (audit.PAUSE, audit.REMOVE):
+            await staff.set_status(session, actor, callback_data.member_id, action)
+        else:
+            raise NotAllowed
+    except NotAllowed:
+        await query.answer(
+            _("This button no longer works. Send /start to continue."), show_alert=True
+        )
+        return
+    except (MembershipError, ValueError):
+        await query.answer(_("This request was already handled."), show_alert=True)
+        await keyboards.drop_buttons(query)
+        return
+    await query.answer(_("Done."))
+    await keyboards.drop_buttons(query)
+
+
+def _stats_text(entries: list[staff.RegionStats], locale: str) -> str:
+    blocks = []
+    for entry in entries:
+        total = sum(entry.by_status.values())
+        lines = [
+            f"<b>{html.quote(entry.region.name)}</b> · "
+            + _("{count} members").format(count=number(total, locale))
+        ]
+        for name in MemberStatus:
+            if entry.by_status.get(name):
+                lines.append(
+                    f"{bar(entry.by_status[name], total)} {number(entry.by_status[name], locale)} {status_label(name)}"
+                )
+        members_total = sum(entry.by_language.values())
+        if members_total:
+            languages = ", ".join(
+                f"{code} {number(n, locale)}" for code, n in entry.by_language.most_common()
+            )
+            lines.append(_("Languages: {list}").format(list=languages))
+        lines.append(
+            _("Joined in the last 30 days: {count}").format(count=number(entry.joined_30d, locale))
+        )
+        lines.append(
+            _("Active in the last 30 days: {count}").format(count=number(entry.active_30d, locale))
+        )
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) or _("No regions to show.")
+
+
+@router.message(Command("stats"))
+async def stats_command(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, i18n: I18n
+) -> None:
+    region_id = None
+    if command.args:
+        region = await regions.by_code(session, command.args)
+        if region is None:
+            await message.answer(_("Unknown region code. See /regions."))
+            return
+        region_id = region.id
+    try:
+        entries = await staff.stats(session, actor, region_id)
+    except NotAllowed:
+        await message.answer(_("You can only see the members of your own regions."))
+        return
+    await message.answer(_stats_text(entries, i18n.current_locale))

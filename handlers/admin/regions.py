@@ -1,0 +1,105 @@
+"""/regions, /region_add, /region_rename, /region_set (admins; coordinators may list)."""
+
+from __future__ import annotations
+
+from aiogram import Router, html
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import regions
+from bot.services.regions import RegionError
+from bot.services.roles import Actor, NotAllowed
+
+router = Router(name=__name__)
+
+
+@router.message(Command("regions"))
+async def list_regions(message: Message, session: AsyncSession, actor: Actor) -> None:
+    lines = [_("Regions (code · name · joining · open):")]
+    for region in await regions.all_regions(session):
+        if not actor.may_see_region(region.id):
+            continue
+        mode = _("with approval") if region.membership_mode == "approval" else _("automatic")
+        state = _("open") if region.active else _("closed")
+        lines.append(f"<code>{region.code}</code> · {html.quote(region.name)} · {mode} · {state}")
+    await message.answer("\n".join(lines))
+
+
+async def _region_or_usage(
+    message: Message, session: AsyncSession, code: str
+) -> regions.Region | None:
+    region = await regions.by_code(session, code)
+    if region is None:
+        await message.answer(_("Unknown region code. See /regions."))
+    return region
+
+
+@router.message(Command("region_add"))
+async def region_add(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor
+) -> None:
+    code, _sep, name = (command.args or "").strip().partition(" ")
+    if not code or not name.strip():
+        await message.answer(
+            _("Usage: /region_add <code> <name>, for example /region_add utrecht Utrecht.")
+        )
+        return
+    try:
+        region = await regions.add(session, actor, code, name)
+    except NotAllowed:
+        await message.answer(_("Only admins can do this."))
+        return
+    except RegionError as exc:
+        text = {
+            "code": _("The code must be 2 to 32 small letters, digits, - or _."),
+            "exists": _("A region with this code already exists."),
+        }.get(str(exc), _("The name must be 1 to 128 characters."))
+        await message.answer(text)
+        return
+    await message.answer(_("Region added: {name}.").format(name=html.quote(region.name)))
+
+
+@router.message(Command("region_rename"))
+async def region_rename(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor
+) -> None:
+    code, _sep, name = (command.args or "").strip().partition(" ")
+    if not code or not name.strip():
+        await message.answer(_("Usage: /region_rename <code> <new name>."))
+        return
+    region = await _region_or_usage(message, session, code)
+    if region is None:
+        return
+    try:
+        await regions.rename(session, actor, region, name)
+    except NotAllowed:
+        await message.answer(_("Only admins can do this."))
+        return
+    except RegionError:
+        await message.answer(_("The name must be 1 to 128 characters."))
+        return
+    await message.answer(_("Region renamed: {name}.").format(name=html.quote(region.name)))
+
+
+@router.message(Command("region_set"))
+async def region_set(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor
+) -> None:
+    parts = (command.args or "").split()
+    if len(parts) != 2:
+        await message.answer(_("Usage: /region_set <code> approval|auto|active|inactive."))
+        return
+    region = await _region_or_usage(message, session, parts[0])
+    if region is None:
+        return
+    try:
+        await regions.configure(session, actor, region, parts[1].lower())
+    except NotAllowed:
+        await message.answer(_("Only admins can do this."))
+        return
+    except RegionError:
+        await message.answer(_("Usage: /region_set <code> approval|auto|active|inactive."))
+        return
+    await message.answer(_("Saved."))

@@ -1,0 +1,169 @@
+"""/admin menu, coordinators and admins, and the audit log."""
+
+from __future__ import annotations
+
+from aiogram import Router, html
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import AdminMenuCallback
+from bot.config import Settings
+from bot.services import audit, regions, roles
+from bot.services.roles import Actor, NotAllowed
+from db.models import Region
+
+router = Router(name=__name__)
+
+
+def _menu(actor: Actor) -> list[tuple[str, str, str]]:
+    items = [
+        ("members", _("Members"), "/members"),
+        ("stats", _("Statistics"), "/stats"),
+        ("regions", _("Regions"), "/regions"),
+        ("coordinators", _("Coordinators"), "/coordinators"),
+        ("audit", _("Audit log"), "/audit"),
+    ]
+    return items
+
+
+@router.message(Command("admin"))
+async def admin_menu(message: Message, actor: Actor) -> None:
+    builder = InlineKeyboardBuilder()
+    for action, label, _command in _menu(actor):
+        builder.button(text=label, callback_data=AdminMenuCallback(action=action))
+    builder.adjust(2)
+    role = _("admin") if actor.is_admin else _("coordinator")
+    lines = [_("You are {role}. What do you want to do?").format(role=role), ""]
+    lines += [f"{command} – {label}" for _action, label, command in _menu(actor)]
+    if actor.is_admin:
+        lines += [
+            "/coordinator_add – " + _("make someone coordinator of a region"),
+            "/coordinator_remove – " + _("take the coordinator role away"),
+            "/region_add, /region_rename, /region_set – " + _("manage regions"),
+        ]
+    await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+
+
+@router.callback_query(AdminMenuCallback.filter())
+async def admin_menu_button(
+    query: CallbackQuery,
+    callback_data: AdminMenuCallback,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    from handlers.admin import members as members_handlers
+    from handlers.admin import regions as regions_handlers
+
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    message = query.message
+    no_args = CommandObject(prefix="/", command=callback_data.action, args=None)
+    if callback_data.action == "members":
+        await members_handlers.members_command(message, no_args, session, actor, i18n)
+    elif callback_data.action == "stats":
+        await members_handlers.stats_command(message, no_args, session, actor, i18n)
+    elif callback_data.action == "regions":
+        await regions_handlers.list_regions(message, session, actor)
+    elif callback_data.action == "coordinators":
+        await coordinators(message, session, actor)
+    elif callback_data.action == "audit":
+        await audit_command(message, no_args, session, actor, settings)
+
+
+@router.message(Command("coordinators"))
+async def coordinators(message: Message, session: AsyncSession, actor: Actor) -> None:
+    names = {r.id: r.name for r in await regions.all_regions(session)}
+    lines = [_("Coordinators and admins:")]
+    for grant in await roles.grants(session, actor):
+        who = (
+            f"@{grant.pending_username} ({_('waiting for first message')})"
+            if grant.pending_username
+            else str(grant.telegram_id)
+        )
+        where = html.quote(names.get(grant.region_id or 0, _("all regions")))
+        role = _("admin") if grant.role == roles.ADMIN else _("coordinator")
+        lines.append(f"{html.quote(who)} · {role} · {where}")
+    if len(lines) == 1:
+        lines.append(_("None yet. Admins from the configuration can do everything."))
+    await message.answer("\n".join(lines))
+
+
+async def _change_role(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, add: bool
+) -> None:
+    parts = (command.args or "").split()
+    if len(parts) != 2:
+        await message.answer(
+            _("Usage: /{command} <user id or @username> <region code>.").format(
+                command=command.command
+            )
+        )
+        return
+    region: Region | None = await regions.by_code(session, parts[1])
+    if region is None:
+        await message.answer(_("Unknown region code. See /regions."))
+        return
+    try:
+        if add:
+            await roles.grant(session, actor, parts[0], roles.COORDINATOR, region)
+        else:
+            removed = await roles.revoke(session, actor, parts[0], roles.COORDINATOR, region)
+            if not removed:
+                await message.answer(_("Nothing to remove."))
+                return
+    except NotAllowed:
+        await message.answer(_("Only admins can do this."))
+        return
+    except ValueError:
+        await message.answer(_("Give a Telegram user id (a number) or an @username."))
+        return
+    await audit.record(
+        session, actor.telegram_id, audit.ROLE_GRANT if add else audit.ROLE_REVOKE,
+        region_id=region.id, target=parts[0],
+    )  # fmt: skip
+    await message.answer(_("Saved."))
+
+
+@router.message(Command("coordinator_add"))
+async def coordinator_add(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor
+) -> None:
+    await _change_role(message, command, session, actor, add=True)
+
+
+@router.message(Command("coordinator_remove"))
+async def coordinator_remove(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor
+) -> None:
+    await _change_role(message, command, session, actor, add=False)
+
+
+@router.message(Command("audit"))
+async def audit_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+) -> None:
+    args = (command.args or "").strip()
+    limit = int(args) if args.isdigit() else 20
+    try:
+        entries = await audit.latest(session, actor, limit)
+    except NotAllowed:
+        return
+    lines = [_("Latest actions:")]
+    for entry in entries:
+        when = entry.created_at.astimezone(settings.tz).strftime("%d-%m %H:%M")
+        target = f" #{entry.member_id}" if entry.member_id else ""
+        lines.append(f"{when} · {entry.actor_id} · {entry.action}{target}")
+    if len(lines) == 1:
+        lines.append(_("Nothing yet."))
+    await message.answer("\n".join(lines))
