@@ -1,4 +1,7 @@
-"""Running the bot: migrate, wait for the Bot API with back-off, then long polling."""
+"""Running the bot: migrate, wait for the Bot API, then long polling or a webhook server.
+
+Either way the process competes for leadership: only the leader runs leader-only services.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,26 @@ import asyncio
 import logging
 import signal
 from collections.abc import Coroutine
+from contextlib import AsyncExitStack
 from typing import Any
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 
+from bot.commands import publish_commands
 from bot.config import ConfigError, Settings
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import create_i18n
+from bot.scale.health import HealthCheck
+from bot.scale.leader import LeaderServices, Leadership
+from bot.scale.locks import KEY_PREFIX, create_lock_backend, postgres_exclusive
+from bot.scale.storage import create_events_isolation, create_storage, storage_redis
+from bot.scale.webhook import webhook_server
 from db import migrate
 from db.engine import create_engine, create_session_factory
 from db.seed import seed_regions
@@ -32,6 +47,15 @@ async def prepare_database(settings: Settings) -> None:
         log.info("database ready", extra={"revision": migrate.head_revision(), "seeded": added})
     finally:
         await engine.dispose()
+
+
+async def prepare_database_exclusively(settings: Settings) -> None:
+    """prepare_database, one process at a time on PostgreSQL, for workers starting together."""
+    if settings.is_sqlite:
+        await prepare_database(settings)
+        return
+    async with postgres_exclusive(settings.database_url, f"{KEY_PREFIX}:migrate"):
+        await prepare_database(settings)
 
 
 async def wait_for_api(bot: Bot, max_delay: float = 60.0) -> None:
@@ -54,22 +78,58 @@ async def wait_for_api(bot: Bot, max_delay: float = 60.0) -> None:
             return
 
 
-async def run_polling(settings: Settings) -> None:
+async def run(settings: Settings, services: LeaderServices | None = None) -> None:
+    """Serve updates until cancelled: webhook mode when WEBHOOK_URL is set, else long polling.
+
+    `services` are the leader-only services (scheduler, broadcaster): started when this
+    process is elected, stopped when it loses leadership or shuts down.
+    """
     settings.require_token()
-    await prepare_database(settings)
-    engine = create_engine(settings.database_url)
-    bot = create_bot(settings)
-    i18n = create_i18n(settings.default_locale)
-    dp = create_dispatcher(settings, create_session_factory(engine), i18n)
-    try:
-        await wait_for_api(bot)
-        await bot.delete_webhook(drop_pending_updates=False)
-        await dp.start_polling(
-            bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=False
+    await prepare_database_exclusively(settings)
+    services = services if services is not None else LeaderServices()
+    async with AsyncExitStack() as stack:
+        engine = create_engine(settings.database_url)
+        stack.push_async_callback(engine.dispose)
+        bot = create_bot(settings)
+        stack.push_async_callback(bot.session.close)
+        storage = create_storage(settings)
+        stack.push_async_callback(storage.close)
+        i18n = create_i18n(settings.default_locale)
+        session_factory = create_session_factory(engine)
+        dp = create_dispatcher(
+            settings,
+            session_factory,
+            i18n,
+            storage,
+            events_isolation=create_events_isolation(storage),
         )
-    finally:
-        await bot.session.close()
-        await engine.dispose()
+        await wait_for_api(bot)
+        try:
+            await publish_commands(bot, session_factory, settings, i18n)
+        except TelegramAPIError as exc:
+            log.warning("command menu not published", extra={"reason": str(exc)})
+        await stack.enter_async_context(
+            Leadership(
+                create_lock_backend(settings),
+                instance_id=settings.instance_id,
+                on_elected=services.start_all,
+                on_lost=services.stop_all,
+            )
+        )
+        if settings.webhook_url is None:
+            await poll(dp, bot)
+        else:
+            health = HealthCheck(engine, storage_redis(storage))
+            async with webhook_server(settings, dp, bot, health):
+                await asyncio.Event().wait()
+
+
+async def poll(dp: Dispatcher, bot: Bot) -> None:
+    log.info("long polling")
+    await bot.delete_webhook(drop_pending_updates=False)
+    await dp.start_polling(
+        bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=False
+    )
 
 
 async def run_until_signal(coro: Coroutine[Any, Any, None]) -> None:

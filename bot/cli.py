@@ -16,7 +16,9 @@ from bot.logs import setup_logging
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Expert-pool Telegram bot")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("run", help="run the bot (long polling against TELEGRAM_API_URL)")
+    commands.add_parser(
+        "run", help="run the bot (long polling, or a webhook server when WEBHOOK_URL is set)"
+    )
     commands.add_parser("migrate", help="apply database migrations and seed a fresh database")
     return parser
 
@@ -25,9 +27,9 @@ def _run(command: str, settings: Settings) -> None:
     from bot import app
 
     if command == "run":
-        asyncio.run(app.run_until_signal(app.run_polling(settings)))
+        asyncio.run(app.run_until_signal(app.run(settings)))
     elif command == "migrate":
-        asyncio.run(app.prepare_database(settings))
+        asyncio.run(app.prepare_database_exclusively(settings))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import re
+import socket
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -20,6 +24,18 @@ _ASYNC_DRIVERS = {
     "postgresql": "postgresql+asyncpg",
     "postgresql+asyncpg": "postgresql+asyncpg",
 }
+
+
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_INSTANCE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_QUIET_HOURS = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
+# Telegram: about 30 messages/s for free; allow_paid_broadcast raises that to 1000/s.
+FREE_BROADCAST_RATE = 30.0
+PAID_BROADCAST_RATE = 1000.0
+
+
+def _default_instance_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
 
 
 class ConfigError(Exception):
@@ -40,6 +56,17 @@ class Settings(BaseSettings):
     default_locale: str = "nl"
     log_level: str = "INFO"
     log_format: str = "json"
+    webhook_url: str | None = None
+    # Declared after webhook_url: its validator checks WEBHOOK_URL (see _webhook_secret).
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+    webhook_path: str = "/telegram/webhook"
+    instance_id: str = Field(default_factory=_default_instance_id)
+    # Declared before broadcast_rate: its validator checks BROADCAST_PAID.
+    broadcast_paid: bool = False
+    broadcast_rate: float = Field(default=25.0, validate_default=True)
+    quiet_hours: str = "21:00-09:00"
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -127,6 +154,95 @@ class Settings(BaseSettings):
         if value not in {"json", "text"}:
             raise ValueError("must be json or text")
         return value
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        url = str(value).strip()
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("must be a full URL starting with https:// (or http://)")
+        return url
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if info.data.get("webhook_url"):
+                raise ValueError(
+                    "is required when WEBHOOK_URL is set (1-256 characters: A-Z a-z 0-9 _ -)"
+                )
+            return None
+        if not _WEBHOOK_SECRET.fullmatch(str(value)):
+            raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ - only")
+        return value
+
+    @field_validator("webhook_host")
+    @classmethod
+    def _webhook_host(cls, value: str) -> str:
+        value = value.strip()
+        if not value or any(ch.isspace() for ch in value):
+            raise ValueError("must be an address to listen on (e.g. 127.0.0.1 or 0.0.0.0)")
+        return value
+
+    @field_validator("webhook_port", mode="before")
+    @classmethod
+    def _webhook_port(cls, value: Any) -> Any:
+        text = str(value).strip()
+        if not text.isdigit() or not 0 <= int(text) <= 65535:
+            raise ValueError(f"'{text}' is not a port number (0-65535)")
+        return int(text)
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _webhook_path(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith("/") or any(ch.isspace() or ch in "?#" for ch in value):
+            raise ValueError("must be a URL path starting with / (e.g. /telegram/webhook)")
+        return value
+
+    @field_validator("instance_id", mode="before")
+    @classmethod
+    def _instance_id(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return _default_instance_id()
+        value = str(value).strip()
+        if not _INSTANCE_ID.fullmatch(value):
+            raise ValueError("must be 1-128 characters of A-Z a-z 0-9 . _ : -")
+        return value
+
+    @field_validator("broadcast_rate", mode="before")
+    @classmethod
+    def _broadcast_rate(cls, value: Any, info: ValidationInfo) -> Any:
+        try:
+            rate = float(str(value).strip())
+        except ValueError:
+            raise ValueError(f"'{value}' is not a number of messages per second") from None
+        limit = PAID_BROADCAST_RATE if info.data.get("broadcast_paid") else FREE_BROADCAST_RATE
+        if not 0 < rate <= limit:
+            hint = "" if info.data.get("broadcast_paid") else " (up to 1000 with BROADCAST_PAID=true)"
+            raise ValueError(f"must be more than 0 and at most {limit:g}{hint}")
+        return rate
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _quiet_hours(cls, value: Any) -> Any:
+        text = "" if value is None else str(value).strip().lower()
+        if text in ("", "off", "none"):
+            return ""
+        match = _QUIET_HOURS.fullmatch(text.replace(" ", ""))
+        if match is None:
+            raise ValueError("must look like 21:00-09:00 (start-end, 24-hour clock), or off")
+        start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
+        if start_h > 23 or end_h > 23 or start_m > 59 or end_m > 59:
+            raise ValueError("hours must be 00-23 and minutes 00-59")
+        if (start_h, start_m) == (end_h, end_m):
+            raise ValueError("start and end must differ (use off for no quiet hours)")
+        return f"{start_h:02d}:{start_m:02d}-{end_h:02d}:{end_m:02d}"
 
     @property
     def tz(self) -> ZoneInfo:

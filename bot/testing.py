@@ -12,6 +12,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import prepare_database
+from bot.commands import publish_commands
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import CatalogueI18n, create_i18n
@@ -42,6 +43,7 @@ class RunningBot:
         bot = create_bot(settings)
         dp = create_dispatcher(settings, session_factory, i18n, storage=storage)
         running = cls(settings, engine, session_factory, bot, dp, i18n)
+        await publish_commands(bot, session_factory, settings, i18n)
         running.task = asyncio.create_task(
             dp.start_polling(
                 bot,

@@ -58,3 +58,38 @@ async def fresh_postgres_database() -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+def redis_url() -> str:
+    """The test Redis (TEST_REDIS_URL, database 15 by default); skip or fail like PostgreSQL."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(REDIS_URL)
+    require_server("Redis", parts.hostname or "127.0.0.1", parts.port or 6379)
+    return REDIS_URL
+
+
+@asynccontextmanager
+async def fresh_redis_prefix() -> AsyncIterator[tuple[str, str]]:
+    """Yield (redis url, key prefix of this test only); delete the prefix's keys afterwards."""
+    from redis.asyncio import Redis
+
+    url = redis_url()
+    prefix = f"test:{uuid.uuid4().hex[:12]}:"
+    try:
+        yield url, prefix
+    finally:
+        client = Redis.from_url(url)
+        try:
+            keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
+            if keys:
+                await client.delete(*keys)
+        finally:
+            await client.aclose()
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (for 'server is down' tests)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,84 @@
+"""The bot's command menu (setMyCommands): members see theirs, staff see theirs, per language."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.utils.i18n import I18n
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import SUPPORTED_LOCALES, Settings
+from bot.services import members
+from bot.texts import N_
+from db.models import RoleGrant
+
+log = logging.getLogger(__name__)
+
+MEMBER_COMMANDS = [
+    ("start", N_("Start or open the menu")),
+    ("language", N_("Choose your language")),
+    ("region", N_("Move to another pool")),
+    ("privacy", N_("What we store and why")),
+    ("mydata", N_("See all your data")),
+    ("delete", N_("Delete all your data")),
+    ("pause", N_("No messages for a while")),
+    ("resume", N_("Get messages again")),
+    ("help", N_("What this bot can do")),
+]
+STAFF_COMMANDS = [
+    ("admin", N_("Coordinator menu")),
+    ("members", N_("Members of your regions")),
+    ("member", N_("One member's card")),
+    ("approve", N_("Approve a member")),
+    ("stats", N_("Numbers per region")),
+    ("regions", N_("List the regions")),
+    ("coordinators", N_("Who coordinates what")),
+    ("audit", N_("Latest staff actions")),
+]
+
+
+def _commands(i18n: I18n, items: list[tuple[str, str]], locale: str) -> list[BotCommand]:
+    return [BotCommand(command=c, description=i18n.gettext(d, locale=locale)) for c, d in items]
+
+
+async def staff_ids(session: AsyncSession, settings: Settings) -> list[int]:
+    granted = await session.scalars(
+        select(RoleGrant.telegram_id).where(RoleGrant.telegram_id.is_not(None))
+    )
+    return list(dict.fromkeys([*settings.admin_ids, *(i for i in granted if i is not None)]))
+
+
+async def publish_staff_commands(
+    bot: Bot, session: AsyncSession, settings: Settings, i18n: I18n, telegram_id: int
+) -> None:
+    """A staff member's own menu, in their language (needs a chat with them)."""
+    member = await members.get_by_telegram_id(session, telegram_id)
+    locale = member.language if member and member.language else settings.default_locale
+    try:
+        await bot.set_my_commands(
+            _commands(i18n, MEMBER_COMMANDS + STAFF_COMMANDS, locale),
+            scope=BotCommandScopeChat(chat_id=telegram_id),
+        )
+    except TelegramAPIError as exc:  # they never opened a chat with the bot yet
+        log.info("staff command menu not set", extra={"reason": str(exc)})
+
+
+async def publish_commands(
+    bot: Bot, session_factory: async_sessionmaker[AsyncSession], settings: Settings, i18n: I18n
+) -> None:
+    for locale in SUPPORTED_LOCALES:
+        await bot.set_my_commands(
+            _commands(i18n, MEMBER_COMMANDS, locale),
+            scope=BotCommandScopeDefault(),
+            language_code=locale,
+        )
+    await bot.set_my_commands(
+        _commands(i18n, MEMBER_COMMANDS, settings.default_locale), scope=BotCommandScopeDefault()
+    )
+    async with session_factory() as session:
+        for telegram_id in await staff_ids(session, settings):
+            await publish_staff_commands(bot, session, settings, i18n, telegram_id)
