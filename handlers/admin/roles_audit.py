@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Router, html
+from aiogram import Bot, Router, html
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -11,6 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AdminMenuCallback
+from bot.commands import publish_staff_commands
 from bot.config import Settings
 from bot.services import audit, regions, roles
 from bot.services.roles import Actor, NotAllowed
@@ -96,7 +97,14 @@ async def coordinators(message: Message, session: AsyncSession, actor: Actor) ->
 
 
 async def _change_role(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, add: bool
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    i18n: I18n,
+    add: bool,
 ) -> None:
     parts = (command.args or "").split()
     if len(parts) != 2:
@@ -128,21 +136,35 @@ async def _change_role(
         session, actor.telegram_id, audit.ROLE_GRANT if add else audit.ROLE_REVOKE,
         region_id=region.id, target=parts[0],
     )  # fmt: skip
+    if add and parts[0].isdigit():
+        await publish_staff_commands(bot, session, settings, i18n, int(parts[0]))
     await message.answer(_("Saved."))
 
 
 @router.message(Command("coordinator_add"))
 async def coordinator_add(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    i18n: I18n,
 ) -> None:
-    await _change_role(message, command, session, actor, add=True)
+    await _change_role(message, command, bot, session, actor, settings, i18n, add=True)
 
 
 @router.message(Command("coordinator_remove"))
 async def coordinator_remove(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    i18n: I18n,
 ) -> None:
-    await _change_role(message, command, session, actor, add=False)
+    await _change_role(message, command, bot, session, actor, settings, i18n, add=False)
 
 
 @router.message(Command("audit"))
