@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import cli_admin
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 
@@ -20,16 +21,21 @@ def _parser() -> argparse.ArgumentParser:
         "run", help="run the bot (long polling, or a webhook server when WEBHOOK_URL is set)"
     )
     commands.add_parser("migrate", help="apply database migrations and seed a fresh database")
+    cli_admin.add_parsers(commands)
     return parser
 
 
-def _run(command: str, settings: Settings) -> None:
+def _run(args: argparse.Namespace, settings: Settings) -> None:
     from bot import app
 
-    if command == "run":
+    if args.command == "run":
         asyncio.run(app.run_until_signal(app.run(settings)))
-    elif command == "migrate":
+    elif args.command == "migrate":
         asyncio.run(app.prepare_database_exclusively(settings))
+    elif args.command in ("region", "coordinator"):
+        asyncio.run(app.prepare_database_exclusively(settings))
+        for line in asyncio.run(cli_admin.run(args, settings)):
+            print(line)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,7 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(settings.log_level, settings.log_format, secrets=[token])
         if args.command == "run":
             settings.require_token()
-        _run(args.command, settings)
+        _run(args, settings)
+    except cli_admin.CliError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2

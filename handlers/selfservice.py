@@ -163,6 +163,9 @@ async def send_my_data(bot: Bot, session: AsyncSession, member: Member) -> None:
         _("Messages about you sent to coordinators: {count}").format(
             count=len(data["messages_about_you_in_coordinator_chats"])
         ),
+        _("Times coordinators looked at or changed your data: {count}").format(
+            count=len(data["staff_access_to_your_data"])
+        ),
         "",
         _("The file below has all of it. Delete everything with /delete."),
     ]

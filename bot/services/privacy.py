@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import audit
 from db.models import Consent, Member, Municipality, OutboundCopy, ProfileAnswer, Region
 
 
@@ -54,6 +55,10 @@ async def export(session: AsyncSession, member: Member) -> dict[str, Any]:
         "profile": {a.question: json.loads(a.value) for a in answers},
         "messages_about_you_in_coordinator_chats": [
             {"purpose": c.purpose, "sent_at": _iso(c.sent_at)} for c in copies
+        ],
+        "staff_access_to_your_data": [
+            {"action": entry.action, "at": _iso(entry.created_at)}
+            for entry in await audit.about_member(session, member.id)
         ],
     }
 
