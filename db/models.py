@@ -5,10 +5,19 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, TimestampMixin, UTCDateTime
+from db.base import Base, TimestampMixin, UTCDateTime, utcnow
 
 
 class MembershipMode(enum.StrEnum):
@@ -163,3 +172,148 @@ class AuditEntry(Base):
     region_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class BroadcastStatus(enum.StrEnum):
+    QUEUED = "queued"  # planned; waits for its due time (or for quiet hours to end)
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class DeliveryState(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"  # committed before the HTTP call: after a crash, the only ambiguous state
+    SENT = "sent"
+    FAILED = "failed"  # gave up after retries, or Telegram refused the message itself
+    UNREACHABLE = "unreachable"  # 403 blocked/deactivated or 400 chat not found
+    SKIPPED = "skipped"  # cancelled, or the member paused/left before their turn
+
+
+class Broadcast(Base):
+    """One bulk message (announcement, later survey invitations and reminders).
+
+    `created_by` is the Telegram id of the coordinator who started it (for progress
+    messages); it is set to NULL when that person deletes their data.
+    """
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="announcement")
+    status: Mapped[str] = mapped_column(
+        String(16), default=BroadcastStatus.QUEUED.value, index=True
+    )
+    created_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    # Language of the progress messages for created_by.
+    locale: Mapped[str] = mapped_column(String(8))
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # JSON list of region ids; NULL means every region.
+    region_ids: Mapped[str | None] = mapped_column(Text, nullable=True)
+    language_filter: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # JSON {"question": ..., "option": ...}: only members who gave that intake answer.
+    answer_filter: Mapped[str | None] = mapped_column(Text, nullable=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class BroadcastVersion(Base):
+    """The content of a broadcast in one language ("*": the one version for everyone)."""
+
+    __tablename__ = "broadcast_versions"
+    __table_args__ = (UniqueConstraint("broadcast_id", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # text, photo, document or voice; `html` is the text or caption (Telegram HTML).
+    content_kind: Mapped[str] = mapped_column(String(16))
+    html: Mapped[str] = mapped_column(Text, default="")
+    file_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+
+
+class BroadcastDelivery(Base):
+    """One recipient of a broadcast; the member's Telegram id is only reached through the FK."""
+
+    __tablename__ = "broadcast_deliveries"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "member_id"),
+        Index("ix_broadcast_deliveries_broadcast_state", "broadcast_id", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(12), default=DeliveryState.QUEUED.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class QuestionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class Question(TimestampMixin, Base):
+    """A member's question about life in the Netherlands, answered by their coordinators."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    region_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regions.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    topic: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default=QuestionStatus.DRAFT.value, index=True)
+    # Where the coordinators discuss it: a forum topic in the region's group, or None
+    # when the question went to coordinators' private chats.
+    coordinator_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    assignee_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    first_answer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    satisfaction: Mapped[str | None] = mapped_column(String(8), nullable=True)
+
+    messages: Mapped[list[QuestionMessage]] = relationship(
+        back_populates="question", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="QuestionMessage.id",
+    )  # fmt: skip
+
+
+class QuestionMessage(Base):
+    """One message of a question's conversation and where its copies are.
+
+    direction: "in" (member → coordinators), "out" (coordinator → member), "note" (internal).
+    """
+
+    __tablename__ = "question_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    member_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    coordinator_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    coordinator_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    author_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    question: Mapped[Question] = relationship(back_populates="messages")
