@@ -23,6 +23,7 @@ from aiogram.exceptions import (
 from bot.commands import publish_commands
 from bot.config import ConfigError, Settings
 from bot.factory import create_bot, create_dispatcher
+from bot.features import leader_services
 from bot.i18n import create_i18n
 from bot.scale.health import HealthCheck
 from bot.scale.leader import LeaderServices, Leadership
@@ -103,6 +104,7 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
             storage,
             events_isolation=create_events_isolation(storage),
         )
+        leader_services(bot, session_factory, settings, i18n, services)
         await wait_for_api(bot)
         try:
             await publish_commands(bot, session_factory, settings, i18n)

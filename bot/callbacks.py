@@ -64,3 +64,28 @@ class MemberActionCallback(CallbackData, prefix="mact"):
 
     member_id: int
     action: str
+
+
+class AskTopicCallback(CallbackData, prefix="ask"):
+    """A topic for a new question; offer=True when it turns an earlier free message into one."""
+
+    topic: str
+    offer: bool = False
+
+
+class DraftCallback(CallbackData, prefix="draft"):
+    """action: send, cancel."""
+
+    action: str
+
+
+class QuestionActionCallback(CallbackData, prefix="q"):
+    """Coordinator buttons on a question card. action: assign, close, urgent, reopen."""
+
+    question_id: int
+    action: str
+
+
+class SatisfactionCallback(CallbackData, prefix="sat"):
+    question_id: int
+    value: str  # up | down

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 MEMBER_COMMANDS = [
     ("start", N_("Start or open the menu")),
+    ("ask", N_("Ask the coordinators a question")),
+    ("myquestions", N_("Your questions and answers")),
     ("language", N_("Choose your language")),
     ("region", N_("Move to another pool")),
     ("privacy", N_("What we store and why")),
@@ -34,6 +36,8 @@ STAFF_COMMANDS = [
     ("members", N_("Members of your regions")),
     ("member", N_("One member's card")),
     ("approve", N_("Approve a member")),
+    ("questions", N_("Open questions of your regions")),
+    ("reply", N_("Answer a question: /reply 17 text")),
     ("stats", N_("Numbers per region")),
     ("regions", N_("List the regions")),
     ("coordinators", N_("Who coordinates what")),

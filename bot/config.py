@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     broadcast_paid: bool = False
     broadcast_rate: float = Field(default=25.0, validate_default=True)
     quiet_hours: str = "21:00-09:00"
+    question_reminder_hours: float = Field(default=48.0, gt=0)
 
     @field_validator("bot_token", mode="before")
     @classmethod

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, approval, common, consent_gate, onboarding, selfservice
+from handlers import (
+    admin,
+    approval,
+    common,
+    consent_gate,
+    onboarding,
+    question_inbox,
+    questions,
+    selfservice,
+)
 
 
 def get_routers() -> list[Router]:
@@ -13,7 +22,9 @@ def get_routers() -> list[Router]:
         selfservice.router,
         approval.router,
         admin.router,
+        question_inbox.router,
         onboarding.router,
+        questions.router,
         common.router,
     ]
     for router in routers:

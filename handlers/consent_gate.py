@@ -41,6 +41,7 @@ async def ask_again(message: Message) -> None:
 
 @router.callback_query(
     NeedsNewConsent(),
+    F.message.chat.type == "private",
     ~ConsentCallback.filter(),
     ~PrivacyCallback.filter(),
     ~LanguageCallback.filter(),

@@ -34,6 +34,8 @@ def help_text() -> str:
         [
             _("What I can do:"),
             _("/start – start or go back to the menu"),
+            _("/ask – ask the coordinators a question"),
+            _("/myquestions – your questions and the answers"),
             _("/language – choose your language"),
             _("/region – move to another regional pool"),
             _("/privacy – what we store and why"),
@@ -218,16 +220,24 @@ async def erase(bot: Bot, session: AsyncSession, member: Member) -> None:
             removed += 1
         except TelegramAPIError as exc:
             log.warning("could not remove a coordinator copy", extra={"error": str(exc)})
+    for topic_chat, thread_id in erasure.topics:
+        try:
+            await bot.delete_forum_topic(topic_chat, thread_id)
+            removed += 1
+        except TelegramAPIError as exc:
+            log.warning("could not remove a question topic", extra={"error": str(exc)})
+    total = len(erasure.copies) + len(erasure.topics)
     lines = [
         _(
-            "Done. We deleted everything we stored about you: your profile, your answers and your consents."
+            "Done. We deleted everything we stored about you: your profile, your answers, "
+            "your questions and your consents."
         ),
     ]
-    if erasure.copies:
+    if total:
         lines.append(
             _(
                 "We also removed {removed} of {total} messages about you in the coordinators' chats."
-            ).format(removed=removed, total=len(erasure.copies))
+            ).format(removed=removed, total=total)
         )
     lines.append(_("We kept nothing. If you send /start again, you start as a new member."))
     await bot.send_message(chat_id, "\n".join(lines), reply_markup=keyboards.remove_keyboard())

@@ -10,7 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
-from db.models import Consent, Member, Municipality, OutboundCopy, ProfileAnswer, Region
+from db.models import (
+    Consent,
+    Member,
+    Municipality,
+    OutboundCopy,
+    ProfileAnswer,
+    Question,
+    QuestionMessage,
+    Region,
+)
 
 
 def _iso(value: Any) -> Any:
@@ -56,6 +65,36 @@ async def export(session: AsyncSession, member: Member) -> dict[str, Any]:
         "messages_about_you_in_coordinator_chats": [
             {"purpose": c.purpose, "sent_at": _iso(c.sent_at)} for c in copies
         ],
+        "questions": [
+            {
+                "number": q.id,
+                "topic": q.topic,
+                "status": q.status,
+                "sent_at": _iso(q.sent_at),
+                "closed_at": _iso(q.closed_at),
+                "satisfaction": q.satisfaction,
+                "messages": [
+                    {
+                        "from": "you" if m.direction == "in" else "coordinator",
+                        "kind": m.kind,
+                        "text": m.text,
+                        "at": _iso(m.created_at),
+                    }  # fmt: skip
+                    for m in await session.scalars(
+                        select(QuestionMessage)
+                        .where(
+                            QuestionMessage.question_id == q.id,
+                            QuestionMessage.direction.in_(("in", "out")),
+                            QuestionMessage.kind != "header",
+                        )  # fmt: skip
+                        .order_by(QuestionMessage.id)
+                    )
+                ],
+            }
+            for q in await session.scalars(
+                select(Question).where(Question.member_id == member.id).order_by(Question.id)
+            )
+        ],
         "staff_access_to_your_data": [
             {"action": entry.action, "at": _iso(entry.created_at)}
             for entry in await audit.about_member(session, member.id)
@@ -67,12 +106,30 @@ async def export(session: AsyncSession, member: Member) -> dict[str, Any]:
 class Erasure:
     """What the caller must still remove on Telegram's side after the rows are gone."""
 
-    copies: list[tuple[int, int]]
+    copies: list[tuple[int, int]]  # (chat id, message id) of the bot's messages about the member
+    topics: list[tuple[int, int]]  # (chat id, thread id) of question topics in coordinator groups
 
 
 async def erase(session: AsyncSession, member: Member) -> Erasure:
     copies = await session.scalars(select(OutboundCopy).where(OutboundCopy.member_id == member.id))
     targets = [(c.chat_id, c.message_id) for c in copies]
+    questions = list(await session.scalars(select(Question).where(Question.member_id == member.id)))
+    topics = [
+        (q.coordinator_chat_id, q.thread_id)
+        for q in questions
+        if q.coordinator_chat_id and q.thread_id
+    ]
+    private = await session.scalars(
+        select(QuestionMessage)
+        .join(Question)
+        .where(
+            Question.member_id == member.id,
+            Question.thread_id.is_(None),
+            QuestionMessage.direction.in_(("copy", "card")),
+        )
+    )
+    targets += [(m.coordinator_chat_id, m.coordinator_message_id) for m in private
+                if m.coordinator_chat_id and m.coordinator_message_id]  # fmt: skip
     await session.delete(member)  # consents, answers and copies go with it (ON DELETE CASCADE)
     await session.flush()
-    return Erasure(copies=targets)
+    return Erasure(copies=targets, topics=topics)

@@ -175,7 +175,7 @@ async def member_command(
 ) -> None:
     member_id = _member_id(command.args)
     if member_id is None:
-        await message.answer(_("Usage: /member <number>, for example /member 12."))
+        await message.answer(_("Usage: /member NUMBER, for example /member 12."))
         return
     try:
         await _show_card(message, session, actor, member_id, i18n.current_locale)
@@ -216,7 +216,7 @@ async def approve_command(
 ) -> None:
     member_id = _member_id(command.args)
     if member_id is None:
-        await message.answer(_("Usage: /approve <number>, for example /approve 12."))
+        await message.answer(_("Usage: /approve NUMBER, for example /approve 12."))
         return
     try:
         await members.decide_pending(session, actor, member_id, True)

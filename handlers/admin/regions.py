@@ -43,7 +43,7 @@ async def region_add(
     code, _sep, name = (command.args or "").strip().partition(" ")
     if not code or not name.strip():
         await message.answer(
-            _("Usage: /region_add <code> <name>, for example /region_add utrecht Utrecht.")
+            _("Usage: /region_add CODE NAME, for example /region_add utrecht Utrecht.")
         )
         return
     try:
@@ -67,7 +67,7 @@ async def region_rename(
 ) -> None:
     code, _sep, name = (command.args or "").strip().partition(" ")
     if not code or not name.strip():
-        await message.answer(_("Usage: /region_rename <code> <new name>."))
+        await message.answer(_("Usage: /region_rename CODE NEW NAME, for example /region_rename utrecht Utrecht Stad."))
         return
     region = await _region_or_usage(message, session, code)
     if region is None:
@@ -89,7 +89,7 @@ async def region_set(
 ) -> None:
     parts = (command.args or "").split()
     if len(parts) != 2:
-        await message.answer(_("Usage: /region_set <code> approval|auto|active|inactive."))
+        await message.answer(_("Usage: /region_set CODE approval|auto|active|inactive."))
         return
     region = await _region_or_usage(message, session, parts[0])
     if region is None:
@@ -100,6 +100,6 @@ async def region_set(
         await message.answer(_("Only admins can do this."))
         return
     except RegionError:
-        await message.answer(_("Usage: /region_set <code> approval|auto|active|inactive."))
+        await message.answer(_("Usage: /region_set CODE approval|auto|active|inactive."))
         return
     await message.answer(_("Saved."))

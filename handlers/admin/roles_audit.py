@@ -84,7 +84,7 @@ async def coordinators(message: Message, session: AsyncSession, actor: Actor) ->
     lines = [_("Coordinators and admins:")]
     for grant in await roles.grants(session, actor):
         who = (
-            f"@{grant.pending_username} ({_('waiting for first message')})"
+            "@" + str(grant.pending_username) + " (" + _("waiting for first message") + ")"
             if grant.pending_username
             else str(grant.telegram_id)
         )
@@ -109,7 +109,7 @@ async def _change_role(
     parts = (command.args or "").split()
     if len(parts) != 2:
         await message.answer(
-            _("Usage: /{command} <user id or @username> <region code>.").format(
+            _("Usage: /{command} USER REGION (USER is a Telegram user id or @username, REGION a region code).").format(
                 command=command.command
             )
         )

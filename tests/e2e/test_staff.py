@@ -148,3 +148,15 @@ async def test_grant_by_username_is_claimed_on_first_message(
     await newcomer.send_text("/stats")
     reply = (await newcomer.wait_for_message()).text or ""
     assert "Friesland" in reply and "Twente" not in reply
+
+
+async def test_usage_messages_for_bad_arguments(emulator: Emulator, app: RunningBot) -> None:
+    """Every staff command answers a missing or bad argument with a usage line (valid HTML)."""
+    s = await seed(emulator, app)
+    for command in ("/member", "/member abc", "/approve", "/members nowhere", "/stats nowhere",
+                    "/region_add", "/region_add X!", "/region_rename", "/region_set twente purple",
+                    "/coordinator_add", "/coordinator_add 1 nowhere", "/reply", "/reply 99 hi",
+                    "/close", "/reopen 12345"):  # fmt: skip
+        await s.admin.send_text(command)
+        reply = await s.admin.wait_for_message()
+        assert reply.text, command

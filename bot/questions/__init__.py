@@ -1,0 +1,1 @@
+"""Members' questions about life in the Netherlands and the coordinators' inbox."""

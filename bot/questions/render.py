@@ -1,0 +1,133 @@
+"""Texts and keyboards of the question flow (rendered in the reader's locale)."""
+
+from __future__ import annotations
+
+from aiogram import html
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import (
+    AskTopicCallback,
+    DraftCallback,
+    QuestionActionCallback,
+    SatisfactionCallback,
+)
+from bot.questions.service import TOPICS
+from db.models import Member, Municipality, Question, QuestionStatus, Region
+
+TOPIC_NAME_LIMIT = 128
+
+
+def topic_label(topic: str) -> str:
+    return _(TOPICS.get(topic, TOPICS["other"]))
+
+
+def topic_picker(offer: bool = False) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for topic in TOPICS:
+        builder.button(
+            text=topic_label(topic), callback_data=AskTopicCallback(topic=topic, offer=offer)
+        )
+    if offer:
+        builder.button(text=_("No, thanks"), callback_data=DraftCallback(action="cancel"))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def draft_controls() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="📨 " + _("Send"), callback_data=DraftCallback(action="send"))
+    builder.button(text=_("Cancel"), callback_data=DraftCallback(action="cancel"))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def status_label(status: str) -> str:
+    return {
+        QuestionStatus.OPEN: _("sent"),
+        QuestionStatus.ANSWERED: _("answered"),
+        QuestionStatus.CLOSED: _("closed"),
+    }.get(QuestionStatus(status), status)
+
+
+def topic_name(question: Question, member: Member, topic_text: str) -> str:
+    """Forum topic title: `#17 · Housing · ar · Amina` (plain text, at most 128 characters)."""
+    name = member.display_name or _("member {number}").format(number=member.id)
+    title = f"#{question.id} · {topic_text} · {question.language} · {name}"
+    return title[:TOPIC_NAME_LIMIT]
+
+
+def card(
+    question: Question,
+    member: Member,
+    region: Region | None,
+    municipality: Municipality | None,
+    earlier: int,
+    assignee: str | None,
+) -> str:
+    lines = [
+        "<b>"
+        + _("Question #{number}").format(number=question.id)
+        + "</b> · "
+        + html.quote(topic_label(question.topic)),
+        _("From: {name}").format(
+            name=html.quote(member.display_name or _("member {number}").format(number=member.id))
+        ),
+        _("Language: {language}").format(language=question.language),
+        _("Pool: {region}").format(region=html.quote(region.name) if region else "–"),
+        _("Municipality: {municipality}").format(
+            municipality=html.quote(
+                municipality.name if municipality else member.municipality_text or "–"
+            )
+        ),
+    ]
+    if member.joined_at:
+        lines.append(_("Member since: {date}").format(date=member.joined_at.strftime("%d-%m-%Y")))
+    lines.append(_("Earlier questions: {count}").format(count=earlier))
+    if question.urgent:
+        lines.append("🔴 " + _("Urgent"))
+    if assignee:
+        lines.append(_("Assigned to: {name}").format(name=html.quote(assignee)))
+    if question.status == QuestionStatus.CLOSED:
+        lines.append(_("Closed."))
+    lines.append("")
+    lines.append(
+        _("Everything you write here goes to the member. Start with ! for an internal note.")
+    )
+    return "\n".join(lines)
+
+
+def card_buttons(question: Question) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if question.status == QuestionStatus.CLOSED:
+        builder.button(
+            text=_("Reopen"),
+            callback_data=QuestionActionCallback(question_id=question.id, action="reopen"),
+        )
+    else:
+        builder.button(
+            text=_("Assign to me"),
+            callback_data=QuestionActionCallback(question_id=question.id, action="assign"),
+        )
+        builder.button(
+            text=_("Close"),
+            callback_data=QuestionActionCallback(question_id=question.id, action="close"),
+        )
+        builder.button(
+            text=_("Not urgent") if question.urgent else _("Mark urgent"),
+            callback_data=QuestionActionCallback(question_id=question.id, action="urgent"),
+        )
+    builder.adjust(3)
+    return builder.as_markup()
+
+
+def satisfaction(question_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text="👍", callback_data=SatisfactionCallback(question_id=question_id, value="up")
+    )
+    builder.button(
+        text="👎", callback_data=SatisfactionCallback(question_id=question_id, value="down")
+    )
+    return builder.as_markup()

@@ -1,0 +1,304 @@
+"""The coordinators' side of questions: forum topics, private fallback, card buttons."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router, html
+from aiogram.enums import ChatMemberStatus
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import QuestionActionCallback
+from bot.config import Settings
+from bot.filters import Staff
+from bot.questions import render, service
+from bot.questions.relay import Inbox
+from bot.services import regions
+from bot.services.roles import Actor, NotAllowed
+from db.base import utcnow
+from db.models import Member, Question, QuestionMessage
+from handlers.questions import message_kind, message_text
+
+router = Router(name=__name__)
+groups = Router(name=__name__ + ".groups")
+groups.message.filter(F.chat.type == "supergroup")
+private = Router(name=__name__ + ".private")
+private.message.filter(F.chat.type == "private", Staff())
+router.include_routers(groups, private)
+
+WHY_NOT = {
+    "blocked": lambda: _("Not delivered: the member blocked the bot."),
+    "gone": lambda: _("Not delivered: the member deleted their data."),
+    "failed": lambda: _("Not delivered: Telegram did not accept this message for the member."),
+}
+
+
+async def _answer(
+    message: Message,
+    question: Question,
+    bot: Bot,
+    session: AsyncSession,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    """Relay a coordinator's message to the member and show them the outcome."""
+    kind = message_kind(message) or "text"
+    failure = await Inbox(bot, session, settings, i18n).relay_answer(
+        question,
+        message.chat.id,
+        message.message_id,
+        message.from_user.id if message.from_user else 0,
+        kind,
+        message_text(message),
+    )
+    if failure is None:
+        await bot.set_message_reaction(
+            message.chat.id, message.message_id, [ReactionTypeEmoji(emoji="👌")]
+        )
+    else:
+        await message.reply(WHY_NOT[failure]())
+
+
+@groups.message(Command("region_link"))
+async def region_link(
+    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, actor: Actor | None
+) -> None:
+    region = await regions.by_code(session, (command.args or "").strip())
+    if actor is None or region is None or not actor.may_see_region(region.id):
+        await message.reply(
+            _("Usage: /region_link REGION (a region code), by an admin or a coordinator of that region.")
+        )
+        return
+    problems = []
+    if not message.chat.is_forum:
+        problems.append(_("Turn on Topics in the group settings."))
+    me = await bot.get_chat_member(message.chat.id, bot.id)
+    if me.status != ChatMemberStatus.ADMINISTRATOR:
+        problems.append(_("Make the bot an admin of this group."))
+    elif not getattr(me, "can_manage_topics", False):
+        problems.append(_("Give the bot the right to manage topics."))
+    if problems:
+        await message.reply(_("Not linked yet:") + "\n" + "\n".join(f"• {p}" for p in problems))
+        return
+    region.coordinator_chat_id = message.chat.id
+    await message.reply(
+        _("Linked: new questions from {region} will open a topic here.").format(
+            region=html.quote(region.name)
+        )
+    )
+
+
+@groups.message(F.message_thread_id, F.func(message_kind))
+async def topic_message(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor | None,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    if message.from_user is None or message.from_user.is_bot or message.message_thread_id is None:
+        return
+    question = await service.by_thread(session, message.chat.id, message.message_thread_id)
+    if question is None:
+        return
+    if actor is None or not actor.may_see_region(question.region_id):
+        await message.reply(
+            _("Only coordinators of this region can answer. Your message was not sent.")
+        )
+        return
+    text = message_text(message) or ""
+    if text.startswith("!"):
+        session.add(QuestionMessage(question_id=question.id, direction="note", kind="text", text=None,
+                                    coordinator_chat_id=message.chat.id, coordinator_message_id=message.message_id,
+                                    author_id=message.from_user.id, created_at=utcnow()))  # fmt: skip
+        return
+    await _answer(message, question, bot, session, settings, i18n)
+
+
+@private.message(F.reply_to_message, F.func(message_kind))
+async def private_reply(
+    message: Message, bot: Bot, session: AsyncSession, actor: Actor, settings: Settings, i18n: I18n
+) -> None:
+    assert message.reply_to_message is not None
+    question = await service.by_coordinator_message(
+        session, message.chat.id, message.reply_to_message.message_id
+    )
+    if question is None:
+        await message.answer(
+            _("This is not a reply to a question. Use /questions to see open questions.")
+        )
+        return
+    try:
+        question = await service.for_staff(session, actor, question.id)
+    except NotAllowed:
+        return
+    await _answer(message, question, bot, session, settings, i18n)
+
+
+async def _question_arg(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor
+) -> tuple[Question, str] | None:
+    number, _sep, rest = (command.args or "").strip().lstrip("#").partition(" ")
+    if not number.isdigit():
+        await message.answer(
+            _("Usage: /{command} NUMBER, for example /{command} 17.").format(
+                command=command.command
+            )
+        )
+        return None
+    try:
+        return await service.for_staff(session, actor, int(number)), rest.strip()
+    except NotAllowed:
+        await message.answer(_("No question with that number in your regions."))
+        return None
+
+
+@private.message(Command("reply"))
+async def reply_command(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    found = await _question_arg(message, command, session, actor)
+    if found is None:
+        return
+    question, text = found
+    if not text:
+        await message.answer(_("Usage: /reply NUMBER ANSWER, for example /reply 17 Yes, you can."))
+        return
+    member = await session.get(Member, question.member_id)
+    if member is None:
+        await message.answer(WHY_NOT["gone"]())
+        return
+    sent = await bot.send_message(
+        message.chat.id, text
+    )  # a clean copy to relay, without the command
+    await _answer(sent, question, bot, session, settings, i18n)
+
+
+async def _close(
+    question: Question,
+    actor: Actor,
+    bot: Bot,
+    session: AsyncSession,
+    settings: Settings,
+    i18n: I18n,
+) -> bool:
+    if not await service.close(session, actor, question):
+        return False
+    inbox = Inbox(bot, session, settings, i18n)
+    await inbox.set_topic_open(question, False)
+    member = await session.get(Member, question.member_id)
+    if member is not None:
+        with i18n.use_locale(member.language or settings.default_locale):
+            try:
+                await bot.send_message(
+                    member.telegram_id,
+                    _("Your question #{number} is closed. Did this help?").format(number=question.id) + "\n"
+                    + _("You can reply to an answer within 7 days to open it again."),
+                    reply_markup=render.satisfaction(question.id),
+                )  # fmt: skip
+            except TelegramAPIError:
+                pass
+    await inbox.refresh_cards(question)
+    return True
+
+
+@private.message(Command("close"))
+async def close_command(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    found = await _question_arg(message, command, session, actor)
+    if found is not None:
+        closed = await _close(found[0], actor, bot, session, settings, i18n)
+        await message.answer(_("Closed.") if closed else _("This question was already closed."))
+
+
+@private.message(Command("reopen"))
+async def reopen_command(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    found = await _question_arg(message, command, session, actor)
+    if found is None:
+        return
+    if await service.staff_reopen(session, actor, found[0]):
+        inbox = Inbox(bot, session, settings, i18n)
+        await inbox.set_topic_open(found[0], True)
+        await inbox.refresh_cards(found[0])
+        await message.answer(_("Open again."))
+    else:
+        await message.answer(_("This question is not closed."))
+
+
+@private.message(Command("questions"))
+async def questions_command(message: Message, session: AsyncSession, actor: Actor) -> None:
+    items = await service.open_for_staff(session, actor)
+    if not items:
+        await message.answer(_("No open questions."))
+        return
+    now = utcnow()
+    lines = [_("Open questions, oldest first:")]
+    for question in items:
+        hours = int((now - (question.sent_at or now)).total_seconds() // 3600)
+        who = _("assigned") if question.assignee_id else _("nobody assigned")
+        urgent = "🔴 " if question.urgent else ""
+        lines.append(f"{urgent}#{question.id} · {html.quote(render.topic_label(question.topic))} · {render.status_label(question.status)} · "
+                     + _("{hours} h").format(hours=hours) + f" · {who}")  # fmt: skip
+    await message.answer("\n".join(lines))
+
+
+@router.callback_query(QuestionActionCallback.filter())
+async def card_button(
+    query: CallbackQuery,
+    callback_data: QuestionActionCallback,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor | None,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    try:
+        if actor is None:
+            raise NotAllowed
+        question = await service.for_staff(session, actor, callback_data.question_id)
+        action = callback_data.action
+        if action == "assign":
+            await service.assign(session, actor, question)
+        elif action == "urgent":
+            await service.mark_urgent(session, actor, question)
+        elif action == "close":
+            await _close(question, actor, bot, session, settings, i18n)
+            await query.answer(_("Closed."))
+            return
+        elif action == "reopen":
+            if await service.staff_reopen(session, actor, question):
+                await Inbox(bot, session, settings, i18n).set_topic_open(question, True)
+        else:
+            raise NotAllowed
+    except NotAllowed:
+        await query.answer(
+            _("This button no longer works. Send /start to continue."), show_alert=True
+        )
+        return
+    await Inbox(bot, session, settings, i18n).refresh_cards(question)
+    await query.answer(_("Done."))

@@ -1,0 +1,291 @@
+"""Members ask questions (text, voice, photo, document) and follow up on the answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, F, Router, html
+from aiogram.filters import Command, Filter
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards
+from bot.callbacks import AskTopicCallback, DraftCallback, SatisfactionCallback
+from bot.config import Settings
+from bot.filters import MenuButton
+from bot.questions import render, service
+from bot.questions.relay import Inbox
+from bot.questions.service import QuestionError
+from db.models import Member, Question, QuestionStatus
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
+
+KINDS = ("text", "voice", "photo", "document", "audio", "video", "video_note")
+
+
+def message_kind(message: Message) -> str | None:
+    return next((k for k in KINDS if getattr(message, k, None)), None)
+
+
+def message_text(message: Message) -> str | None:
+    return message.text or message.caption
+
+
+def error_text(reason: str) -> str:
+    return {
+        "not_member": _("You can ask questions once you are a member. Send /start to join."),
+        "too_many_open": _(
+            "You have {count} open questions. Please wait for the answers first."
+        ).format(count=service.MAX_OPEN),
+        "rate_limited": _("You asked many questions today. Please try again tomorrow."),
+        "draft_full": _("This question has enough messages. Please press Send."),
+        "empty": _("Please send your question first: type it, or send a voice message or photo."),
+    }.get(reason, _("This button no longer works. Send /start to continue."))
+
+
+class Asker(Filter):
+    """A member who may ask questions."""
+
+    async def __call__(self, event: Any, member: Member | None = None) -> bool:
+        return member is not None and member.status in service.MAY_ASK
+
+
+class HasDraft(Filter):
+    async def __call__(
+        self, message: Message, session: AsyncSession, member: Member | None = None
+    ) -> bool | dict[str, Any]:
+        if member is None:
+            return False
+        draft = await service.draft_of(session, member)
+        return {"draft": draft} if draft is not None else False
+
+
+@router.message(Command("ask"))
+@router.message(MenuButton("ask"))
+async def ask(message: Message, member: Member | None) -> None:
+    try:
+        service.require_asker(member)
+    except QuestionError as exc:
+        await message.answer(error_text(exc.reason))
+        return
+    await message.answer(_("What is your question about?"), reply_markup=render.topic_picker())
+
+
+@router.callback_query(AskTopicCallback.filter())
+async def choose_topic(
+    query: CallbackQuery,
+    callback_data: AskTopicCallback,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member | None,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    try:
+        asker = service.require_asker(member)
+        if callback_data.offer and await service.draft_of(session, asker) is None:
+            raise QuestionError("gone")
+        draft = await service.start_draft(session, asker, callback_data.topic)
+    except QuestionError as exc:
+        await query.answer(error_text(exc.reason), show_alert=True)
+        await keyboards.drop_buttons(query)
+        return
+    await query.answer()
+    if callback_data.offer:
+        await keyboards.drop_buttons(query)
+        await send_question(bot, session, settings, i18n, asker, draft)
+        return
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            _("Topic: {topic}.").format(topic=render.topic_label(draft.topic)) + "\n\n"
+            + _("Now send your question. You can type it, or send a voice message, a photo or a document. "
+                "You can send more than one message. Then press Send.")
+        )  # fmt: skip
+
+
+async def send_question(
+    bot: Bot, session: AsyncSession, settings: Settings, i18n: I18n, member: Member, draft: Question
+) -> None:
+    try:
+        if not await service.submit(session, draft):
+            return  # a second tap on Send: the first one is sending it
+    except QuestionError as exc:
+        await bot.send_message(member.telegram_id, error_text(exc.reason))
+        return
+    await session.commit()  # the number is taken, whatever happens on Telegram's side
+    region = await Inbox(bot, session, settings, i18n).deliver_new(draft, member)
+    if region is not None:
+        text = _(
+            "Your question #{number} was sent to the coordinators of {region}. You will get the answer here."
+        ).format(number=draft.id, region=html.quote(region.name))
+    else:
+        text = _(
+            "Your question #{number} was sent to the coordinators. You will get the answer here."
+        ).format(number=draft.id)
+    await bot.send_message(member.telegram_id, text, reply_markup=keyboards.main_menu())
+
+
+@router.callback_query(DraftCallback.filter())
+async def draft_button(
+    query: CallbackQuery,
+    callback_data: DraftCallback,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member | None,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    draft = await service.draft_of(session, member) if member is not None else None
+    if draft is None or member is None:
+        await query.answer(_("This button is from an earlier step."), show_alert=True)
+        return
+    await keyboards.drop_buttons(query)
+    await query.answer()
+    if callback_data.action == "send":
+        await send_question(bot, session, settings, i18n, member, draft)
+    else:
+        await service.cancel_draft(session, member)
+        await bot.send_message(member.telegram_id, _("Okay, nothing was sent."))
+
+
+@router.callback_query(SatisfactionCallback.filter())
+async def satisfaction(
+    query: CallbackQuery,
+    callback_data: SatisfactionCallback,
+    session: AsyncSession,
+    member: Member | None,
+) -> None:
+    try:
+        if member is None:
+            raise QuestionError("gone")
+        await service.rate(session, member, callback_data.question_id, callback_data.value)
+    except QuestionError:
+        await query.answer(
+            _("This button no longer works. Send /start to continue."), show_alert=True
+        )
+        return
+    await query.answer(_("Thank you for your feedback!"))
+    await keyboards.drop_buttons(query)
+
+
+@router.message(Command("myquestions"))
+async def my_questions(message: Message, session: AsyncSession, member: Member | None) -> None:
+    questions = await service.of_member(session, member) if member is not None else []
+    if not questions:
+        await message.answer(_("You have not asked any questions yet. Ask one with /ask."))
+        return
+    blocks = []
+    for question in questions:
+        lines = [
+            f"<b>#{question.id}</b> · {html.quote(render.topic_label(question.topic))} · {render.status_label(question.status)}"
+        ]
+        for row in await service.messages(session, question):
+            if row.direction not in ("in", "out") or row.kind == "header":
+                continue
+            who = _("You") if row.direction == "in" else _("Answer")
+            body = html.quote(row.text) if row.text else f"[{row.kind}]"
+            lines.append(f"{who}: {body}")
+        blocks.append("\n".join(lines))
+    await message.answer("\n\n".join(blocks)[:4000])
+
+
+@router.message(Asker(), HasDraft(), F.func(message_kind))
+async def add_to_draft(message: Message, session: AsyncSession, draft: Question) -> None:
+    try:
+        await service.add_incoming(
+            session,
+            draft,
+            message_kind(message) or "text",
+            message_text(message),
+            message.message_id,
+        )
+    except QuestionError as exc:
+        await message.answer(error_text(exc.reason), reply_markup=render.draft_controls())
+        return
+    count = len(await service.messages(session, draft, "in"))
+    await message.answer(
+        _("Added ({count}). Send more, or press Send.").format(count=count),
+        reply_markup=render.draft_controls(),
+    )
+
+
+@router.message(Asker(), F.reply_to_message, F.func(message_kind))
+async def follow_up(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    assert message.reply_to_message is not None
+    question = await service.by_member_reply(session, member, message.reply_to_message.message_id)
+    if question is None:
+        await offer_question(message, session, member)
+        return
+    if question.status == QuestionStatus.CLOSED:
+        if not service.member_may_reopen(question):
+            await message.answer(_("This question is closed. Ask a new question with /ask."))
+            return
+        service.reopen(question)
+        await Inbox(bot, session, settings, i18n).set_topic_open(question, True)
+        reopened = True
+    else:
+        reopened = False
+    row = await service.add_incoming(
+        session,
+        question,
+        message_kind(message) or "text",
+        message_text(message),
+        message.message_id,
+    )
+    await Inbox(bot, session, settings, i18n).relay_follow_up(question, member, row)
+    if reopened:
+        await message.answer(
+            _(
+                "Your question #{number} is open again. The coordinators can see your message."
+            ).format(number=question.id)
+        )
+    else:
+        await message.answer(_("Added to your question #{number}.").format(number=question.id))
+
+
+@router.message(Asker(), F.func(message_kind), ~F.text.startswith("/"))
+async def offer_question(message: Message, session: AsyncSession, member: Member) -> None:
+    """A free message outside any flow: offer to send it as a question (nothing is ignored)."""
+    try:
+        draft = await service.start_draft(session, member, "other")
+        await service.add_incoming(
+            session,
+            draft,
+            message_kind(message) or "text",
+            message_text(message),
+            message.message_id,
+        )
+    except QuestionError as exc:
+        await message.answer(error_text(exc.reason))
+        return
+    await message.answer(
+        _("Do you want to send this as a question to the coordinators? Choose a topic:"),
+        reply_markup=render.topic_picker(offer=True),
+    )
+
+
+@router.message(Asker())
+async def unsupported(message: Message) -> None:
+    if message.text and message.text.startswith("/"):
+        return await unknown(message)
+    await message.answer(
+        _(
+            "I cannot use this kind of message. Please send text, a voice message, a photo or a document."
+        )
+    )
+
+
+async def unknown(message: Message) -> None:
+    from handlers.selfservice import help_text
+
+    await message.answer(_("Sorry, I don't know that command.") + "\n\n" + help_text())
