@@ -12,10 +12,12 @@ from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import prepare_database
+from bot.broadcast import Broadcaster, EngineOptions
 from bot.commands import publish_commands
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import CatalogueI18n, create_i18n
+from bot.scale.storage import create_events_isolation, create_storage
 from db.engine import create_engine, create_session_factory
 
 
@@ -30,19 +32,34 @@ class RunningBot:
     dispatcher: Dispatcher
     i18n: CatalogueI18n
     task: asyncio.Task[Any] | None = field(default=None, repr=False)
+    broadcaster: Broadcaster | None = None
 
     @classmethod
     async def start(
-        cls, settings: Settings, storage: BaseStorage | None = None, *, migrate: bool = True
+        cls,
+        settings: Settings,
+        storage: BaseStorage | None = None,
+        *,
+        migrate: bool = True,
+        broadcaster: bool | EngineOptions = False,
     ) -> RunningBot:
+        """`broadcaster` True (or engine options): also run the broadcast engine in-process."""
         if migrate:
             await prepare_database(settings)
         engine = create_engine(settings.database_url)
         session_factory = create_session_factory(engine)
         i18n = create_i18n(settings.default_locale)
         bot = create_bot(settings)
-        dp = create_dispatcher(settings, session_factory, i18n, storage=storage)
+        storage = storage or create_storage(settings)
+        dp = create_dispatcher(
+            settings, session_factory, i18n, storage, events_isolation=create_events_isolation(storage)
+        )
         running = cls(settings, engine, session_factory, bot, dp, i18n)
+        if broadcaster is not False:
+            options = broadcaster if isinstance(broadcaster, EngineOptions) else None
+            running.broadcaster = Broadcaster(bot, session_factory, settings, i18n, options)
+            dp["broadcaster"] = running.broadcaster
+            await running.broadcaster.start()
         await publish_commands(bot, session_factory, settings, i18n)
         running.task = asyncio.create_task(
             dp.start_polling(
@@ -61,6 +78,9 @@ class RunningBot:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def stop(self) -> None:
+        await self.settled()  # let handlers finish before storage and sessions close
+        if self.broadcaster is not None:
+            await self.broadcaster.stop()
         if self.task is not None and not self.task.done():
             with contextlib.suppress(RuntimeError):
                 await self.dispatcher.stop_polling()

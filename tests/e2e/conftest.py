@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.sandbox.emulator import Emulator
+from bot.scale.storage import create_storage
 from bot.testing import RunningBot
 from db.models import Member
+from tests.servers import fresh_redis_prefix
 
 TOKEN = "123456:E2E-test-token"
 ADMIN_ID = 900_001
@@ -24,12 +26,25 @@ async def emulator() -> AsyncIterator[Emulator]:
 
 
 @pytest.fixture
-def settings_factory(emulator: Emulator, database_url: str) -> Callable[..., Settings]:
+async def redis_prefix(database_url: str) -> AsyncIterator[tuple[str, str] | None]:
+    """The PostgreSQL runs of the end-to-end suite also keep conversation state in Redis."""
+    if not database_url.startswith("postgresql"):
+        yield None
+        return
+    async with fresh_redis_prefix() as found:
+        yield found
+
+
+@pytest.fixture
+def settings_factory(
+    emulator: Emulator, database_url: str, redis_prefix: tuple[str, str] | None
+) -> Callable[..., Settings]:
     def make(**overrides: object) -> Settings:
         values: dict[str, object] = {
             "bot_token": TOKEN,
             "telegram_api_url": emulator.api_url,
             "database_url": database_url,
+            "redis_url": redis_prefix[0] if redis_prefix else None,
             "admin_ids": (ADMIN_ID,),
             "default_locale": "nl",
             "_env_file": None,
@@ -46,8 +61,11 @@ def settings(settings_factory: Callable[..., Settings]) -> Settings:
 
 
 @pytest.fixture
-async def app(emulator: Emulator, settings: Settings) -> AsyncIterator[RunningBot]:
-    running = await RunningBot.start(settings)
+async def app(
+    emulator: Emulator, settings: Settings, redis_prefix: tuple[str, str] | None
+) -> AsyncIterator[RunningBot]:
+    storage = create_storage(settings, prefix=redis_prefix[1] + "fsm") if redis_prefix else None
+    running = await RunningBot.start(settings, storage)
     await emulator.wait_until_polling()
     yield running
     await running.stop()
