@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import audit
 from bot.services.roles import Actor, NotAllowed, require_member, require_staff
 from db.base import utcnow
-from db.models import Member, MemberStatus, ProfileAnswer, Region
+from db.models import Member, MemberStatus, ProfileAnswer, Question, QuestionStatus, Region
 
 PAGE_SIZE = 10
 
@@ -123,5 +124,29 @@ async def stats(
                 entry.joined_30d += 1
             if member.last_seen_at and member.last_seen_at >= since:
                 entry.active_30d += 1
+        await _question_stats(session, entry)
         result.append(entry)
     return result
+
+
+async def _question_stats(session: AsyncSession, entry: RegionStats) -> None:
+    questions = list(
+        await session.scalars(
+            select(Question).where(
+                Question.region_id == entry.region.id, Question.status != QuestionStatus.DRAFT
+            )
+        )
+    )
+    waits = [
+        (q.first_answer_at - q.sent_at).total_seconds()
+        for q in questions
+        if q.first_answer_at is not None and q.sent_at is not None
+    ]
+    rated = [q.satisfaction for q in questions if q.satisfaction]
+    entry.questions = {
+        "asked": len(questions),
+        "answered": sum(1 for q in questions if q.first_answer_at is not None),
+        "open": sum(1 for q in questions if q.status != QuestionStatus.CLOSED),
+    }
+    entry.median_first_answer = timedelta(seconds=statistics.median(waits)) if waits else None
+    entry.satisfaction = rated.count("up") / len(rated) if rated else None

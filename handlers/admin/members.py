@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.numbers import format_decimal, format_percent
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, notify
@@ -291,6 +292,28 @@ def _stats_text(entries: list[staff.RegionStats], locale: str) -> str:
         lines.append(
             _("Active in the last 30 days: {count}").format(count=number(entry.active_30d, locale))
         )
+        q = entry.questions
+        if q.get("asked"):
+            lines.append(
+                _("Questions: {asked} asked · {answered} answered · {open} open").format(
+                    asked=number(q["asked"], locale),
+                    answered=number(q["answered"], locale),
+                    open=number(q["open"], locale),
+                )
+            )
+        if entry.median_first_answer is not None:
+            hours = entry.median_first_answer.total_seconds() / 3600
+            lines.append(
+                _("Median time to first answer: {hours} h").format(
+                    hours=format_decimal(round(hours, 1), locale=locale)
+                )
+            )
+        if entry.satisfaction is not None:
+            lines.append(
+                _("Helpful answers: {share}").format(
+                    share=format_percent(entry.satisfaction, locale=locale)
+                )
+            )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) or _("No regions to show.")
 

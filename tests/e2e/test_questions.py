@@ -257,7 +257,9 @@ async def test_blocked_member_is_reported_to_the_coordinator(
     assert pool.group is not None
     await ask(app, pool.member, "so", "Health", "Dhakhtar ma heli karaa?")
     topic = await pool.group.wait_for_topic(lambda tp: tp.name.startswith("#"))
-    await pool.group.wait_for_message(lambda m: "Dhakhtar" in (m.text or ""), thread_id=topic.message_thread_id)
+    await pool.group.wait_for_message(
+        lambda m: "Dhakhtar" in (m.text or ""), thread_id=topic.message_thread_id
+    )
     pool.member.block_bot()
     await pool.coordinator.send_text(
         "Bel de huisarts.", chat=pool.group, thread_id=topic.message_thread_id
@@ -332,3 +334,22 @@ async def test_region_link_explains_missing_rights(emulator: Emulator, app: Runn
     await admin.send_text("/region_link twente", chat=group)
     reply = (await group.wait_for_message()).text or ""
     assert "Topics" in reply and "admin" in reply
+
+
+async def test_stats_count_questions_and_satisfaction(emulator: Emulator, app: RunningBot) -> None:
+    pool = await make_pool(emulator, app, "en", linked=False, name="Lina")
+    await ask(app, pool.member, "en", "Work", "Where do I find work?")
+    copy = await pool.coordinator.wait_for_message(lambda m: "find work" in (m.text or ""))
+    await pool.coordinator.reply(copy, "At the UWV.")
+    await pool.member.wait_for_message(lambda m: (m.text or "") == "At the UWV.")
+    await pool.coordinator.send_text("/close 1")
+    rating = await pool.member.wait_for_message(lambda m: "👍" in m.button_texts)
+    await pool.member.press("👎", rating)
+    await ask(app, pool.member, "en", "Health", "And a doctor?")
+    await wait_text(pool.member, "was sent")
+    await app.settled()
+    await pool.coordinator.send_text("/stats twente")
+    stats = await pool.coordinator.wait_for_message(lambda m: (m.text or "").startswith("Twente ·"))
+    expected = t(app, "Questions: {asked} asked · {answered} answered · {open} open", "nl")
+    assert expected.format(asked=2, answered=1, open=1) in (stats.text or "")
+    assert t(app, "Helpful answers: {share}", "nl").format(share="0%") in (stats.text or "")
