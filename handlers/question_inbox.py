@@ -54,6 +54,7 @@ async def _answer(
         kind,
         message_text(message),
     )
+    await session.commit()  # the member may reply to the answer at once
     if failure is None:
         await bot.set_message_reaction(
             message.chat.id, message.message_id, [ReactionTypeEmoji(emoji="👌")]
@@ -194,6 +195,7 @@ async def _close(
 ) -> bool:
     if not await service.close(session, actor, question):
         return False
+    await session.commit()  # the member may press the rating buttons at once
     inbox = Inbox(bot, session, settings, i18n)
     await inbox.set_topic_open(question, False)
     member = await session.get(Member, question.member_id)
