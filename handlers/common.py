@@ -6,14 +6,14 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.selfservice import help_text
+from handlers.selfservice import reply_unknown_command
 
 router = Router(name=__name__)
 
 
 @router.message(F.chat.type == "private", F.text.startswith("/"))
 async def unknown_command(message: Message) -> None:
-    await message.answer(_("Sorry, I don't know that command.") + "\n\n" + help_text())
+    await reply_unknown_command(message)
 
 
 @router.message(F.chat.type == "private")

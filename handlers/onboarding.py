@@ -19,6 +19,7 @@ from bot.services import onboarding
 from bot.services.onboarding import NOTICE_VERSION, StepError, TextTooLong
 from bot.texts import privacy_notice
 from db.models import Member, MemberStatus, Region
+from handlers.selfservice import reply_unknown_command
 
 router = Router(name=__name__)
 router.message.filter(F.chat.type == "private")
@@ -375,7 +376,7 @@ async def unexpected_during_onboarding(
 ) -> None:
     """A sticker, photo or text where buttons are expected: a hint, then the question again."""
     if message.text and message.text.startswith("/"):
-        return await send_unknown(message)
+        return await reply_unknown_command(message)
     if member.onboarding_step == onboarding.STEP_MUNICIPALITY:
         await message.answer(_("Please type the name of your municipality, for example: Enschede."))
         return
@@ -385,9 +386,3 @@ async def unexpected_during_onboarding(
         return
     await message.answer(_("Please use the buttons."))
     await send_step(bot, session, member, settings, i18n)
-
-
-async def send_unknown(message: Message) -> None:
-    from handlers.selfservice import help_text
-
-    await message.answer(_("Sorry, I don't know that command.") + "\n\n" + help_text())

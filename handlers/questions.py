@@ -19,6 +19,7 @@ from bot.questions import render, service
 from bot.questions.relay import Inbox
 from bot.questions.service import QuestionError
 from db.models import Member, Question, QuestionStatus
+from handlers.selfservice import reply_unknown_command
 
 router = Router(name=__name__)
 router.message.filter(F.chat.type == "private")
@@ -277,15 +278,9 @@ async def offer_question(message: Message, session: AsyncSession, member: Member
 @router.message(Asker())
 async def unsupported(message: Message) -> None:
     if message.text and message.text.startswith("/"):
-        return await unknown(message)
+        return await reply_unknown_command(message)
     await message.answer(
         _(
             "I cannot use this kind of message. Please send text, a voice message, a photo or a document."
         )
     )
-
-
-async def unknown(message: Message) -> None:
-    from handlers.selfservice import help_text
-
-    await message.answer(_("Sorry, I don't know that command.") + "\n\n" + help_text())

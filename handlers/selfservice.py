@@ -48,6 +48,11 @@ def help_text() -> str:
     )
 
 
+async def reply_unknown_command(message: Message) -> None:
+    """The one answer to any command this person may not use: no hint that it exists."""
+    await message.answer(_("Sorry, I don't know that command.") + "\n\n" + help_text())
+
+
 async def _not_member(message: Message) -> None:
     await message.answer(_("You are not a member yet. Send /start to join."))
 
