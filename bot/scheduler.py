@@ -4,6 +4,7 @@ feature rebuilds its jobs from it, so a restart loses nothing and late runs are 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -50,8 +51,15 @@ class Scheduler:
                 log.exception("could not rebuild jobs", extra={"feature": name})
         log.info("scheduler started", extra={"jobs": len(self.aps.get_jobs())})
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
         if self.aps.running:
+            # APScheduler's asyncio executor cancels running jobs on shutdown; let them finish
+            # (their own unit of work commits or rolls back) for a few seconds first.
+            self.aps.pause()
+            executor = self.aps._lookup_executor("default")
+            running = [f for f in getattr(executor, "_pending_futures", ()) if not f.done()]
+            if running:
+                await asyncio.wait(running, timeout=grace)
             self.aps.shutdown(wait=False)
         self.aps = AsyncIOScheduler(timezone=self.context.settings.tz)
         log.info("scheduler stopped")
