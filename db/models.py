@@ -208,6 +208,8 @@ class Broadcast(Base):
     # Language of the progress messages for created_by.
     locale: Mapped[str] = mapped_column(String(8))
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # What the progress message shows now (an edit to the same text would be refused).
+    progress_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     # JSON list of region ids; NULL means every region.
     region_ids: Mapped[str | None] = mapped_column(Text, nullable=True)
     language_filter: Mapped[str | None] = mapped_column(String(8), nullable=True)
@@ -317,3 +319,130 @@ class QuestionMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     question: Mapped[Question] = relationship(back_populates="messages")
+
+
+class SurveyRunStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"  # waits for its due time
+    OPEN = "open"  # invitations handed to the broadcaster; answers accepted until close_at
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    MISSED = "missed"  # the bot was down from before its due time until after close_at
+
+
+class Survey(Base):
+    """One version of a survey definition. `source` is the YAML file as imported.
+
+    Re-importing a slug that has responses adds a version; responses keep the one they
+    answered (through their run).
+    """
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("slug", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(32), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(Text)
+    checksum: Mapped[str] = mapped_column(String(64))
+    imported_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SurveySchedule(Base):
+    """When a survey goes to a region (None: every region): once, weekly or monthly.
+
+    rule: "once", "weekly:<0-6 Monday first>:<HH:MM>" or "monthly:<1-28>:<HH:MM>" (local time).
+    """
+
+    __tablename__ = "survey_schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(32))
+    region_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), nullable=True
+    )
+    rule: Mapped[str] = mapped_column(String(32))
+    remind_after: Mapped[int | None] = mapped_column(Integer, nullable=True)  # seconds
+    close_after: Mapped[int] = mapped_column(Integer)  # seconds
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Telegram id of the coordinator who made it (told about late runs); NULL after /delete.
+    created_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SurveyRun(Base):
+    """One sending of a survey version to a region (or all): invitations, reminder, answers."""
+
+    __tablename__ = "survey_runs"
+    __table_args__ = (Index("ix_survey_runs_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    schedule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_schedules.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    region_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), nullable=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default=SurveyRunStatus.SCHEDULED.value)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    close_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="SET NULL"), nullable=True
+    )
+    reminder_broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="SET NULL"), nullable=True
+    )
+    created_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    locale: Mapped[str] = mapped_column(String(8))
+
+
+class SurveyResponse(Base):
+    """One member's answers to one run: at most one per member (or keyed hash) and run.
+
+    Named surveys link to the member (member_id, cascade on /delete). Anonymous surveys
+    store only `respondent_key`, an HMAC of run and Telegram id under a key that is not in
+    the database, and no timestamps: enough to resume and refuse a second response.
+    """
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        UniqueConstraint("run_id", "member_id", name="uq_survey_responses_run_member"),
+        UniqueConstraint("run_id", "respondent_key", name="uq_survey_responses_run_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_runs.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    respondent_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    region_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    language: Mapped[str] = mapped_column(String(8))
+    # The question waiting for an answer (None once finished).
+    current: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The message showing that question, so its buttons can be removed when it moves on.
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class SurveyAnswer(Base):
+    """One answer; `value` is JSON: an option id, a list of them, a number or a text."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (UniqueConstraint("response_id", "question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE")
+    )
+    question: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,85 @@
+"""Inline keyboards of the broadcast flow, built per call in the reader's locale."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.broadcast.callbacks import BroadcastCallback as CB
+from bot.config import SUPPORTED_LOCALES
+from bot.i18n import language_name
+from db.models import Region
+
+
+def regions(
+    items: Iterable[Region], chosen: Collection[int], everywhere: bool | None
+) -> InlineKeyboardMarkup:
+    """Toggles per pool; `everywhere` None: the "All pools" button is not offered."""
+    builder = InlineKeyboardBuilder()
+    count = 0
+    for region in items:
+        mark = "✅ " if region.id in chosen else ""
+        builder.button(
+            text=mark + region.name, callback_data=CB(action="region", value=str(region.id))
+        )
+        count += 1
+    rows = [2] * (count // 2) + ([1] if count % 2 else [])
+    if everywhere is not None:
+        builder.button(
+            text=("✅ " if everywhere else "") + _("All pools"), callback_data=CB(action="all")
+        )
+        rows.append(1)
+    builder.button(text=_("Next"), callback_data=CB(action="next"))
+    builder.button(text=_("Cancel"), callback_data=CB(action="cancel"))
+    builder.adjust(*rows, 2)
+    return builder.as_markup()
+
+
+def cancel_only() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Cancel"), callback_data=CB(action="cancel"))
+    return builder.as_markup()
+
+
+def languages(given: Collection[str]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if not given:
+        builder.button(
+            text=_("One version for everyone"), callback_data=CB(action="lang", value="*")
+        )
+    for code in SUPPORTED_LOCALES:
+        if code not in given:
+            builder.button(text=language_name(code), callback_data=CB(action="lang", value=code))
+    builder.button(text=_("Cancel"), callback_data=CB(action="cancel"))
+    builder.adjust(*([1] if not given else []), 2)
+    return builder.as_markup()
+
+
+def preview(can_send: bool, can_add: bool, urgent: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if can_send:
+        builder.button(text="✅ " + _("Send"), callback_data=CB(action="send"))
+    if can_add:
+        builder.button(text=_("Add a language"), callback_data=CB(action="more"))
+    mark = "✅ " if urgent else ""
+    builder.button(
+        text=mark + _("Urgent: also during quiet hours"), callback_data=CB(action="urgent")
+    )
+    builder.button(text=_("Cancel"), callback_data=CB(action="cancel"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def stop_buttons(broadcast_ids: Iterable[int]) -> InlineKeyboardMarkup | None:
+    builder = InlineKeyboardBuilder()
+    for broadcast_id in broadcast_ids:
+        builder.button(
+            text=_("Cancel #{number}").format(number=broadcast_id),
+            callback_data=CB(action="stop", value=str(broadcast_id)),
+        )
+    builder.adjust(1)
+    markup = builder.as_markup()
+    return markup if markup.inline_keyboard else None

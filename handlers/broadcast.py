@@ -1,0 +1,237 @@
+"""/broadcast and /broadcasts: coordinators announce to their pools through the broadcaster.
+
+Rights are re-checked on every step (in the services); people without any broadcast
+scope never match here, so their /broadcast gets the usual "unknown command" answer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.broadcast import content as contents
+from bot.broadcast import draft, service, texts
+from bot.broadcast import keyboards as kb
+from bot.broadcast.audience import Scope
+from bot.broadcast.callbacks import BroadcastCallback as CB
+from bot.broadcast.draft import Draft, MayBroadcast
+from bot.broadcast.engine import Broadcaster
+from bot.config import SUPPORTED_LOCALES, Settings
+from bot.services.roles import NotAllowed
+from db.base import utcnow
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
+
+
+def _prompt() -> str:
+    return _("Now send the announcement: a text, a photo, a document or a voice message.")
+
+
+async def _refuse(query: CallbackQuery) -> None:
+    # The answer of any dead button: nothing about other regions, nothing about counts.
+    await query.answer(_("This button no longer works. Send /start to continue."), show_alert=True)
+
+
+def _message(query: CallbackQuery) -> Message:
+    assert isinstance(query.message, Message)
+    return query.message
+
+
+def _now(broadcaster: Broadcaster | None) -> datetime:
+    return broadcaster.now() if broadcaster is not None else utcnow()
+
+
+@router.message(Command("broadcast"), MayBroadcast())
+async def start(message: Message, state: FSMContext, session: AsyncSession, scope: Scope) -> None:
+    await state.set_state(Draft.regions)
+    await state.set_data(dict(draft.EMPTY))
+    await message.answer(
+        _("Who should get this announcement? Choose one or more pools, then press Next."),
+        reply_markup=await draft.regions_keyboard(session, scope, draft.EMPTY),
+    )
+
+
+@router.callback_query(Draft.regions, CB.filter(F.action.in_({"region", "all"})), MayBroadcast())
+async def toggle_region(
+    query: CallbackQuery, callback_data: CB, state: FSMContext, session: AsyncSession, scope: Scope
+) -> None:
+    data = await state.get_data()
+    if callback_data.action == "all":
+        if not scope.admin:
+            return await _refuse(query)
+        data.update(regions=[], all=not data["all"])
+    else:
+        region_id = int(callback_data.value) if callback_data.value.isdigit() else 0
+        if not scope.covers([region_id]):
+            return await _refuse(query)
+        data.update(regions=sorted(set(data["regions"]) ^ {region_id}), all=False)
+    await state.set_data(data)
+    await query.answer()
+    markup = await draft.regions_keyboard(session, scope, data)
+    await _message(query).edit_reply_markup(reply_markup=markup)
+
+
+@router.callback_query(Draft.regions, CB.filter(F.action == "next"), MayBroadcast())
+async def regions_chosen(
+    query: CallbackQuery, state: FSMContext, session: AsyncSession, scope: Scope
+) -> None:
+    data = await state.get_data()
+    if not data["all"] and not data["regions"]:
+        await query.answer(_("Choose at least one pool."), show_alert=True)
+        return
+    chosen = draft.audience(data).region_ids
+    if not scope.covers(chosen):
+        return await _refuse(query)
+    await state.set_state(Draft.content)
+    names = await service.region_names(session, chosen)
+    await query.answer()
+    await _message(query).edit_text(
+        texts.pools(names) + "\n\n" + _prompt(), reply_markup=kb.cancel_only()
+    )
+
+
+@router.message(Draft.content, MayBroadcast(), ~F.text.startswith("/"))
+async def receive_content(message: Message, state: FSMContext, i18n: I18n) -> None:
+    found = contents.from_message(message)
+    if found is None:
+        await message.answer(_("Please send a text, a photo, a document or a voice message."))
+        return
+    limit = contents.max_length(found, i18n)
+    if found.length > limit:
+        await message.answer(_("This is too long: at most {limit} characters.").format(limit=limit))
+        return
+    data = await state.update_data(pending=found.to_dict())
+    await state.set_state(Draft.language)
+    await message.answer(
+        _("Which language is this version in?"), reply_markup=kb.languages(list(data["versions"]))
+    )
+
+
+@router.callback_query(Draft.language, CB.filter(F.action == "lang"), MayBroadcast())
+async def choose_language(
+    query: CallbackQuery, callback_data: CB, state: FSMContext, session: AsyncSession,
+    settings: Settings, broadcaster: Broadcaster | None = None,
+) -> None:  # fmt: skip
+    data = await state.get_data()
+    code, given = callback_data.value, dict(data["versions"])
+    allowed = code in SUPPORTED_LOCALES or (code == contents.EVERYONE and not given)
+    if not allowed or code in given or not data.get("pending"):
+        return await _refuse(query)
+    given[code] = data["pending"]
+    data.update(versions=given, pending=None)
+    await state.set_data(data)
+    await state.set_state(Draft.preview)
+    await _show_preview(query, data, session, settings, broadcaster)
+
+
+async def _show_preview(
+    query: CallbackQuery, data: dict[str, Any], session: AsyncSession, settings: Settings,
+    broadcaster: Broadcaster | None,
+) -> None:  # fmt: skip
+    try:
+        text, markup = await draft.preview(
+            session, settings, query.from_user.id, data, _now(broadcaster)
+        )
+    except NotAllowed:
+        return await _refuse(query)
+    await query.answer()
+    await _message(query).edit_text(text, reply_markup=markup)
+
+
+@router.callback_query(Draft.preview, CB.filter(F.action.in_({"more", "urgent"})), MayBroadcast())
+async def adjust(
+    query: CallbackQuery, callback_data: CB, state: FSMContext, session: AsyncSession,
+    settings: Settings, broadcaster: Broadcaster | None = None,
+) -> None:  # fmt: skip
+    data = await state.get_data()
+    if callback_data.action == "urgent":
+        data["urgent"] = not data["urgent"]
+        await state.set_data(data)
+        return await _show_preview(query, data, session, settings, broadcaster)
+    if not draft.may_add_language(data):
+        return await _refuse(query)
+    await state.set_state(Draft.content)
+    await query.answer()
+    await _message(query).edit_text(_prompt(), reply_markup=kb.cancel_only())
+
+
+@router.callback_query(Draft.preview, CB.filter(F.action == "send"), MayBroadcast())
+async def send(
+    query: CallbackQuery, state: FSMContext, session: AsyncSession, settings: Settings,
+    i18n: I18n, broadcaster: Broadcaster | None = None,
+) -> None:  # fmt: skip
+    data = await state.get_data()
+    message, now = _message(query), _now(broadcaster)
+    try:
+        broadcast = await service.create(
+            session, settings, actor=query.from_user.id, audience=draft.audience(data),
+            versions=draft.versions(data), now=now, locale=i18n.current_locale,
+            urgent=data["urgent"], progress_message_id=message.message_id,
+        )  # fmt: skip
+    except NotAllowed:
+        return await _refuse(query)
+    await state.clear()
+    text = texts.queued(broadcast.id, broadcast.total)
+    starts = draft.quiet_start(settings, now, broadcast.urgent)
+    if starts is not None:
+        text += "\n" + texts.waiting(broadcast.id, starts, settings.tz)
+    broadcast.progress_text = text
+    await query.answer()
+    try:
+        await message.edit_text(text)
+    except TelegramAPIError:
+        broadcast.progress_message_id = broadcast.progress_text = None
+    await session.commit()  # the engine must find it committed
+    if broadcaster is not None:
+        broadcaster.wake()
+
+
+@router.callback_query(StateFilter(Draft), CB.filter(F.action == "cancel"))
+async def cancel_draft(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer()
+    await _message(query).edit_text(_("Cancelled. Nothing was sent."))
+
+
+@router.message(StateFilter(Draft), Command("cancel"))
+async def cancel_draft_command(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(_("Cancelled. Nothing was sent."))
+
+
+@router.message(Command("broadcasts"), MayBroadcast())
+async def recent(message: Message, session: AsyncSession, settings: Settings) -> None:
+    assert message.from_user is not None
+    text, markup = await draft.recent_list(session, settings, message.from_user.id)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(CB.filter(F.action == "stop"), MayBroadcast())
+async def stop(
+    query: CallbackQuery, callback_data: CB, session: AsyncSession, settings: Settings,
+    broadcaster: Broadcaster | None = None,
+) -> None:  # fmt: skip
+    broadcast_id = int(callback_data.value) if callback_data.value.isdigit() else 0
+    try:
+        await service.cancel(session, settings, query.from_user.id, broadcast_id)
+    except NotAllowed:
+        return await _refuse(query)
+    except service.AlreadyFinished:
+        await query.answer(_("This broadcast has already finished."), show_alert=True)
+        return
+    await session.commit()
+    if broadcaster is not None:
+        broadcaster.wake()
+    await query.answer(_("Broadcast #{number} is cancelled.").format(number=broadcast_id))
+    text, markup = await draft.recent_list(session, settings, query.from_user.id)
+    await _message(query).edit_text(text, reply_markup=markup)
