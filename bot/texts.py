@@ -61,6 +61,7 @@ def N_(message: str) -> str:
 
 MENU_MSGIDS = {
     "ask": N_("Ask a question"),
+    "surveys": N_("Surveys"),
     "pool": N_("My pool"),
     "language": N_("Language"),
     "privacy": N_("Privacy"),

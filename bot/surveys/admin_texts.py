@@ -1,0 +1,147 @@
+"""Texts for coordinators (import reports, schedules), rendered in the reader's locale."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram import html
+from aiogram.utils.i18n import gettext as _
+from babel.dates import format_timedelta, get_day_names
+
+from bot.i18n import language_name
+from bot.surveys.checker import Problem
+from bot.surveys.definition import shown
+from bot.surveys.invite import when
+from bot.surveys.library import Imported, Outcome
+from bot.surveys.schedule import Listed
+from db.models import Region, SurveyRun, SurveySchedule
+
+MAX_PROBLEMS, MAX_FIELDS = 20, 4
+USAGE = (
+    "/survey_schedule &lt;slug&gt; &lt;region|all&gt; &lt;YYYY-MM-DD HH:MM | now | "
+    "every monday 10:00 | monthly 1 10:00&gt; [remind=24h] [close=7d]"
+)
+
+
+def problems(found: list[Problem]) -> str:
+    lines = [_("The survey file has problems. Nothing was imported:")]
+    lines += ["• " + html.quote(p.render(_)) for p in found[:MAX_PROBLEMS]]
+    if len(found) > MAX_PROBLEMS:
+        lines.append(_("…and {count} more.").format(count=len(found) - MAX_PROBLEMS))
+    return "\n".join(lines)
+
+
+def missing(report: dict[str, list[str]]) -> list[str]:
+    if not report:
+        return [_("Every text is there in every language.")]
+    lines = [_("Missing translations (members see the English text, else the Dutch one):")]
+    for code, fields in sorted(report.items()):
+        shown_fields = ", ".join(fields[:MAX_FIELDS]) + (" …" if len(fields) > MAX_FIELDS else "")
+        lines.append(
+            _("{language}: {count} texts ({fields})").format(
+                language=language_name(code), count=len(fields), fields=html.quote(shown_fields)
+            )
+        )
+    return lines
+
+
+def imported(result: Imported, locale: str) -> str:
+    survey, count = result.survey, len(result.definition.questions)
+    texts = {
+        Outcome.NEW: _("New survey {slug}, version {version}, with {count} questions."),
+        Outcome.REPLACED: _(
+            "Survey {slug} updated: version {version} had no answers yet. {count} questions."
+        ),
+        Outcome.NEW_VERSION: _(
+            "Survey {slug} already has answers, so this is version {version} ({count} "
+            "questions). Earlier answers keep their version."
+        ),
+        Outcome.UNCHANGED: _("Survey {slug} is unchanged (version {version})."),
+    }
+    head = texts[result.outcome].format(slug=survey.slug, version=survey.version, count=count)
+    title = html.quote(shown(result.definition.title, locale))
+    anonymous = [_("Anonymous: answers are not linked to members.")] if survey.anonymous else []
+    return "\n".join(
+        [f"✅ <b>{title}</b>", html.quote(head), *anonymous, "", *missing(result.missing)]
+    )
+
+
+def rule(text: str, locale: str) -> str:
+    kind, _sep, rest = text.partition(":")
+    number, _sep, clock = rest.partition(":")
+    if kind == "weekly":
+        day = get_day_names("wide", locale=locale)[int(number)]
+        return _("every {day} at {time}").format(day=day, time=clock)
+    if kind == "monthly":
+        return _("every month on day {day} at {time}").format(day=number, time=clock)
+    return _("once")
+
+
+def duration(seconds: int, locale: str) -> str:
+    return format_timedelta(timedelta(seconds=seconds), threshold=2, locale=locale)
+
+
+def planned(
+    plan: SurveySchedule, run: SurveyRun, region: Region | None, locale: str, tz: ZoneInfo
+) -> str:
+    lines = [
+        _("Planned #{number}: {slug} for {region}, {rule}. First: {date}.").format(
+            number=plan.id,
+            slug=html.quote(plan.slug),
+            region=where(region.name if region else None),
+            rule=rule(plan.rule, locale),
+            date=when(run.due_at, tz, locale),
+        ),  # fmt: skip
+        _("Reminder to those who have not finished: after {time}.").format(
+            time=duration(plan.remind_after, locale)
+        )
+        if plan.remind_after
+        else _("No reminder."),
+        _("Closes after {time}.").format(time=duration(plan.close_after, locale)),
+    ]
+    return "\n".join(lines)
+
+
+def where(region_name: str | None) -> str:
+    return html.quote(region_name) if region_name else _("all regions")
+
+
+def listing(items: list[Listed], locale: str, tz: ZoneInfo) -> str:
+    if not items:
+        return _("No survey schedules. Plan one with /survey_schedule.")
+    lines = [_("Survey schedules:")]
+    for item in items:
+        schedule = item.schedule
+        parts = [
+            f"#{schedule.id}",
+            html.quote(schedule.slug),
+            where(item.region.name if item.region else None),
+            rule(schedule.rule, locale),
+        ]
+        if item.next_due is not None:
+            parts.append(_("next: {date}").format(date=when(item.next_due, tz, locale)))
+        if item.open_runs:
+            parts.append(_("open now: {count}").format(count=item.open_runs))
+        lines.append(" · ".join(parts))
+    lines.append(
+        _(
+            "Stop one with /survey_cancel and its number, for example /survey_cancel {number}."
+        ).format(number=items[0].schedule.id)
+    )
+    return "\n".join(lines)
+
+
+def usage() -> str:
+    return _("Usage: {usage}").format(usage=USAGE)
+
+
+def when_error(key: str) -> str:
+    texts = {
+        "date": _("I could not read the date or time. Use YYYY-MM-DD HH:MM, for example 2026-03-02 10:00."),
+        "past": _("That moment has passed. Choose a time in the future, or now."),
+        "duration": _("Durations look like 90m, 24h or 7d (at most 90 days); remind=off means no reminder."),
+        "remind": _("The reminder must come before the survey closes."),
+        "close": _("A repeating survey must close before the next one starts."),
+    }  # fmt: skip
+    return texts.get(key) or usage()

@@ -1,0 +1,150 @@
+"""How a survey looks in the chat: one question per message, buttons first.
+
+Called inside the member's locale (a handler's i18n context); survey texts come from the
+definition in the member's language, with visible fallback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import html
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.surveys import errors
+from bot.surveys.callbacks import BACK, DONE, PICK, SKIP, TOGGLE, SurveyAnswerCallback
+from bot.surveys.definition import NO, YES, SurveyDefinition, SurveyQuestion, shown
+
+SCALE_ROW = 6  # 0-10 needs two rows (Telegram allows 8 buttons in a row)
+
+
+def _hint(question: SurveyQuestion, language: str) -> str | None:
+    if question.kind == "scale" and question.low_label and question.high_label:
+        return (
+            f"{question.low} = {html.quote(shown(question.low_label, language))} · "
+            f"{question.high} = {html.quote(shown(question.high_label, language))}"
+        )
+    if question.kind == "multi":
+        if question.max_choices:
+            return _("Choose up to {count}, then press Done.").format(count=question.max_choices)
+        return _("Choose one or more, then press Done.")
+    if question.kind == "text":
+        return _("Type your answer (at most {count} characters).").format(count=question.max_length)
+    if question.kind == "number":
+        return _("Type a number from {low} to {high}.").format(low=question.low, high=question.high)
+    return None
+
+
+def question_text(
+    definition: SurveyDefinition, question: SurveyQuestion, language: str, answers: dict[str, Any]
+) -> str:
+    position, total = definition.progress(question.id, answers)
+    lines = [
+        f"<b>{position}/{total}</b> · {html.quote(shown(definition.title, language))}",
+        "",
+        html.quote(shown(question.text, language)),
+    ]
+    hint = _hint(question, language)
+    if hint:
+        lines += ["", f"<i>{hint}</i>"]
+    return "\n".join(lines)
+
+
+def keyboard(
+    definition: SurveyDefinition,
+    question: SurveyQuestion,
+    run_id: int,
+    language: str,
+    answers: dict[str, Any],
+) -> InlineKeyboardMarkup | None:
+    builder = InlineKeyboardBuilder()
+    sizes: list[int] = []
+
+    def button(text: str, action: str, option: str = "") -> None:
+        data = SurveyAnswerCallback(run=run_id, q=question.id, a=action, o=option)
+        builder.button(text=text, callback_data=data)
+
+    given = answers.get(question.id)
+    chosen = {str(v) for v in given} if isinstance(given, list) else {str(given)}
+
+    def mark(option: str) -> str:
+        return "✅ " if option in chosen else ""
+
+    if question.kind in ("single", "multi"):
+        action = TOGGLE if question.kind == "multi" else PICK
+        for option in question.options:
+            button(mark(option.id) + shown(option.text, language), action, option.id)
+            sizes.append(1)
+        if question.kind == "multi":
+            button(_("Done"), DONE)
+            sizes.append(1)
+    elif question.kind == "yesno":
+        button(mark(YES) + _("Yes"), PICK, YES)
+        button(mark(NO) + _("No"), PICK, NO)
+        sizes.append(2)
+    elif question.kind == "scale":
+        values = list(range(question.low, question.high + 1))
+        for value in values:
+            button(mark(str(value)) + str(value), PICK, str(value))
+        rows = [values[i : i + SCALE_ROW] for i in range(0, len(values), SCALE_ROW)]
+        sizes += [len(row) for row in rows]
+    navigation = 0
+    if definition.before(question.id, answers) is not None:
+        button("◀️ " + _("Back"), BACK)
+        navigation += 1
+    if not question.required:
+        button(_("Skip"), SKIP)
+        navigation += 1
+    if navigation:
+        sizes.append(navigation)
+    if not sizes:
+        return None
+    builder.adjust(*sizes)
+    return builder.as_markup()
+
+
+def summary(question: SurveyQuestion, value: Any, language: str) -> str:
+    """The answer given, as shown under the question once it is answered."""
+    if value is None or value == []:
+        return _("skipped")
+    if question.kind in ("single", "multi"):
+        chosen = value if isinstance(value, list) else [value]
+        labels = [shown(o.text, language) for o in question.options if o.id in chosen]
+        return html.quote(", ".join(labels))
+    if question.kind == "yesno":
+        return _("Yes") if value == YES else _("No")
+    return html.quote(str(value))
+
+
+def answered_text(question: SurveyQuestion, value: Any, language: str) -> str:
+    return f"{html.quote(shown(question.text, language))}\n→ {summary(question, value, language)}"
+
+
+def thanks(definition: SurveyDefinition, language: str) -> str:
+    if definition.thanks:
+        return html.quote(shown(definition.thanks, language))
+    return _("Thank you! Your answers are saved.")
+
+
+def refusal(exc: errors.SurveyError) -> str:
+    if isinstance(exc, errors.Closed):
+        return _("This survey is closed. Thank you for your interest!")
+    if isinstance(exc, errors.AlreadyFinished):
+        return _("You have already answered this survey. Thank you!")
+    if isinstance(exc, errors.Stale):
+        return _("This button is from an earlier question.")
+    if isinstance(exc, errors.Rejected):
+        texts = {
+            errors.REQUIRED: _("This question needs an answer."),
+            errors.TOO_MANY: _("You can choose at most {limit}."),
+            errors.NOT_A_NUMBER: _(
+                "That is not a number. Please type a number from {low} to {high}."
+            ),
+            errors.OUT_OF_RANGE: _("Please type a number from {low} to {high}."),
+            errors.TOO_LONG: _("That is too long. Please use at most {limit} characters."),
+            errors.EMPTY: _("Please type your answer."),
+        }
+        return texts[exc.reason].format(**exc.params)
+    return _("This button no longer works. Send /start to continue.")

@@ -1,0 +1,130 @@
+"""Survey data in a member's /mydata and /delete.
+
+/delete (forget_member, before the member row is deleted):
+- finished named responses are detached: member id, message id and times are cleared, free
+  text and number answers deleted; the button choices stay as anonymous totals;
+- unfinished responses (named or anonymous) are deleted;
+- finished anonymous responses lose their keyed hash, so nothing can link them any more
+  (needs `settings`: the key is derived from the bot token);
+- schedules and runs they made forget their Telegram id.
+Without this hook, ON DELETE CASCADE still removes every named response with the member.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.surveys.anonymity import respondent_key
+from bot.surveys.answering import answers_of
+from bot.surveys.definition import TYPED_KINDS, SurveyQuestion, shown
+from bot.surveys.library import definition_of
+from db.models import (
+    Member,
+    Survey,
+    SurveyAnswer,
+    SurveyResponse,
+    SurveyRun,
+    SurveySchedule,
+)
+
+
+async def _anonymous_keys(session: AsyncSession, settings: Settings, member: Member) -> list[str]:
+    run_ids = await session.scalars(
+        select(SurveyRun.id).join(Survey, Survey.id == SurveyRun.survey_id).where(Survey.anonymous)
+    )
+    return [respondent_key(settings, run_id, member.telegram_id) for run_id in run_ids]
+
+
+async def _responses(
+    session: AsyncSession, settings: Settings | None, member: Member
+) -> list[SurveyResponse]:
+    """Named responses, and with `settings` (the key comes from the bot token) anonymous ones."""
+    found = list(
+        await session.scalars(select(SurveyResponse).where(SurveyResponse.member_id == member.id))
+    )
+    keys = await _anonymous_keys(session, settings, member) if settings is not None else []
+    for start in range(0, len(keys), 500):
+        found += await session.scalars(
+            select(SurveyResponse).where(
+                SurveyResponse.respondent_key.in_(keys[start : start + 500])
+            )
+        )
+    return sorted(found, key=lambda r: r.id)
+
+
+async def forget_member(
+    session: AsyncSession, member: Member, settings: Settings | None = None
+) -> None:
+    for response in await _responses(session, settings, member):
+        if not response.finished:
+            await session.delete(response)
+            continue
+        run = await session.get(SurveyRun, response.run_id)
+        survey = await session.get(Survey, run.survey_id) if run else None
+        if survey is not None:
+            typed = [q.id for q in definition_of(survey).questions if q.kind in TYPED_KINDS]
+            await session.execute(
+                delete(SurveyAnswer).where(
+                    SurveyAnswer.response_id == response.id, SurveyAnswer.question.in_(typed)
+                )
+            )
+        response.member_id = response.respondent_key = response.message_id = None
+        response.started_at = response.finished_at = None
+    for model in (SurveySchedule, SurveyRun):
+        await session.execute(
+            update(model).where(model.created_by == member.telegram_id).values(created_by=None)
+        )
+    await session.execute(
+        update(Survey).where(Survey.imported_by == member.telegram_id).values(imported_by=None)
+    )
+    await session.flush()
+
+
+async def member_survey_data(
+    session: AsyncSession, member: Member, settings: Settings | None = None
+) -> list[dict[str, Any]]:
+    """The member's survey responses with their answers, readable (for /mydata).
+
+    With `settings` (the bot token is the key) anonymous responses are found too.
+    """
+    responses = await _responses(session, settings, member)
+    language = member.language or "en"
+    data: list[dict[str, Any]] = []
+    for response in responses:
+        run = await session.get(SurveyRun, response.run_id)
+        survey = await session.get(Survey, run.survey_id) if run else None
+        if run is None or survey is None:
+            continue
+        definition = definition_of(survey)
+        answers = await answers_of(session, response.id)
+        data.append(
+            {
+                "survey": survey.slug,
+                "version": survey.version,
+                "run": run.id,
+                "anonymous": survey.anonymous,
+                "finished": response.finished,
+                "started_at": response.started_at.isoformat() if response.started_at else None,
+                "answers": {
+                    q.id: {
+                        "question": shown(q.text, language),
+                        "answer": _readable(q, answers[q.id], language),
+                    }
+                    for q in definition.questions
+                    if q.id in answers
+                },
+            }
+        )
+    return data
+
+
+def _readable(question: SurveyQuestion, value: Any, language: str) -> Any:
+    if question.kind not in ("single", "multi"):
+        return value
+    chosen = value if isinstance(value, list) else [value]
+    labels = [shown(o.text, language) for o in question.options if o.id in chosen]
+    return labels if isinstance(value, list) else (labels[0] if labels else value)

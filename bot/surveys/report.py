@@ -1,0 +1,130 @@
+"""Results as chat text for coordinators: rates, per-question bars, region and language rows.
+
+Any group of fewer than 5 respondents shows as "<5" (no count, share or bar), so nobody
+can be singled out in a report. Numbers and shares are formatted for the reader's locale.
+"""
+
+from __future__ import annotations
+
+from statistics import mean, median
+
+from aiogram import html
+from aiogram.utils.i18n import gettext as _
+from babel.numbers import format_decimal, format_percent
+
+from bot.i18n import language_name
+from bot.surveys.definition import NO, YES, SurveyQuestion, shown
+from bot.surveys.results import Group, QuestionResult, Results
+
+SMALL = 5
+BAR = 10
+LIMIT = 3900  # under Telegram's 4096 characters per message
+SMALL_LABEL = "&lt;5"  # "<5" in Telegram HTML
+
+
+def bar(part: int, total: int) -> str:
+    filled = round(BAR * part / total) if total else 0
+    return "█" * filled + "░" * (BAR - filled)
+
+
+def count(value: int, locale: str) -> str:
+    return SMALL_LABEL if 0 < value < SMALL else format_decimal(value, locale=locale)
+
+
+def share(part: int, total: int, locale: str) -> str:
+    """ "42%" of `total`, or "" when the part is a small group."""
+    if not total or 0 < part < SMALL:
+        return ""
+    return format_percent(part / total, locale=locale)
+
+
+def _rate(group: Group, locale: str) -> str:
+    text = f"{count(group.finished, locale)} / {format_decimal(group.delivered, locale=locale)}"
+    rate = share(group.finished, max(group.delivered, group.finished), locale)
+    return f"{text} ({rate})" if rate else text
+
+
+def _label(question: SurveyQuestion, value: str, locale: str) -> str:
+    if question.kind in ("single", "multi"):
+        option = question.option(value)
+        return shown(option.text, locale) if option else value
+    if question.kind == "yesno":
+        return {YES: _("Yes"), NO: _("No")}.get(value, value)
+    return value
+
+
+def _question(number: int, result: QuestionResult, locale: str) -> str:
+    question = result.question
+    lines = [
+        f"<b>{number}. {html.quote(shown(question.text, locale))}</b>",
+        _("Answers: {count}").format(count=count(result.answered, locale)),
+    ]
+    if 0 < result.answered < SMALL:
+        return "\n".join(lines)
+    if question.kind == "number" and result.numbers:
+        lines.append(
+            _("Average: {average} · median: {median}").format(
+                average=format_decimal(round(mean(result.numbers), 1), locale=locale),
+                median=format_decimal(median(result.numbers), locale=locale),
+            )
+        )
+    elif question.kind == "text":
+        lines.append(_("The written answers are in the export (/survey_export)."))
+    else:
+        for value in question.answer_ids():
+            got = result.counts.get(value, 0)
+            percent = share(got, result.answered, locale)
+            shape = f"{bar(got, result.answered)} {percent} " if percent else ""
+            label = html.quote(_label(question, value, locale))
+            lines.append(f"{label}: {shape}({count(got, locale)})")
+    return "\n".join(lines)
+
+
+def render(results: Results, locale: str, scope: str) -> list[str]:
+    """The report in blocks of at most LIMIT characters (one message each)."""
+    title = html.quote(shown(results.definition.title, locale))
+    delivered = max(results.delivered, results.started)
+    head = [
+        f"📊 <b>{title}</b>",
+        _("Survey {slug}, version {version} · runs: {runs} · {scope}").format(
+            slug=results.survey.slug,
+            version=results.survey.version,
+            runs=results.runs,
+            scope=html.quote(scope),
+        ),  # fmt: skip
+        _("Finished: {finished} of {delivered} who got it {rate}")
+        .format(
+            finished=count(results.finished, locale),
+            delivered=format_decimal(delivered, locale=locale),
+            rate=f"({share(results.finished, delivered, locale)})"
+            if share(results.finished, delivered, locale)
+            else "",
+        )
+        .rstrip(),
+        _("Started but not finished: {count}").format(
+            count=count(results.started - results.finished, locale)
+        ),
+    ]
+    blocks = ["\n".join(head)]
+    if results.by_region:
+        rows = [f"{html.quote(g.key)}: {_rate(g, locale)}" for g in results.by_region]
+        blocks.append("\n".join([_("<b>Per region</b> (finished / got it):"), *rows]))
+    if results.by_language:
+        rows = [f"{language_name(g.key) if len(g.key) == 2 else g.key}: {_rate(g, locale)}"
+                for g in results.by_language]  # fmt: skip
+        blocks.append("\n".join([_("<b>Per language</b> (finished / got it):"), *rows]))
+    blocks += [_question(i, r, locale) for i, r in enumerate(results.questions, start=1)]
+    blocks.append(
+        _("Groups of fewer than 5 people are shown as {small}.").format(small=SMALL_LABEL)
+    )
+    return _pack(blocks)
+
+
+def _pack(blocks: list[str]) -> list[str]:
+    messages: list[str] = []
+    for block in blocks:
+        if messages and len(messages[-1]) + len(block) + 2 <= LIMIT:
+            messages[-1] += "\n\n" + block
+        else:
+            messages.append(block[:LIMIT])
+    return messages

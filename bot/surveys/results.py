@@ -1,0 +1,186 @@
+"""Results of a survey version within what the reader may see (their regions, or all).
+
+Counts are exact here; hiding small groups ("<5") is the renderer's job, so the export
+and the tests work with the true numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import regions
+from bot.services.roles import Actor, NotAllowed, require_staff
+from bot.surveys import library
+from bot.surveys.definition import SurveyDefinition, SurveyQuestion
+from db.models import (
+    BroadcastDelivery,
+    DeliveryState,
+    Member,
+    Region,
+    Survey,
+    SurveyAnswer,
+    SurveyResponse,
+    SurveyRun,
+)
+
+
+class NoSurvey(Exception):
+    pass
+
+
+@dataclass
+class QuestionResult:
+    question: SurveyQuestion
+    answered: int = 0
+    counts: Counter[str] = field(default_factory=Counter)  # button answers: value -> how many
+    numbers: list[int] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Group:
+    key: str  # region name or language code
+    delivered: int = 0
+    finished: int = 0
+
+
+@dataclass
+class Results:
+    survey: Survey
+    definition: SurveyDefinition
+    runs: int
+    delivered: int
+    started: int
+    finished: int
+    questions: list[QuestionResult]
+    by_region: list[Group]
+    by_language: list[Group]
+    # Finished responses with their answers, for the export: (response, answers).
+    rows: list[tuple[SurveyResponse, dict[str, Any]]] = field(default_factory=list)
+
+
+async def _version(session: AsyncSession, slug: str, number: int | None) -> Survey:
+    if number is not None:
+        found = await library.version(session, slug, number)
+    else:  # the newest version that was sent, else the newest
+        found = await session.scalar(
+            select(Survey)
+            .join(SurveyRun, SurveyRun.survey_id == Survey.id)
+            .where(Survey.slug == slug)
+            .order_by(Survey.version.desc())
+            .limit(1)
+        ) or await library.latest(session, slug)
+    if found is None:
+        raise NoSurvey
+    return found
+
+
+async def scope_for(
+    session: AsyncSession, who: Actor, region_code: str | None
+) -> tuple[list[int] | None, Region | None]:
+    """Region ids the reader may see (None = every region), narrowed to `region_code`."""
+    require_staff(who)
+    if region_code is None:
+        return who.scope(), None
+    region = await regions.by_code(session, region_code.lower())
+    if region is None or not who.may_see_region(region.id):
+        raise NotAllowed
+    return [region.id], region
+
+
+async def collect(
+    session: AsyncSession,
+    who: Actor,
+    slug: str,
+    *,
+    region_code: str | None = None,
+    version: int | None = None,
+    unfinished: bool = False,
+) -> Results:
+    region_ids, _region = await scope_for(session, who, region_code)
+    survey = await _version(session, slug.lower(), version)
+    definition = library.definition_of(survey)
+    run_ids = list(
+        await session.scalars(select(SurveyRun.id).where(SurveyRun.survey_id == survey.id))
+    )
+    broadcast_ids = list(
+        await session.scalars(
+            select(SurveyRun.broadcast_id).where(
+                SurveyRun.survey_id == survey.id, SurveyRun.broadcast_id.is_not(None)
+            )
+        )
+    )
+    delivered = select(Member.region_id, Member.language, func.count()).join(
+        BroadcastDelivery, BroadcastDelivery.member_id == Member.id
+    ).where(
+        BroadcastDelivery.broadcast_id.in_(broadcast_ids),
+        BroadcastDelivery.state == DeliveryState.SENT.value,
+    )  # fmt: skip
+    responses = select(SurveyResponse).where(SurveyResponse.run_id.in_(run_ids))
+    if region_ids is not None:
+        delivered = delivered.where(Member.region_id.in_(region_ids))
+        responses = responses.where(SurveyResponse.region_id.in_(region_ids))
+    sent = (await session.execute(delivered.group_by(Member.region_id, Member.language))).all()
+    found = list(await session.scalars(responses.order_by(SurveyResponse.id)))
+    finished = [r for r in found if r.finished]
+    answers = await _answers(session, [r.id for r in (found if unfinished else finished)])
+    names = {r.id: r.name for r in await regions.all_regions(session)}
+    results = Results(
+        survey, definition, len(run_ids), sum(n for _r, _l, n in sent), len(found),
+        len(finished), _per_question(definition, [answers.get(r.id, {}) for r in finished]),
+        _groups([(names.get(r or 0, "–"), n) for r, _l, n in sent],
+                [names.get(x.region_id or 0, "–") for x in finished]),
+        _groups([(lang or "–", n) for _r, lang, n in sent], [x.language for x in finished]),
+    )  # fmt: skip
+    chosen = found if unfinished else finished
+    results.rows = [(r, answers.get(r.id, {})) for r in chosen]
+    return results
+
+
+async def _answers(session: AsyncSession, response_ids: list[int]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(response_ids), 500):
+        chunk = response_ids[start : start + 500]
+        rows = await session.scalars(
+            select(SurveyAnswer).where(SurveyAnswer.response_id.in_(chunk))
+        )
+        for row in rows:
+            found.setdefault(row.response_id, {})[row.question] = json.loads(row.value)
+    return found
+
+
+def _per_question(
+    definition: SurveyDefinition, answer_sets: list[dict[str, Any]]
+) -> list[QuestionResult]:
+    results = {q.id: QuestionResult(q) for q in definition.questions}
+    for answers in answer_sets:
+        for question_id, value in answers.items():
+            result = results.get(question_id)
+            if result is None or value in (None, []):
+                continue
+            result.answered += 1
+            kind = result.question.kind
+            if kind == "number":
+                result.numbers.append(int(value))
+            elif kind == "text":
+                result.texts.append(str(value))
+            else:
+                result.counts.update(
+                    str(v) for v in (value if isinstance(value, list) else [value])
+                )
+    return list(results.values())
+
+
+def _groups(delivered: list[tuple[str, int]], finished: list[str]) -> list[Group]:
+    groups: dict[str, Group] = {}
+    for key, count in delivered:
+        groups.setdefault(key, Group(key)).delivered += count
+    for key in finished:
+        groups.setdefault(key, Group(key)).finished += 1
+    return sorted(groups.values(), key=lambda g: (-g.delivered, g.key))

@@ -1,0 +1,225 @@
+"""Coordinators and admins: /survey_import /survey_list /survey_schedule /survey_schedules
+/survey_cancel /survey_results /survey_export. Rights are checked in the services.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router, html
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, Message
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.filters import Staff
+from bot.services import audit, regions
+from bot.services.roles import Actor, NotAllowed
+from bot.surveys import admin_texts, export, library, report, results, schedule
+from bot.surveys.definition import shown
+from bot.surveys.when import WhenError
+from db.base import utcnow
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private", Staff())
+EXPORT = "survey_export"
+
+
+class ImportFlow(StatesGroup):
+    waiting_for_file = State()
+
+
+def _locale() -> str:
+    return get_i18n().current_locale
+
+
+def _args(command: CommandObject) -> tuple[str | None, str | None, int | None]:
+    """`<slug> [region] [v2]` -> (slug, region code, version)."""
+    words = (command.args or "").split()
+    versions = [int(w[1:]) for w in words[1:] if w[:1] == "v" and w[1:].isdigit()]
+    others = [w for w in words[1:] if not (w[:1] == "v" and w[1:].isdigit())]
+    return (
+        (words[0] if words else None),
+        (others[0] if others else None),
+        (versions[0] if versions else None),
+    )
+
+
+async def _import(message: Message, bot: Bot, session: AsyncSession, actor: Actor) -> None:
+    document = message.document
+    assert document is not None
+    if (document.file_size or 0) > library.MAX_FILE_BYTES:
+        await message.answer(_("The file is too big (at most 256 KB)."))
+        return
+    try:
+        data = await bot.download(document)
+        text = library.decode(data.read() if data else b"")
+        result = await library.import_text(session, actor, text, utcnow())
+    except library.InvalidSurvey as exc:
+        await message.answer(admin_texts.problems(exc.problems))
+        return
+    await message.answer(admin_texts.imported(result, _locale()))
+
+
+@router.message(Command("survey_import"), F.document)
+async def import_with_caption(
+    message: Message, bot: Bot, session: AsyncSession, actor: Actor
+) -> None:
+    await _import(message, bot, session, actor)
+
+
+@router.message(Command("survey_import"))
+async def import_ask(message: Message, state: FSMContext) -> None:
+    await state.set_state(ImportFlow.waiting_for_file)
+    await message.answer(_("Send the survey file (.yaml) as a document."))
+
+
+@router.message(StateFilter(ImportFlow.waiting_for_file), F.document)
+async def import_file(
+    message: Message, state: FSMContext, bot: Bot, session: AsyncSession, actor: Actor
+) -> None:
+    await state.clear()
+    await _import(message, bot, session, actor)
+
+
+@router.message(StateFilter(ImportFlow.waiting_for_file), ~F.text.startswith("/"))
+async def import_not_a_file(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(_("That is not a file. Send /survey_import to try again."))
+
+
+@router.message(Command("survey_list"))
+async def survey_list(message: Message, session: AsyncSession, settings: Settings) -> None:
+    surveys = await library.catalogue(session)
+    if not surveys:
+        await message.answer(_("No surveys yet. Import one with /survey_import."))
+        return
+    locale = _locale()
+    lines = [_("Surveys (slug · version · questions):")]
+    for survey in surveys:
+        definition = library.definition_of(survey)
+        title = html.quote(shown(definition.title, locale))
+        lock = " 🔒" if survey.anonymous else ""
+        lines.append(
+            f"<code>{survey.slug}</code> · v{survey.version} · {len(definition.questions)} · {title}{lock}"
+        )
+    await message.answer("\n".join(lines))
+
+
+@router.message(Command("survey_schedule"))
+async def survey_schedule(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor,
+    settings: Settings,
+) -> None:  # fmt: skip
+    words = (command.args or "").split()
+    if len(words) < 3:
+        await message.answer(admin_texts.usage())
+        return
+    locale = _locale()
+    try:
+        plan, run = await schedule.create(
+            session, actor, settings, slug=words[0], region_code=words[1], words=words[2:],
+            locale=locale, now=utcnow(),
+        )  # fmt: skip
+    except schedule.UnknownSurvey:
+        await message.answer(_("Unknown survey. See /survey_list."))
+        return
+    except schedule.UnknownRegion:
+        await message.answer(_("Unknown region code. See /regions."))
+        return
+    except NotAllowed:
+        await message.answer(_("You can send surveys only to your own regions."))
+        return
+    except WhenError as exc:
+        await message.answer(admin_texts.when_error(str(exc)))
+        return
+    region = await session.get(regions.Region, plan.region_id) if plan.region_id else None
+    await message.answer(admin_texts.planned(plan, run, region, locale, settings.tz))
+
+
+@router.message(Command("survey_schedules"))
+async def survey_schedules(
+    message: Message, session: AsyncSession, actor: Actor, settings: Settings
+) -> None:
+    items = await schedule.visible(session, actor)
+    await message.answer(admin_texts.listing(items, _locale(), settings.tz))
+
+
+@router.message(Command("survey_cancel"))
+async def survey_cancel(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor
+) -> None:
+    number = (command.args or "").strip().lstrip("#")
+    if not number.isdigit():
+        await message.answer(_("Which schedule? See the numbers in /survey_schedules."))
+        return
+    try:
+        await schedule.cancel(session, actor, int(number))
+    except NotAllowed:
+        await message.answer(_("There is no such schedule that you can stop."))
+        return
+    await message.answer(
+        _("Schedule #{number} stopped. Surveys already sent stay open until they close.").format(
+            number=number
+        )
+    )
+
+
+async def _results(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, **extra: bool
+) -> results.Results | None:
+    slug, region, version = _args(command)
+    if slug is None:
+        await message.answer(_("Which survey? For example: /survey_results pulse twente"))
+        return None
+    try:
+        found = await results.collect(
+            session, actor, slug, region_code=region, version=version, **extra
+        )
+    except results.NoSurvey:
+        await message.answer(_("Unknown survey. See /survey_list."))
+        return None
+    except NotAllowed:
+        await message.answer(_("You can see results only for your own regions."))
+        return None
+    if found.delivered == 0 and found.started == 0:
+        await message.answer(_("No results in your regions yet."))
+        return None
+    return found
+
+
+@router.message(Command("survey_results"))
+async def survey_results(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor,
+    settings: Settings,
+) -> None:  # fmt: skip
+    found = await _results(message, command, session, actor)
+    if found is None:
+        return
+    region = _args(command)[1]
+    scope = region or (_("all regions") if actor.is_admin else _("your regions"))
+    for text in report.render(found, _locale(), scope):
+        await message.answer(text)
+
+
+@router.message(Command("survey_export"))
+async def survey_export(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor
+) -> None:
+    found = await _results(message, command, session, actor, unfinished=True)
+    if found is None:
+        return
+    names = {r.id: r.code for r in await regions.all_regions(session)}
+    files = export.export(found, names)
+    await audit.record(
+        session, actor.telegram_id, EXPORT, slug=found.survey.slug,
+        version=found.survey.version, region=_args(command)[1] or "*", rows=files.rows,
+    )  # fmt: skip
+    responses_name, totals_name = files.names(found.survey.slug, found.survey.version)
+    caption = _("{count} responses. Opens in Excel (UTF-8).").format(count=files.rows)
+    await message.answer_document(
+        BufferedInputFile(files.responses, responses_name), caption=caption
+    )
+    await message.answer_document(BufferedInputFile(files.totals, totals_name))
