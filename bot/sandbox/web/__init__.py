@@ -1,0 +1,1 @@
+"""The sandbox page's static files (package data: HTML, CSS, JavaScript)."""
