@@ -104,7 +104,7 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
             storage,
             events_isolation=create_events_isolation(storage),
         )
-        leader_services(bot, session_factory, settings, i18n, services)
+        leader_services(bot, session_factory, settings, i18n, services, dp)
         await wait_for_api(bot)
         try:
             await publish_commands(bot, session_factory, settings, i18n)

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import cli_admin
+from bot import cli_admin, cli_surveys
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+from bot.sandbox import runner as sandbox
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("migrate", help="apply database migrations and seed a fresh database")
     cli_admin.add_parsers(commands)
+    cli_surveys.add_parsers(commands)
+    sandbox.add_parser(commands)
     return parser
 
 
@@ -36,6 +39,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         asyncio.run(app.prepare_database_exclusively(settings))
         for line in asyncio.run(cli_admin.run(args, settings)):
             print(line)
+    elif args.command == "survey":
+        if args.action != "validate":
+            asyncio.run(app.prepare_database_exclusively(settings))
+        for line in asyncio.run(cli_surveys.run(args, settings)):
+            print(line)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "sandbox":  # needs no .env: it makes its own settings
+        return sandbox.main(args)
     try:
         settings = load_settings()
         token = settings.bot_token.get_secret_value() if settings.bot_token else ""

@@ -36,6 +36,8 @@ STAFF_COMMANDS = [
     ("members", N_("Members of your regions")),
     ("member", N_("One member's card")),
     ("approve", N_("Approve a member")),
+    ("broadcast", N_("Send an announcement to your pools")),
+    ("broadcasts", N_("Recent announcements; cancel one")),
     ("questions", N_("Open questions of your regions")),
     ("reply", N_("Answer a question: /reply 17 text")),
     ("stats", N_("Numbers per region")),

@@ -7,22 +7,28 @@ from aiogram import Router
 from handlers import (
     admin,
     approval,
+    broadcast,
     common,
     consent_gate,
     onboarding,
     question_inbox,
     questions,
     selfservice,
+    survey_admin,
+    surveys,
 )
 
 
 def get_routers() -> list[Router]:
     routers = [
         consent_gate.router,
+        broadcast.router,
         selfservice.router,
         approval.router,
         admin.router,
+        survey_admin.router,
         question_inbox.router,
+        surveys.router,
         onboarding.router,
         questions.router,
         common.router,

@@ -153,8 +153,8 @@ async def move_region(
     )  # fmt: skip
 
 
-async def send_my_data(bot: Bot, session: AsyncSession, member: Member) -> None:
-    data = await privacy.export(session, member)
+async def send_my_data(bot: Bot, session: AsyncSession, member: Member, settings: Settings) -> None:
+    data = await privacy.export(session, member, settings)
     info = data["member"]
     lines = [
         _("This is everything we store about you:"),
@@ -186,11 +186,13 @@ async def send_my_data(bot: Bot, session: AsyncSession, member: Member) -> None:
 
 
 @router.message(Command("mydata"))
-async def mydata(message: Message, bot: Bot, session: AsyncSession, member: Member | None) -> None:
+async def mydata(
+    message: Message, bot: Bot, session: AsyncSession, member: Member | None, settings: Settings
+) -> None:
     if member is None:
         await message.answer(_("We store nothing about you."))
         return
-    await send_my_data(bot, session, member)
+    await send_my_data(bot, session, member, settings)
 
 
 @router.message(Command("delete"))
@@ -204,9 +206,9 @@ async def delete(message: Message, member: Member | None) -> None:
     )
 
 
-async def erase(bot: Bot, session: AsyncSession, member: Member) -> None:
+async def erase(bot: Bot, session: AsyncSession, member: Member, settings: Settings) -> None:
     chat_id = member.telegram_id
-    erasure = await privacy.erase(session, member)
+    erasure = await privacy.erase(session, member, settings)
     await session.commit()  # the rows are gone before we touch Telegram
     removed = 0
     for copy_chat, copy_message in erasure.copies:
@@ -293,6 +295,7 @@ async def privacy_button(
     bot: Bot,
     session: AsyncSession,
     member: Member | None,
+    settings: Settings,
 ) -> None:
     if member is None:
         await query.answer(_("We store nothing about you."), show_alert=True)
@@ -302,7 +305,7 @@ async def privacy_button(
     if action in ("delete_yes", "delete_no"):
         await keyboards.drop_buttons(query)
     if action == "mydata":
-        await send_my_data(bot, session, member)
+        await send_my_data(bot, session, member, settings)
     elif action == "delete":
         await bot.send_message(
             member.telegram_id,
@@ -312,7 +315,7 @@ async def privacy_button(
             reply_markup=keyboards.confirm_delete(),
         )
     elif action == "delete_yes":
-        await erase(bot, session, member)
+        await erase(bot, session, member, settings)
     elif action == "delete_no":
         await bot.send_message(member.telegram_id, _("Good. Nothing was deleted."))
     elif action == "pause":

@@ -61,6 +61,7 @@ async def start_draft(session: AsyncSession, member: Member, topic: str) -> Ques
     existing = await draft_of(session, member)
     if existing is not None:
         existing.topic = topic
+        await session.flush()  # submit() refreshes the row; autoflush is off
         return existing
     open_count = await session.scalar(
         select(func.count())

@@ -9,7 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcast import service as broadcast_service
+from bot.config import Settings
 from bot.services import audit
+from bot.surveys.privacy import forget_member, member_survey_data
 from db.models import (
     Consent,
     Member,
@@ -26,7 +29,9 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-async def export(session: AsyncSession, member: Member) -> dict[str, Any]:
+async def export(
+    session: AsyncSession, member: Member, settings: Settings | None = None
+) -> dict[str, Any]:
     """Everything the database holds about the member, as one JSON-ready document."""
     region = await session.get(Region, member.region_id) if member.region_id else None
     municipality = (
@@ -95,6 +100,7 @@ async def export(session: AsyncSession, member: Member) -> dict[str, Any]:
                 select(Question).where(Question.member_id == member.id).order_by(Question.id)
             )
         ],
+        "surveys": await member_survey_data(session, member, settings),
         "staff_access_to_your_data": [
             {"action": entry.action, "at": _iso(entry.created_at)}
             for entry in await audit.about_member(session, member.id)
@@ -110,7 +116,7 @@ class Erasure:
     topics: list[tuple[int, int]]  # (chat id, thread id) of question topics in coordinator groups
 
 
-async def erase(session: AsyncSession, member: Member) -> Erasure:
+async def erase(session: AsyncSession, member: Member, settings: Settings | None = None) -> Erasure:
     copies = await session.scalars(select(OutboundCopy).where(OutboundCopy.member_id == member.id))
     targets = [(c.chat_id, c.message_id) for c in copies]
     questions = list(await session.scalars(select(Question).where(Question.member_id == member.id)))
@@ -130,6 +136,8 @@ async def erase(session: AsyncSession, member: Member) -> Erasure:
     )
     targets += [(m.coordinator_chat_id, m.coordinator_message_id) for m in private
                 if m.coordinator_chat_id and m.coordinator_message_id]  # fmt: skip
+    await forget_member(session, member, settings)  # keeps only anonymous choices for totals
+    await broadcast_service.forget_requester(session, member.telegram_id)
     await session.delete(member)  # consents, answers and copies go with it (ON DELETE CASCADE)
     await session.flush()
     return Erasure(copies=targets, topics=topics)

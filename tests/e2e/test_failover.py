@@ -1,0 +1,152 @@
+"""Two `python -m bot run` workers in webhook mode behind a load balancer and the emulator's
+webhook delivery: the leader is killed during a broadcast and the other worker finishes it."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.broadcast import service as broadcasts
+from bot.broadcast.audience import Audience
+from bot.broadcast.content import Content
+from bot.config import Settings
+from bot.sandbox.emulator import Emulator
+from bot.services.onboarding import NOTICE_VERSION
+from db.base import utcnow
+from db.engine import create_engine, create_session_factory
+from db.migrate import upgrade
+from db.models import Broadcast, BroadcastStatus, Member, Region
+from db.seed import seed_regions
+from tests.e2e.conftest import TOKEN
+from tests.process import BotProcess
+from tests.servers import closed_port, fresh_postgres_database
+
+SECRET = "failover-secret"
+PATH = "/telegram/webhook"
+MEMBERS = 40
+
+
+async def _balancer(ports: list[int]) -> tuple[web.AppRunner, int]:
+    """Round robin over the workers; a dead worker is skipped, like a load balancer would."""
+    turn = itertools.cycle(range(len(ports)))
+    client = aiohttp.ClientSession()
+
+    async def forward(request: web.Request) -> web.Response:
+        body = await request.read()
+        start = next(turn)
+        for i in range(len(ports)):
+            port = ports[(start + i) % len(ports)]
+            try:
+                async with client.post(f"http://127.0.0.1:{port}{PATH}", data=body, headers={
+                    "X-Telegram-Bot-Api-Secret-Token": request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""),
+                    "Content-Type": "application/json",
+                }) as answer:  # fmt: skip
+                    return web.Response(status=answer.status, body=await answer.read())
+            except aiohttp.ClientError:
+                continue
+        return web.Response(status=502)
+
+    async def close(_app: web.Application) -> None:
+        await client.close()
+
+    app = web.Application()
+    app.router.add_post(PATH, forward)
+    app.on_cleanup.append(close)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = closed_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, port
+
+
+async def test_leader_killed_during_broadcast(emulator: Emulator, tmp_path: Path) -> None:
+    async with fresh_postgres_database() as database_url:
+        engine = create_engine(database_url)
+        users = [emulator.create_user(f"M{i}", language_code="nl") for i in range(MEMBERS)]
+        async with create_session_factory(engine)() as session:
+            await upgrade(engine)
+            await seed_regions(session)
+            twente = await session.scalar(select(Region).where(Region.code == "twente"))
+            assert twente is not None
+            for user in users:
+                session.add(Member(telegram_id=user.id, language="nl", status="active", region_id=twente.id,
+                                   consent_version=NOTICE_VERSION, joined_at=utcnow()))  # fmt: skip
+            await session.commit()
+
+        emulator.flood.configure(global_per_sec=10)
+        ports = [closed_port(), closed_port()]
+        balancer, balancer_port = await _balancer(ports)
+        workers = [
+            await BotProcess.start(
+                "run",
+                cwd=tmp_path,
+                BOT_TOKEN=TOKEN,
+                TELEGRAM_API_URL=emulator.api_url,
+                DATABASE_URL=database_url,
+                WEBHOOK_URL=f"http://127.0.0.1:{balancer_port}{PATH}",
+                WEBHOOK_SECRET=SECRET,
+                WEBHOOK_PORT=str(port),
+                INSTANCE_ID=f"worker-{n}",
+                QUIET_HOURS="off",
+                BROADCAST_RATE="10",
+            )  # fmt: skip
+            for n, port in enumerate(ports, start=1)
+        ]
+        try:
+            for worker in workers:
+                await worker.wait_for_log(
+                    lambda e: e["event"] == "webhook server listening", timeout=60
+                )
+            racers = [asyncio.ensure_future(w.wait_for_log(lambda e: e["event"] == "leadership elected", timeout=30))
+                      for w in workers]  # fmt: skip
+            done, pending = await asyncio.wait(racers, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            leader_id = next(iter(done)).result()["instance_id"]
+            leader = workers[0] if leader_id == "worker-1" else workers[1]
+            follower = workers[1] if leader is workers[0] else workers[0]
+
+            async with create_session_factory(engine)() as session:
+                settings = Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+                broadcast = await broadcasts.create(
+                    session, settings, actor=None, audience=Audience(region_ids=(twente.id,)),
+                    versions={"nl": Content("text", "Nieuws voor de pool", 19)}, now=utcnow(), locale="nl",
+                )  # fmt: skip
+                await session.commit()
+
+            def got(user: object) -> int:
+                return sum("Nieuws voor de pool" in (m.text or "") for m in user.bot_messages())  # type: ignore[attr-defined]
+
+            # Kill the leader once some, not all, messages are out.
+            while sum(got(u) for u in users) < 10:
+                assert await emulator.world.events.notifier.wait(10), "no progress before the kill"
+            await leader.kill()
+            delivered_at_kill = sum(got(u) for u in users)
+            assert delivered_at_kill < MEMBERS
+
+            # Members still reach the bot through the surviving worker.
+            await users[0].send_command("/help")
+            await users[0].wait_for_message(lambda m: "/start" in (m.text or ""), timeout=20)
+
+            await follower.wait_for_log(lambda e: e["event"] == "leadership elected", timeout=60)
+            for user in users:
+                await user.wait_for_message(lambda m: "Nieuws" in (m.text or ""), timeout=60)
+            await follower.wait_for_log(lambda e: e["event"] == "broadcast finished", timeout=30)
+            counts = [got(u) for u in users]
+            assert min(counts) == 1
+            assert sum(counts) - MEMBERS <= 1  # at most the one message in flight at the kill
+            async with create_session_factory(engine)() as session:
+                row = await session.get(Broadcast, broadcast.id)
+                assert row is not None and row.status == BroadcastStatus.DONE
+            assert await follower.stop() == 0
+        finally:
+            for worker in workers:
+                await worker.kill()
+            await balancer.cleanup()
+            await engine.dispose()
