@@ -13,7 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import audit
 from bot.services.roles import Actor, NotAllowed, require_member, require_staff
 from db.base import utcnow
-from db.models import Member, MemberStatus, ProfileAnswer, Question, QuestionStatus, Region
+from db.models import (
+    BroadcastDelivery,
+    DeliveryState,
+    Member,
+    MemberStatus,
+    ProfileAnswer,
+    Question,
+    QuestionStatus,
+    Region,
+    SurveyResponse,
+    SurveyRun,
+)
 
 PAGE_SIZE = 10
 
@@ -125,6 +136,7 @@ async def stats(
             if member.last_seen_at and member.last_seen_at >= since:
                 entry.active_30d += 1
         await _question_stats(session, entry)
+        await _survey_stats(session, entry)
         result.append(entry)
     return result
 
@@ -150,3 +162,41 @@ async def _question_stats(session: AsyncSession, entry: RegionStats) -> None:
     }
     entry.median_first_answer = timedelta(seconds=statistics.median(waits)) if waits else None
     entry.satisfaction = rated.count("up") / len(rated) if rated else None
+
+
+async def _survey_stats(session: AsyncSession, entry: RegionStats, runs: int = 3) -> None:
+    """Finished responses / delivered invitations over the region's last `runs` survey runs."""
+    recent = list(
+        await session.scalars(
+            select(SurveyRun)
+            .where(
+                (SurveyRun.region_id == entry.region.id) | SurveyRun.region_id.is_(None),
+                SurveyRun.broadcast_id.is_not(None),
+            )
+            .order_by(SurveyRun.due_at.desc(), SurveyRun.id.desc())
+            .limit(runs)
+        )
+    )
+    if not recent:
+        return
+    delivered = await session.scalar(
+        select(func.count())
+        .select_from(BroadcastDelivery)
+        .join(Member, BroadcastDelivery.member_id == Member.id)
+        .where(
+            BroadcastDelivery.broadcast_id.in_([r.broadcast_id for r in recent]),
+            BroadcastDelivery.state == DeliveryState.SENT.value,
+            Member.region_id == entry.region.id,
+        )
+    )
+    finished = await session.scalar(
+        select(func.count())
+        .select_from(SurveyResponse)
+        .where(
+            SurveyResponse.run_id.in_([r.id for r in recent]),
+            SurveyResponse.region_id == entry.region.id,
+            SurveyResponse.finished,
+        )
+    )
+    if delivered:
+        entry.survey_response_rate = min(1.0, (finished or 0) / delivered)

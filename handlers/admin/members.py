@@ -308,6 +308,12 @@ def _stats_text(entries: list[staff.RegionStats], locale: str) -> str:
                     hours=format_decimal(round(hours, 1), locale=locale)
                 )
             )
+        if entry.survey_response_rate is not None:
+            lines.append(
+                _("Survey response rate (last 3 runs): {share}").format(
+                    share=format_percent(entry.survey_response_rate, locale=locale)
+                )
+            )
         if entry.satisfaction is not None:
             lines.append(
                 _("Helpful answers: {share}").format(

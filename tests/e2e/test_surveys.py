@@ -208,6 +208,10 @@ async def test_pulse_from_import_to_results_and_export(emulator: Emulator, app: 
                  "Українська: <5 / 2"):  # fmt: skip
         assert line in text.splitlines(), (line, text)
 
+    await coordinator.send_command("/stats", args="twente")
+    stats = (await coordinator.wait_for_message(lambda m: (m.text or "").startswith("Twente"))).text
+    assert "Survey response rate (last 3 runs): 100%" in (stats or "")
+
     await coordinator.send_command("/survey_export", args="pulse")
     responses = await coordinator.wait_for_message(lambda m: m.file_id is not None)
     totals = await coordinator.wait_for_message(lambda m: m.file_id is not None)
