@@ -18,11 +18,9 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.services import roles
 from bot.services.onboarding import NOTICE_VERSION
-from db.models import Member, MemberStatus, ProfileAnswer, RoleGrant
-
-ADMIN = "admin"
-COORDINATOR = "coordinator"
+from db.models import Member, MemberStatus, ProfileAnswer
 
 
 @dataclass(frozen=True)
@@ -95,20 +93,8 @@ class Scope:
 
 
 async def scope(session: AsyncSession, settings: Settings, telegram_id: int) -> Scope:
-    grants = (
-        await session.execute(
-            select(RoleGrant.role, RoleGrant.region_id).where(
-                RoleGrant.telegram_id == telegram_id, RoleGrant.pending_username.is_(None)
-            )
-        )
-    ).all()
-    admin = telegram_id in settings.admin_ids or any(
-        role == ADMIN and region is None for role, region in grants
-    )
-    regions = frozenset(
-        region for role, region in grants if role == COORDINATOR and region is not None
-    )
-    return Scope(admin, regions)
+    who = await roles.actor(session, settings, telegram_id)
+    return Scope(who.is_admin, who.region_ids)
 
 
 async def can_broadcast(

@@ -111,12 +111,10 @@ async def decide_pending(
 async def broadcast_recipients(
     session: AsyncSession, region_ids: list[int] | None = None
 ) -> list[Member]:
-    """Members who may receive surveys and announcements: active, consented, not paused."""
-    from bot.services.onboarding import NOTICE_VERSION
+    """Members who may receive surveys and announcements: the broadcaster's own rule."""
+    from bot.broadcast.audience import Audience, recipient_criteria
 
-    query = select(Member).where(
-        Member.status == MemberStatus.ACTIVE, Member.consent_version >= NOTICE_VERSION
-    )
-    if region_ids is not None:
-        query = query.where(Member.region_id.in_(region_ids))
+    audience = Audience(region_ids=tuple(region_ids) if region_ids is not None else None)
+    # The default locale only matters for language filters, which this query has none of.
+    query = select(Member).where(*recipient_criteria(audience, default_locale=""))
     return list(await session.scalars(query.order_by(Member.id)))

@@ -59,11 +59,8 @@ async def actor(session: AsyncSession, settings: Settings, telegram_id: int) -> 
     return Actor(telegram_id=telegram_id, is_admin=admin, region_ids=regions)
 
 
-def require_admin(who: Actor | Settings, telegram_id: int | None = None) -> None:
-    if isinstance(who, Actor):
-        if not who.is_admin:
-            raise NotAllowed
-    elif telegram_id is None or not is_admin(who, telegram_id):
+def require_admin(who: Actor) -> None:
+    if not who.is_admin:
         raise NotAllowed
 
 
