@@ -244,12 +244,72 @@ async def test_query_string_and_in_process_calls(
 
 def test_spec_location_can_be_overridden(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from bot.sandbox.emulator import SpecNotFoundError
-    from bot.sandbox.emulator.spec import find_spec_path
+    from bot.sandbox.emulator.spec import PACKAGED_SPEC, find_spec_path
 
     default = find_spec_path()
-    assert default.parts[-3:] == ("shared", "telegram", "bot-api-spec.json")
+    assert default == PACKAGED_SPEC  # shipped with the emulator: nothing outside is read
     monkeypatch.setenv("BOT_API_SPEC", str(tmp_path / "missing.json"))
     with pytest.raises(SpecNotFoundError, match="missing.json"):
         Emulator()
     monkeypatch.setenv("BOT_API_SPEC", str(default))
     assert find_spec_path() == default
+
+
+def test_packaged_model_records_its_source_and_has_no_prose() -> None:
+    import json
+
+    from bot.sandbox.emulator.spec import PACKAGED_SPEC, load_spec
+
+    raw = json.loads(PACKAGED_SPEC.read_text(encoding="utf-8"))
+    assert raw["version"].startswith("Bot API ")
+    assert len(raw["source"]["commit"]) == 40
+
+    def prose(node: object) -> list[str]:  # no description keys, no sentences
+        if isinstance(node, dict):
+            found = [k for k in node if k in ("description", "href")]
+            return found + [p for v in node.values() for p in prose(v)]
+        if isinstance(node, list):
+            return [p for v in node for p in prose(v)]
+        return [node] if isinstance(node, str) and " " in node and len(node) > 40 else []
+
+    assert prose({k: v for k, v in raw.items() if k != "source"}) == []
+    spec = load_spec()
+    assert spec.version == raw["version"] and spec.source_commit == raw["source"]["commit"]
+    assert spec.method("sendMessage").returns == ("Message",)
+    assert spec.types["InlineQueryResultPhoto"].discriminator == "photo"
+
+
+@pytest.mark.parametrize(
+    ("owner", "field", "limit"),
+    [
+        ("sendMessage", "text", (None, "MAX_TEXT")),
+        ("editMessageText", "text", (None, "MAX_TEXT")),
+        ("sendPhoto", "caption", (None, "MAX_CAPTION")),
+        ("copyMessage", "caption", (None, "MAX_CAPTION")),
+        ("InlineKeyboardButton", "callback_data", ("MIN_CALLBACK_DATA", "MAX_CALLBACK_DATA")),
+        ("answerCallbackQuery", "text", (None, "MAX_ANSWER_TEXT")),
+        ("createForumTopic", "name", ("MIN_TOPIC_NAME", "MAX_TOPIC_NAME")),
+        ("BotCommand", "command", ("MIN_COMMAND", "MAX_COMMAND")),
+        ("BotCommand", "description", ("MIN_COMMAND_DESCRIPTION", "MAX_COMMAND_DESCRIPTION")),
+        ("setMyDescription", "description", (None, "MAX_BOT_DESCRIPTION")),
+        ("setMyShortDescription", "short_description", (None, "MAX_BOT_SHORT_DESCRIPTION")),
+        ("setMyName", "name", (None, "MAX_BOT_NAME")),
+        ("setWebhook", "secret_token", (None, "MAX_SECRET_TOKEN")),
+    ],
+)
+def test_enforced_limits_agree_with_the_packaged_model(
+    owner: str, field: str, limit: tuple[str | None, str]
+) -> None:
+    """The emulator enforces PTB's constants; the model records what the docs state."""
+    from bot.sandbox.emulator import limits
+    from bot.sandbox.emulator.spec import load_spec
+
+    spec = load_spec()
+    item = spec.method(owner) or spec.types[owner]
+    assert item.fields is not None
+    stated = item.fields[field].length
+    assert stated is not None, f"{owner}.{field} states no length"
+    low, high = limit
+    assert stated[1] == getattr(limits, high)
+    if low is not None:
+        assert stated[0] == getattr(limits, low)

@@ -20,8 +20,8 @@ Server
     getUpdates is waiting.
 
 Validation
-    Every call is checked against ``shared/telegram/bot-api-spec.json`` (found above this
-    package or via ``BOT_API_SPEC``) and the limits in ``telegram.constants``. Refused calls
+    Every call is checked against the Bot API model shipped in ``data/bot-api.json`` (or
+    the file ``BOT_API_SPEC`` names) and the limits in ``telegram.constants``. Refused calls
     get Telegram's status and description and are appended to ``emu.rejections``
     (``Rejection(method, params, status, description)``); ``emu.assert_no_rejections()``
     fails a test on any. Unknown parameters are accepted and noted in ``emu.warnings``.

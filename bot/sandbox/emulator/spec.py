@@ -1,9 +1,11 @@
-"""Loading the machine-readable Bot API description (``bot-api-spec.json``).
+"""The machine-readable Bot API model the emulator validates every call against.
 
-The file lives in the shared folder next to the repository
-(``<root>/shared/telegram/bot-api-spec.json`` or ``<repo>/../shared/telegram/...``);
-``BOT_API_SPEC`` overrides the location. Not finding it is an error: an emulator
-that cannot validate requests would silently accept what Telegram rejects.
+The model ships with the emulator as package data (``data/bot-api.json``): a structural
+extract of the scraped Bot API docs made by ``tools/extract_bot_api_spec.py``, which
+records the Bot API version and the source commit. ``BOT_API_SPEC`` may name another
+file, either such an extract or a full ``bot-api-spec.json`` (api.json layout). Not
+finding it is an error: an emulator that cannot validate requests would silently
+accept what Telegram rejects.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 SPEC_ENV_VAR = "BOT_API_SPEC"
-_SPEC_PARTS = ("shared", "telegram", "bot-api-spec.json")
+PACKAGED_SPEC = Path(__file__).resolve().parent / "data" / "bot-api.json"
 
 
 class SpecNotFoundError(FileNotFoundError):
@@ -28,6 +30,7 @@ class FieldSpec:
     name: str
     types: tuple[str, ...]
     required: bool
+    length: tuple[int, int, str] | None = None  # (min, max, "characters"|"bytes") if stated
 
     @property
     def type_label(self) -> str:
@@ -53,6 +56,7 @@ class BotApiSpec:
     def __init__(self, raw: dict[str, Any], source: Path | None = None) -> None:
         self.source = source
         self.version: str = raw.get("version", "")
+        self.source_commit: str | None = raw.get("source", {}).get("commit")
         self.methods: dict[str, MethodSpec] = {}
         self._by_lower: dict[str, MethodSpec] = {}
         for name, item in raw["methods"].items():
@@ -76,16 +80,25 @@ class BotApiSpec:
 
 def _fields(item: dict[str, Any]) -> dict[str, FieldSpec]:
     return {
-        f["name"]: FieldSpec(f["name"], tuple(f["types"]), bool(f["required"]))
+        f["name"]: FieldSpec(
+            f["name"],
+            tuple(f["types"]),
+            bool(f["required"]),
+            (f["length"]["min"], f["length"]["max"], f["length"]["unit"])
+            if "length" in f
+            else None,
+        )
         for f in item.get("fields", ())
     }
 
 
 def _discriminator(item: dict[str, Any]) -> str | None:
+    if "discriminator" in item:  # the extract states it
+        return str(item["discriminator"])
     for field in item.get("fields", ()):
         if field["name"] != "type":
             continue
-        text: str = field["description"]
+        text: str = field.get("description", "")
         for marker in ("must be ", "always "):
             if marker in text:
                 word = text.split(marker, 1)[1].split()[0]
@@ -93,23 +106,20 @@ def _discriminator(item: dict[str, Any]) -> str | None:
     return None
 
 
-def find_spec_path(start: Path | None = None) -> Path:
+def find_spec_path() -> Path:
+    """``BOT_API_SPEC`` if set, else the extract packaged with the emulator."""
     override = os.environ.get(SPEC_ENV_VAR)
     if override:
         path = Path(override)
         if not path.is_file():
             raise SpecNotFoundError(f"{SPEC_ENV_VAR}={override!r} is not a file")
         return path
-    here = (start or Path(__file__)).resolve()
-    for folder in here.parents:
-        for base in (folder, folder.parent):
-            candidate = base.joinpath(*_SPEC_PARTS)
-            if candidate.is_file():
-                return candidate
-    raise SpecNotFoundError(
-        "bot-api-spec.json not found: looked for shared/telegram/bot-api-spec.json above "
-        f"{here} and next to each parent; set {SPEC_ENV_VAR} to its path"
-    )
+    if not PACKAGED_SPEC.is_file():
+        raise SpecNotFoundError(
+            f"the emulator's Bot API model {PACKAGED_SPEC} is missing; regenerate it with "
+            f"tools/extract_bot_api_spec.py or set {SPEC_ENV_VAR}"
+        )
+    return PACKAGED_SPEC
 
 
 def load_spec(path: str | Path | None = None) -> BotApiSpec:
