@@ -20,21 +20,17 @@ from handlers import (
 
 
 def get_routers() -> list[Router]:
-    routers = [
-        consent_gate.router,
-        broadcast.router,
-        selfservice.router,
-        approval.router,
-        admin.router,
-        survey_admin.router,
-        question_inbox.router,
-        surveys.router,
-        onboarding.router,
-        questions.router,
-        common.router,
+    """New routers for one Dispatcher, in the order they are consulted."""
+    return [
+        consent_gate.create_router(),
+        broadcast.create_router(),
+        selfservice.create_router(),
+        approval.create_router(),
+        admin.create_router(),
+        survey_admin.create_router(),
+        question_inbox.create_router(),
+        surveys.create_router(),
+        onboarding.create_router(),
+        questions.create_router(),
+        common.create_router(),
     ]
-    for router in routers:
-        # Routers are module-level; a new Dispatcher in the same process (tests, the
-        # sandbox restarting the bot) takes them over from the previous, stopped one.
-        router._parent_router = None
-    return routers

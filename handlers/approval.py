@@ -15,10 +15,7 @@ from bot.services import members
 from bot.services.members import MembershipError
 from bot.services.roles import Actor, NotAllowed
 
-router = Router(name=__name__)
 
-
-@router.callback_query(ApprovalCallback.filter())
 async def decide(
     query: CallbackQuery,
     callback_data: ApprovalCallback,
@@ -48,3 +45,10 @@ async def decide(
         await query.answer()
     else:
         await query.answer(_("The member could not be reached."), show_alert=True)
+
+
+def create_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.callback_query.register(decide, ApprovalCallback.filter())
+    return router

@@ -29,9 +29,6 @@ from bot.config import SUPPORTED_LOCALES, Settings
 from bot.services.roles import NotAllowed
 from db.base import utcnow
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
-
 
 def _prompt() -> str:
     return _("Now send the announcement: a text, a photo, a document or a voice message.")
@@ -51,7 +48,6 @@ def _now(broadcaster: Broadcaster | None) -> datetime:
     return broadcaster.now() if broadcaster is not None else utcnow()
 
 
-@router.message(Command("broadcast"), MayBroadcast())
 async def start(message: Message, state: FSMContext, session: AsyncSession, scope: Scope) -> None:
     await state.set_state(Draft.regions)
     await state.set_data(dict(draft.EMPTY))
@@ -61,7 +57,6 @@ async def start(message: Message, state: FSMContext, session: AsyncSession, scop
     )
 
 
-@router.callback_query(Draft.regions, CB.filter(F.action.in_({"region", "all"})), MayBroadcast())
 async def toggle_region(
     query: CallbackQuery, callback_data: CB, state: FSMContext, session: AsyncSession, scope: Scope
 ) -> None:
@@ -81,7 +76,6 @@ async def toggle_region(
     await _message(query).edit_reply_markup(reply_markup=markup)
 
 
-@router.callback_query(Draft.regions, CB.filter(F.action == "next"), MayBroadcast())
 async def regions_chosen(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, scope: Scope
 ) -> None:
@@ -100,7 +94,6 @@ async def regions_chosen(
     )
 
 
-@router.message(Draft.content, MayBroadcast(), ~F.text.startswith("/"))
 async def receive_content(message: Message, state: FSMContext, i18n: I18n) -> None:
     found = contents.from_message(message)
     if found is None:
@@ -117,7 +110,6 @@ async def receive_content(message: Message, state: FSMContext, i18n: I18n) -> No
     )
 
 
-@router.callback_query(Draft.language, CB.filter(F.action == "lang"), MayBroadcast())
 async def choose_language(
     query: CallbackQuery, callback_data: CB, state: FSMContext, session: AsyncSession,
     settings: Settings, broadcaster: Broadcaster | None = None,
@@ -148,7 +140,6 @@ async def _show_preview(
     await _message(query).edit_text(text, reply_markup=markup)
 
 
-@router.callback_query(Draft.preview, CB.filter(F.action.in_({"more", "urgent"})), MayBroadcast())
 async def adjust(
     query: CallbackQuery, callback_data: CB, state: FSMContext, session: AsyncSession,
     settings: Settings, broadcaster: Broadcaster | None = None,
@@ -165,7 +156,6 @@ async def adjust(
     await _message(query).edit_text(_prompt(), reply_markup=kb.cancel_only())
 
 
-@router.callback_query(Draft.preview, CB.filter(F.action == "send"), MayBroadcast())
 async def send(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, settings: Settings,
     i18n: I18n, broadcaster: Broadcaster | None = None,
@@ -196,27 +186,23 @@ async def send(
         broadcaster.wake()
 
 
-@router.callback_query(StateFilter(Draft), CB.filter(F.action == "cancel"))
 async def cancel_draft(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
     await _message(query).edit_text(_("Cancelled. Nothing was sent."))
 
 
-@router.message(StateFilter(Draft), Command("cancel"))
 async def cancel_draft_command(message: Message, state: FSMContext) -> None:
     await state.clear()
     await message.answer(_("Cancelled. Nothing was sent."))
 
 
-@router.message(Command("broadcasts"), MayBroadcast())
 async def recent(message: Message, session: AsyncSession, settings: Settings) -> None:
     assert message.from_user is not None
     text, markup = await draft.recent_list(session, settings, message.from_user.id)
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(CB.filter(F.action == "stop"), MayBroadcast())
 async def stop(
     query: CallbackQuery, callback_data: CB, session: AsyncSession, settings: Settings,
     broadcaster: Broadcaster | None = None,
@@ -235,3 +221,55 @@ async def stop(
     await query.answer(_("Broadcast #{number} is cancelled.").format(number=broadcast_id))
     text, markup = await draft.recent_list(session, settings, query.from_user.id)
     await _message(query).edit_text(text, reply_markup=markup)
+
+
+def create_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.message.register(start, Command("broadcast"), MayBroadcast())
+    router.callback_query.register(
+        toggle_region,
+        Draft.regions,
+        CB.filter(F.action.in_({"region", "all"})),
+        MayBroadcast(),
+    )
+    router.callback_query.register(
+        regions_chosen,
+        Draft.regions,
+        CB.filter(F.action == "next"),
+        MayBroadcast(),
+    )
+    router.message.register(
+        receive_content,
+        Draft.content,
+        MayBroadcast(),
+        ~F.text.startswith("/"),
+    )
+    router.callback_query.register(
+        choose_language,
+        Draft.language,
+        CB.filter(F.action == "lang"),
+        MayBroadcast(),
+    )
+    router.callback_query.register(
+        adjust,
+        Draft.preview,
+        CB.filter(F.action.in_({"more", "urgent"})),
+        MayBroadcast(),
+    )
+    router.callback_query.register(
+        send,
+        Draft.preview,
+        CB.filter(F.action == "send"),
+        MayBroadcast(),
+    )
+    router.callback_query.register(
+        cancel_draft,
+        StateFilter(Draft),
+        CB.filter(F.action == "cancel"),
+    )
+    router.message.register(cancel_draft_command, StateFilter(Draft), Command("cancel"))
+    router.message.register(recent, Command("broadcasts"), MayBroadcast())
+    router.callback_query.register(stop, CB.filter(F.action == "stop"), MayBroadcast())
+    return router

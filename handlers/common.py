@@ -8,19 +8,23 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.selfservice import reply_unknown_command
 
-router = Router(name=__name__)
 
-
-@router.message(F.chat.type == "private", F.text.startswith("/"))
 async def unknown_command(message: Message) -> None:
     await reply_unknown_command(message)
 
 
-@router.message(F.chat.type == "private")
 async def anything_else(message: Message) -> None:
     await message.answer(_("I did not understand that. Use the menu below, or send /help."))
 
 
-@router.callback_query()
 async def stale_button(query: CallbackQuery) -> None:
     await query.answer(_("This button no longer works. Send /start to continue."), show_alert=True)
+
+
+def create_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.message.register(unknown_command, F.chat.type == "private", F.text.startswith("/"))
+    router.message.register(anything_else, F.chat.type == "private")
+    router.callback_query.register(stale_button)
+    return router

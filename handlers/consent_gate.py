@@ -15,7 +15,6 @@ from bot.services.onboarding import NOTICE_VERSION, needs_consent
 from bot.texts import privacy_notice
 from db.models import Member, MemberStatus
 
-router = Router(name=__name__)
 # What a member may always do, consent or not: read, export or delete, change language.
 ALWAYS_ALLOWED = ("/delete", "/mydata", "/privacy", "/language", "/help")
 
@@ -29,7 +28,6 @@ class NeedsNewConsent(Filter):
         )
 
 
-@router.message(NeedsNewConsent(), F.chat.type == "private", ~F.text.startswith(ALWAYS_ALLOWED))
 async def ask_again(message: Message) -> None:
     await message.answer(
         _("Our privacy notice has changed. Please read it and tell us if you agree.")
@@ -39,14 +37,27 @@ async def ask_again(message: Message) -> None:
     )
 
 
-@router.callback_query(
-    NeedsNewConsent(),
-    F.message.chat.type == "private",
-    ~ConsentCallback.filter(),
-    ~PrivacyCallback.filter(),
-    ~LanguageCallback.filter(),
-)
 async def ask_again_on_button(query: CallbackQuery) -> None:
     await query.answer(_("Please answer the privacy question first."), show_alert=True)
     if isinstance(query.message, Message):
         await query.message.answer(privacy_notice(), reply_markup=keyboards.consent(NOTICE_VERSION))
+
+
+def create_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.message.register(
+        ask_again,
+        NeedsNewConsent(),
+        F.chat.type == "private",
+        ~F.text.startswith(ALWAYS_ALLOWED),
+    )
+    router.callback_query.register(
+        ask_again_on_button,
+        NeedsNewConsent(),
+        F.message.chat.type == "private",
+        ~ConsentCallback.filter(),
+        ~PrivacyCallback.filter(),
+        ~LanguageCallback.filter(),
+    )
+    return router

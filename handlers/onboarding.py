@@ -21,9 +21,6 @@ from bot.texts import privacy_notice
 from db.models import Member, MemberStatus, Region
 from handlers.selfservice import reply_unknown_command
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
-
 
 def display(member: Member) -> str:
     return (
@@ -127,7 +124,6 @@ async def finish(
     )
 
 
-@router.message(CommandStart())
 async def start(
     message: Message,
     bot: Bot,
@@ -150,7 +146,6 @@ async def start(
     await message.answer(_("What would you like to do?"), reply_markup=keyboards.main_menu())
 
 
-@router.callback_query(LanguageCallback.filter(F.code.in_(SUPPORTED_LOCALES)))
 async def choose_language(
     query: CallbackQuery,
     callback_data: LanguageCallback,
@@ -176,12 +171,10 @@ async def choose_language(
             )
 
 
-@router.callback_query(LanguageCallback.filter())
 async def unknown_language(query: CallbackQuery) -> None:
     await query.answer(_("This language is not available."), show_alert=True)
 
 
-@router.callback_query(ConsentCallback.filter())
 async def consent(
     query: CallbackQuery,
     callback_data: ConsentCallback,
@@ -221,7 +214,6 @@ async def consent(
         await bot.send_message(member.telegram_id, _("Thank you! Your choice is saved."))
 
 
-@router.callback_query(RegionCallback.filter(~F.move))
 async def choose_region(
     query: CallbackQuery,
     callback_data: RegionCallback,
@@ -254,7 +246,6 @@ async def choose_region(
     await send_step(bot, session, member, settings, i18n)
 
 
-@router.message(Onboarding(onboarding.STEP_MUNICIPALITY), F.text)
 async def municipality(
     message: Message,
     bot: Bot,
@@ -285,7 +276,6 @@ async def municipality(
     await send_step(bot, session, member, settings, i18n)
 
 
-@router.callback_query(IntakeCallback.filter())
 async def intake_button(
     query: CallbackQuery,
     callback_data: IntakeCallback,
@@ -341,7 +331,6 @@ async def intake_button(
     await send_step(bot, session, member, settings, i18n)
 
 
-@router.message(Onboarding(onboarding.INTAKE_PREFIX), F.text, ~F.text.startswith("/"))
 async def intake_text(
     message: Message,
     bot: Bot,
@@ -365,7 +354,6 @@ async def intake_text(
     await send_step(bot, session, member, settings, i18n)
 
 
-@router.message(Onboarding())
 async def unexpected_during_onboarding(
     message: Message,
     bot: Bot,
@@ -386,3 +374,27 @@ async def unexpected_during_onboarding(
         return
     await message.answer(_("Please use the buttons."))
     await send_step(bot, session, member, settings, i18n)
+
+
+def create_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.message.register(start, CommandStart())
+    router.callback_query.register(
+        choose_language,
+        LanguageCallback.filter(F.code.in_(SUPPORTED_LOCALES)),
+    )
+    router.callback_query.register(unknown_language, LanguageCallback.filter())
+    router.callback_query.register(consent, ConsentCallback.filter())
+    router.callback_query.register(choose_region, RegionCallback.filter(~F.move))
+    router.message.register(municipality, Onboarding(onboarding.STEP_MUNICIPALITY), F.text)
+    router.callback_query.register(intake_button, IntakeCallback.filter())
+    router.message.register(
+        intake_text,
+        Onboarding(onboarding.INTAKE_PREFIX),
+        F.text,
+        ~F.text.startswith("/"),
+    )
+    router.message.register(unexpected_during_onboarding, Onboarding())
+    return router

@@ -22,13 +22,6 @@ from db.base import utcnow
 from db.models import Member, Question, QuestionMessage
 from handlers.questions import message_kind, message_text
 
-router = Router(name=__name__)
-groups = Router(name=__name__ + ".groups")
-groups.message.filter(F.chat.type == "supergroup")
-private = Router(name=__name__ + ".private")
-private.message.filter(F.chat.type == "private", Staff())
-router.include_routers(groups, private)
-
 WHY_NOT = {
     "blocked": lambda: _("Not delivered: the member blocked the bot."),
     "gone": lambda: _("Not delivered: the member deleted their data."),
@@ -63,14 +56,15 @@ async def _answer(
         await message.reply(WHY_NOT[failure]())
 
 
-@groups.message(Command("region_link"))
 async def region_link(
     message: Message, command: CommandObject, bot: Bot, session: AsyncSession, actor: Actor | None
 ) -> None:
     region = await regions.by_code(session, (command.args or "").strip())
     if actor is None or region is None or not actor.may_see_region(region.id):
         await message.reply(
-            _("Usage: /region_link REGION (a region code), by an admin or a coordinator of that region.")
+            _(
+                "Usage: /region_link REGION (a region code), by an admin or a coordinator of that region."
+            )
         )
         return
     problems = []
@@ -92,7 +86,6 @@ async def region_link(
     )
 
 
-@groups.message(F.message_thread_id, F.func(message_kind))
 async def topic_message(
     message: Message,
     bot: Bot,
@@ -120,7 +113,6 @@ async def topic_message(
     await _answer(message, question, bot, session, settings, i18n)
 
 
-@private.message(F.reply_to_message, F.func(message_kind))
 async def private_reply(
     message: Message, bot: Bot, session: AsyncSession, actor: Actor, settings: Settings, i18n: I18n
 ) -> None:
@@ -158,7 +150,6 @@ async def _question_arg(
         return None
 
 
-@private.message(Command("reply"))
 async def reply_command(
     message: Message,
     command: CommandObject,
@@ -214,7 +205,6 @@ async def _close(
     return True
 
 
-@private.message(Command("close"))
 async def close_command(
     message: Message,
     command: CommandObject,
@@ -230,7 +220,6 @@ async def close_command(
         await message.answer(_("Closed.") if closed else _("This question was already closed."))
 
 
-@private.message(Command("reopen"))
 async def reopen_command(
     message: Message,
     command: CommandObject,
@@ -252,7 +241,6 @@ async def reopen_command(
         await message.answer(_("This question is not closed."))
 
 
-@private.message(Command("questions"))
 async def questions_command(message: Message, session: AsyncSession, actor: Actor) -> None:
     items = await service.open_for_staff(session, actor)
     if not items:
@@ -269,7 +257,6 @@ async def questions_command(message: Message, session: AsyncSession, actor: Acto
     await message.answer("\n".join(lines))
 
 
-@router.callback_query(QuestionActionCallback.filter())
 async def card_button(
     query: CallbackQuery,
     callback_data: QuestionActionCallback,
@@ -304,3 +291,22 @@ async def card_button(
         return
     await Inbox(bot, session, settings, i18n).refresh_cards(question)
     await query.answer(_("Done."))
+
+
+def create_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    groups = Router(name=__name__ + ".groups")
+    groups.message.filter(F.chat.type == "supergroup")
+    private = Router(name=__name__ + ".private")
+    private.message.filter(F.chat.type == "private", Staff())
+    router.include_routers(groups, private)
+    groups.message.register(region_link, Command("region_link"))
+    groups.message.register(topic_message, F.message_thread_id, F.func(message_kind))
+    private.message.register(private_reply, F.reply_to_message, F.func(message_kind))
+    private.message.register(reply_command, Command("reply"))
+    private.message.register(close_command, Command("close"))
+    private.message.register(reopen_command, Command("reopen"))
+    private.message.register(questions_command, Command("questions"))
+    router.callback_query.register(card_button, QuestionActionCallback.filter())
+    return router

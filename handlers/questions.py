@@ -21,9 +21,6 @@ from bot.questions.service import QuestionError
 from db.models import Member, Question, QuestionStatus
 from handlers.selfservice import reply_unknown_command
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
-
 KINDS = ("text", "voice", "photo", "document", "audio", "video", "video_note")
 
 
@@ -64,8 +61,6 @@ class HasDraft(Filter):
         return {"draft": draft} if draft is not None else False
 
 
-@router.message(Command("ask"))
-@router.message(MenuButton("ask"))
 async def ask(message: Message, member: Member | None) -> None:
     try:
         service.require_asker(member)
@@ -75,7 +70,6 @@ async def ask(message: Message, member: Member | None) -> None:
     await message.answer(_("What is your question about?"), reply_markup=render.topic_picker())
 
 
-@router.callback_query(AskTopicCallback.filter())
 async def choose_topic(
     query: CallbackQuery,
     callback_data: AskTopicCallback,
@@ -129,7 +123,6 @@ async def send_question(
     await bot.send_message(member.telegram_id, text, reply_markup=keyboards.main_menu())
 
 
-@router.callback_query(DraftCallback.filter())
 async def draft_button(
     query: CallbackQuery,
     callback_data: DraftCallback,
@@ -152,7 +145,6 @@ async def draft_button(
         await bot.send_message(member.telegram_id, _("Okay, nothing was sent."))
 
 
-@router.callback_query(SatisfactionCallback.filter())
 async def satisfaction(
     query: CallbackQuery,
     callback_data: SatisfactionCallback,
@@ -172,7 +164,6 @@ async def satisfaction(
     await keyboards.drop_buttons(query)
 
 
-@router.message(Command("myquestions"))
 async def my_questions(message: Message, session: AsyncSession, member: Member | None) -> None:
     questions = await service.of_member(session, member) if member is not None else []
     if not questions:
@@ -193,7 +184,6 @@ async def my_questions(message: Message, session: AsyncSession, member: Member |
     await message.answer("\n\n".join(blocks)[:4000])
 
 
-@router.message(Asker(), HasDraft(), F.func(message_kind))
 async def add_to_draft(message: Message, session: AsyncSession, draft: Question) -> None:
     try:
         await service.add_incoming(
@@ -213,7 +203,6 @@ async def add_to_draft(message: Message, session: AsyncSession, draft: Question)
     )
 
 
-@router.message(Asker(), F.reply_to_message, F.func(message_kind))
 async def follow_up(
     message: Message,
     bot: Bot,
@@ -254,7 +243,6 @@ async def follow_up(
         await message.answer(_("Added to your question #{number}.").format(number=question.id))
 
 
-@router.message(Asker(), F.func(message_kind), ~F.text.startswith("/"))
 async def offer_question(message: Message, session: AsyncSession, member: Member) -> None:
     """A free message outside any flow: offer to send it as a question (nothing is ignored)."""
     try:
@@ -275,7 +263,6 @@ async def offer_question(message: Message, session: AsyncSession, member: Member
     )
 
 
-@router.message(Asker())
 async def unsupported(message: Message) -> None:
     if message.text and message.text.startswith("/"):
         return await reply_unknown_command(message)
@@ -284,3 +271,20 @@ async def unsupported(message: Message) -> None:
             "I cannot use this kind of message. Please send text, a voice message, a photo or a document."
         )
     )
+
+
+def create_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.message.register(ask, MenuButton("ask"))
+    router.message.register(ask, Command("ask"))
+    router.callback_query.register(choose_topic, AskTopicCallback.filter())
+    router.callback_query.register(draft_button, DraftCallback.filter())
+    router.callback_query.register(satisfaction, SatisfactionCallback.filter())
+    router.message.register(my_questions, Command("myquestions"))
+    router.message.register(add_to_draft, Asker(), HasDraft(), F.func(message_kind))
+    router.message.register(follow_up, Asker(), F.reply_to_message, F.func(message_kind))
+    router.message.register(offer_question, Asker(), F.func(message_kind), ~F.text.startswith("/"))
+    router.message.register(unsupported, Asker())
+    return router

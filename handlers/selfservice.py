@@ -25,8 +25,6 @@ from bot.texts import privacy_notice, status_label
 from db.models import Member, MemberStatus, Region
 
 log = logging.getLogger(__name__)
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
 
 
 def help_text() -> str:
@@ -57,25 +55,19 @@ async def _not_member(message: Message) -> None:
     await message.answer(_("You are not a member yet. Send /start to join."))
 
 
-@router.message(Command("help"))
 async def help_command(message: Message) -> None:
     await message.answer(help_text())
 
 
-@router.message(Command("language"))
-@router.message(MenuButton("language"))
 async def language(message: Message) -> None:
     code = message.from_user.language_code if message.from_user else None
     await message.answer(_("Choose your language."), reply_markup=keyboards.language_picker(code))
 
 
-@router.message(Command("privacy"))
-@router.message(MenuButton("privacy"))
 async def privacy_command(message: Message, member: Member | None) -> None:
     await message.answer(privacy_notice(), reply_markup=keyboards.privacy_menu(member))
 
 
-@router.message(MenuButton("pool"))
 async def my_pool(
     message: Message, session: AsyncSession, member: Member | None, settings: Settings
 ) -> None:
@@ -98,7 +90,6 @@ async def my_pool(
     await message.answer("\n".join(lines))
 
 
-@router.message(Command("region"))
 async def region_command(message: Message, session: AsyncSession, member: Member | None) -> None:
     if member is None or member.status not in members.MOVABLE:
         return await _not_member(message)
@@ -109,7 +100,6 @@ async def region_command(message: Message, session: AsyncSession, member: Member
     )
 
 
-@router.callback_query(RegionCallback.filter(F.move))
 async def move_region(
     query: CallbackQuery,
     callback_data: RegionCallback,
@@ -185,7 +175,6 @@ async def send_my_data(bot: Bot, session: AsyncSession, member: Member, settings
     )
 
 
-@router.message(Command("mydata"))
 async def mydata(
     message: Message, bot: Bot, session: AsyncSession, member: Member | None, settings: Settings
 ) -> None:
@@ -195,7 +184,6 @@ async def mydata(
     await send_my_data(bot, session, member, settings)
 
 
-@router.message(Command("delete"))
 async def delete(message: Message, member: Member | None) -> None:
     if member is None:
         await message.answer(_("We store nothing about you."))
@@ -274,21 +262,18 @@ async def _resume(bot: Bot, session: AsyncSession, member: Member) -> None:
     )
 
 
-@router.message(Command("pause"))
 async def pause(message: Message, bot: Bot, session: AsyncSession, member: Member | None) -> None:
     if member is None:
         return await _not_member(message)
     await _pause(bot, session, member)
 
 
-@router.message(Command("resume"))
 async def resume(message: Message, bot: Bot, session: AsyncSession, member: Member | None) -> None:
     if member is None:
         return await _not_member(message)
     await _resume(bot, session, member)
 
 
-@router.callback_query(PrivacyCallback.filter())
 async def privacy_button(
     query: CallbackQuery,
     callback_data: PrivacyCallback,
@@ -322,3 +307,23 @@ async def privacy_button(
         await _pause(bot, session, member)
     elif action == "resume":
         await _resume(bot, session, member)
+
+
+def create_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.message.register(help_command, Command("help"))
+    router.message.register(language, MenuButton("language"))
+    router.message.register(language, Command("language"))
+    router.message.register(privacy_command, MenuButton("privacy"))
+    router.message.register(privacy_command, Command("privacy"))
+    router.message.register(my_pool, MenuButton("pool"))
+    router.message.register(region_command, Command("region"))
+    router.callback_query.register(move_region, RegionCallback.filter(F.move))
+    router.message.register(mydata, Command("mydata"))
+    router.message.register(delete, Command("delete"))
+    router.message.register(pause, Command("pause"))
+    router.message.register(resume, Command("resume"))
+    router.callback_query.register(privacy_button, PrivacyCallback.filter())
+    return router

@@ -22,8 +22,6 @@ from bot.surveys.definition import shown
 from bot.surveys.when import WhenError
 from db.base import utcnow
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private", Staff())
 EXPORT = "survey_export"
 
 
@@ -63,20 +61,17 @@ async def _import(message: Message, bot: Bot, session: AsyncSession, actor: Acto
     await message.answer(admin_texts.imported(result, _locale()))
 
 
-@router.message(Command("survey_import"), F.document)
 async def import_with_caption(
     message: Message, bot: Bot, session: AsyncSession, actor: Actor
 ) -> None:
     await _import(message, bot, session, actor)
 
 
-@router.message(Command("survey_import"))
 async def import_ask(message: Message, state: FSMContext) -> None:
     await state.set_state(ImportFlow.waiting_for_file)
     await message.answer(_("Send the survey file (.yaml) as a document."))
 
 
-@router.message(StateFilter(ImportFlow.waiting_for_file), F.document)
 async def import_file(
     message: Message, state: FSMContext, bot: Bot, session: AsyncSession, actor: Actor
 ) -> None:
@@ -84,13 +79,11 @@ async def import_file(
     await _import(message, bot, session, actor)
 
 
-@router.message(StateFilter(ImportFlow.waiting_for_file), ~F.text.startswith("/"))
 async def import_not_a_file(message: Message, state: FSMContext) -> None:
     await state.clear()
     await message.answer(_("That is not a file. Send /survey_import to try again."))
 
 
-@router.message(Command("survey_list"))
 async def survey_list(message: Message, session: AsyncSession, settings: Settings) -> None:
     surveys = await library.catalogue(session)
     if not surveys:
@@ -108,7 +101,6 @@ async def survey_list(message: Message, session: AsyncSession, settings: Setting
     await message.answer("\n".join(lines))
 
 
-@router.message(Command("survey_schedule"))
 async def survey_schedule(
     message: Message, command: CommandObject, session: AsyncSession, actor: Actor,
     settings: Settings,
@@ -139,7 +131,6 @@ async def survey_schedule(
     await message.answer(admin_texts.planned(plan, run, region, locale, settings.tz))
 
 
-@router.message(Command("survey_schedules"))
 async def survey_schedules(
     message: Message, session: AsyncSession, actor: Actor, settings: Settings
 ) -> None:
@@ -147,7 +138,6 @@ async def survey_schedules(
     await message.answer(admin_texts.listing(items, _locale(), settings.tz))
 
 
-@router.message(Command("survey_cancel"))
 async def survey_cancel(
     message: Message, command: CommandObject, session: AsyncSession, actor: Actor
 ) -> None:
@@ -190,7 +180,6 @@ async def _results(
     return found
 
 
-@router.message(Command("survey_results"))
 async def survey_results(
     message: Message, command: CommandObject, session: AsyncSession, actor: Actor,
     settings: Settings,
@@ -204,7 +193,6 @@ async def survey_results(
         await message.answer(text)
 
 
-@router.message(Command("survey_export"))
 async def survey_export(
     message: Message, command: CommandObject, session: AsyncSession, actor: Actor
 ) -> None:
@@ -223,3 +211,24 @@ async def survey_export(
         BufferedInputFile(files.responses, responses_name), caption=caption
     )
     await message.answer_document(BufferedInputFile(files.totals, totals_name))
+
+
+def create_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private", Staff())
+    router.message.register(import_with_caption, Command("survey_import"), F.document)
+    router.message.register(import_ask, Command("survey_import"))
+    router.message.register(import_file, StateFilter(ImportFlow.waiting_for_file), F.document)
+    router.message.register(
+        import_not_a_file,
+        StateFilter(ImportFlow.waiting_for_file),
+        ~F.text.startswith("/"),
+    )
+    router.message.register(survey_list, Command("survey_list"))
+    router.message.register(survey_schedule, Command("survey_schedule"))
+    router.message.register(survey_schedules, Command("survey_schedules"))
+    router.message.register(survey_cancel, Command("survey_cancel"))
+    router.message.register(survey_results, Command("survey_results"))
+    router.message.register(survey_export, Command("survey_export"))
+    return router

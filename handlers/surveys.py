@@ -30,8 +30,6 @@ from bot.surveys.listing import open_for, waiting_for_text
 from db.base import utcnow
 from db.models import Member
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
 TYPING = "survey_typing"  # FSM data: the run whose text/number question was just shown
 
 
@@ -51,10 +49,6 @@ class ForgetTyping(BaseMiddleware):
         if state is not None and other and (await state.get_data()).get(TYPING) is not None:
             await state.update_data({TYPING: None})
         return await handler(event, data)
-
-
-router.message.outer_middleware(ForgetTyping())
-router.callback_query.outer_middleware(ForgetTyping())
 
 
 async def show(bot: Bot, chat_id: int, answering: Answering, state: FSMContext) -> None:
@@ -112,7 +106,6 @@ async def open_survey(
     await show(bot, chat_id, answering, state)
 
 
-@router.message(CommandStart(deep_link=True, magic=F.args.startswith(START_PREFIX)))
 async def start_link(
     message: Message, command: CommandObject, bot: Bot, session: AsyncSession,
     settings: Settings, member: Member | None, state: FSMContext,
@@ -124,8 +117,6 @@ async def start_link(
     await open_survey(bot, session, settings, member, int(run_id), state)
 
 
-@router.message(Command("surveys"))
-@router.message(MenuButton("surveys"))
 async def list_open(
     message: Message, session: AsyncSession, settings: Settings, member: Member | None
 ) -> None:
@@ -147,7 +138,6 @@ async def list_open(
     await message.answer(_("Open surveys:"), reply_markup=builder.as_markup())
 
 
-@router.callback_query(StartCallback.filter())
 async def start_button(
     query: CallbackQuery, callback_data: StartCallback, bot: Bot, session: AsyncSession,
     settings: Settings, member: Member | None, state: FSMContext,
@@ -156,7 +146,6 @@ async def start_button(
     await open_survey(bot, session, settings, member, callback_data.run, state)
 
 
-@router.callback_query(SurveyAnswerCallback.filter())
 async def answer_button(
     query: CallbackQuery, callback_data: SurveyAnswerCallback, bot: Bot, session: AsyncSession,
     settings: Settings, member: Member | None, state: FSMContext,
@@ -219,7 +208,6 @@ class TypedAnswer(Filter):
         return {"survey_run": run_id}
 
 
-@router.message(TypedAnswer())
 async def typed_answer(
     message: Message, survey_run: int, bot: Bot, session: AsyncSession, settings: Settings,
     member: Member, state: FSMContext,
@@ -240,3 +228,21 @@ async def typed_answer(
     await retire(bot, member.telegram_id, answering.response.message_id,
                  present.answered_text(question, value, answering.response.language))  # fmt: skip
     await show(bot, member.telegram_id, answering, state)
+
+
+def create_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.message.outer_middleware(ForgetTyping())
+    router.callback_query.outer_middleware(ForgetTyping())
+    router.message.register(
+        start_link,
+        CommandStart(deep_link=True, magic=F.args.startswith(START_PREFIX)),
+    )
+    router.message.register(list_open, MenuButton("surveys"))
+    router.message.register(list_open, Command("surveys"))
+    router.callback_query.register(start_button, StartCallback.filter())
+    router.callback_query.register(answer_button, SurveyAnswerCallback.filter())
+    router.message.register(typed_answer, TypedAnswer())
+    return router

@@ -21,8 +21,6 @@ from bot.texts import status_label
 from db.models import MemberStatus, Region
 from handlers.admin.common import bar, member_card, member_label, number
 
-router = Router(name=__name__)
-
 
 async def _parse_scope(
     session: AsyncSession, args: str | None
@@ -86,7 +84,6 @@ async def _send_page(
         await target.answer(text, reply_markup=markup)
 
 
-@router.message(Command("members"))
 async def members_command(
     message: Message, command: CommandObject, session: AsyncSession, actor: Actor, i18n: I18n
 ) -> None:
@@ -114,7 +111,6 @@ async def members_command(
     await _send_page(message, session, actor, region_id, status, 0, locale)
 
 
-@router.callback_query(MembersPageCallback.filter())
 async def members_page(
     query: CallbackQuery,
     callback_data: MembersPageCallback,
@@ -170,7 +166,6 @@ def _member_id(args: str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-@router.message(Command("member"))
 async def member_command(
     message: Message, command: CommandObject, session: AsyncSession, actor: Actor, i18n: I18n
 ) -> None:
@@ -184,7 +179,6 @@ async def member_command(
         await message.answer(_("No member with that number in your regions."))
 
 
-@router.callback_query(MemberCardCallback.filter())
 async def member_card_button(
     query: CallbackQuery,
     callback_data: MemberCardCallback,
@@ -205,7 +199,6 @@ async def member_card_button(
     await query.answer()
 
 
-@router.message(Command("approve"))
 async def approve_command(
     message: Message,
     command: CommandObject,
@@ -233,7 +226,6 @@ async def approve_command(
     )
 
 
-@router.callback_query(MemberActionCallback.filter())
 async def member_action(
     query: CallbackQuery,
     callback_data: MemberActionCallback,
@@ -324,7 +316,6 @@ def _stats_text(entries: list[staff.RegionStats], locale: str) -> str:
     return "\n\n".join(blocks) or _("No regions to show.")
 
 
-@router.message(Command("stats"))
 async def stats_command(
     message: Message, command: CommandObject, session: AsyncSession, actor: Actor, i18n: I18n
 ) -> None:
@@ -341,3 +332,16 @@ async def stats_command(
         await message.answer(_("You can only see the members of your own regions."))
         return
     await message.answer(_stats_text(entries, i18n.current_locale))
+
+
+def create_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.message.register(members_command, Command("members"))
+    router.callback_query.register(members_page, MembersPageCallback.filter())
+    router.message.register(member_command, Command("member"))
+    router.callback_query.register(member_card_button, MemberCardCallback.filter())
+    router.message.register(approve_command, Command("approve"))
+    router.callback_query.register(member_action, MemberActionCallback.filter())
+    router.message.register(stats_command, Command("stats"))
+    return router

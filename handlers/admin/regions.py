@@ -12,10 +12,7 @@ from bot.services import regions
 from bot.services.regions import RegionError
 from bot.services.roles import Actor, NotAllowed
 
-router = Router(name=__name__)
 
-
-@router.message(Command("regions"))
 async def list_regions(message: Message, session: AsyncSession, actor: Actor) -> None:
     lines = [_("Regions (code · name · joining · open):")]
     for region in await regions.all_regions(session):
@@ -36,7 +33,6 @@ async def _region_or_usage(
     return region
 
 
-@router.message(Command("region_add"))
 async def region_add(
     message: Message, command: CommandObject, session: AsyncSession, actor: Actor
 ) -> None:
@@ -61,13 +57,16 @@ async def region_add(
     await message.answer(_("Region added: {name}.").format(name=html.quote(region.name)))
 
 
-@router.message(Command("region_rename"))
 async def region_rename(
     message: Message, command: CommandObject, session: AsyncSession, actor: Actor
 ) -> None:
     code, _sep, name = (command.args or "").strip().partition(" ")
     if not code or not name.strip():
-        await message.answer(_("Usage: /region_rename CODE NEW NAME, for example /region_rename utrecht Utrecht Stad."))
+        await message.answer(
+            _(
+                "Usage: /region_rename CODE NEW NAME, for example /region_rename utrecht Utrecht Stad."
+            )
+        )
         return
     region = await _region_or_usage(message, session, code)
     if region is None:
@@ -83,7 +82,6 @@ async def region_rename(
     await message.answer(_("Region renamed: {name}.").format(name=html.quote(region.name)))
 
 
-@router.message(Command("region_set"))
 async def region_set(
     message: Message, command: CommandObject, session: AsyncSession, actor: Actor
 ) -> None:
@@ -103,3 +101,13 @@ async def region_set(
         await message.answer(_("Usage: /region_set CODE approval|auto|active|inactive."))
         return
     await message.answer(_("Saved."))
+
+
+def create_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.message.register(list_regions, Command("regions"))
+    router.message.register(region_add, Command("region_add"))
+    router.message.register(region_rename, Command("region_rename"))
+    router.message.register(region_set, Command("region_set"))
+    return router

@@ -17,8 +17,6 @@ from bot.services import audit, regions, roles
 from bot.services.roles import Actor, NotAllowed
 from db.models import Region
 
-router = Router(name=__name__)
-
 
 def _menu(actor: Actor) -> list[tuple[str, str, str]]:
     items = [
@@ -31,7 +29,6 @@ def _menu(actor: Actor) -> list[tuple[str, str, str]]:
     return items
 
 
-@router.message(Command("admin"))
 async def admin_menu(message: Message, actor: Actor) -> None:
     builder = InlineKeyboardBuilder()
     for action, label, _command in _menu(actor):
@@ -49,7 +46,6 @@ async def admin_menu(message: Message, actor: Actor) -> None:
     await message.answer("\n".join(lines), reply_markup=builder.as_markup())
 
 
-@router.callback_query(AdminMenuCallback.filter())
 async def admin_menu_button(
     query: CallbackQuery,
     callback_data: AdminMenuCallback,
@@ -78,7 +74,6 @@ async def admin_menu_button(
         await audit_command(message, no_args, session, actor, settings)
 
 
-@router.message(Command("coordinators"))
 async def coordinators(message: Message, session: AsyncSession, actor: Actor) -> None:
     names = {r.id: r.name for r in await regions.all_regions(session)}
     lines = [_("Coordinators and admins:")]
@@ -109,9 +104,9 @@ async def _change_role(
     parts = (command.args or "").split()
     if len(parts) != 2:
         await message.answer(
-            _("Usage: /{command} USER REGION (USER is a Telegram user id or @username, REGION a region code).").format(
-                command=command.command
-            )
+            _(
+                "Usage: /{command} USER REGION (USER is a Telegram user id or @username, REGION a region code)."
+            ).format(command=command.command)
         )
         return
     region: Region | None = await regions.by_code(session, parts[1])
@@ -141,7 +136,6 @@ async def _change_role(
     await message.answer(_("Saved."))
 
 
-@router.message(Command("coordinator_add"))
 async def coordinator_add(
     message: Message,
     command: CommandObject,
@@ -154,7 +148,6 @@ async def coordinator_add(
     await _change_role(message, command, bot, session, actor, settings, i18n, add=True)
 
 
-@router.message(Command("coordinator_remove"))
 async def coordinator_remove(
     message: Message,
     command: CommandObject,
@@ -167,7 +160,6 @@ async def coordinator_remove(
     await _change_role(message, command, bot, session, actor, settings, i18n, add=False)
 
 
-@router.message(Command("audit"))
 async def audit_command(
     message: Message,
     command: CommandObject,
@@ -189,3 +181,15 @@ async def audit_command(
     if len(lines) == 1:
         lines.append(_("Nothing yet."))
     await message.answer("\n".join(lines))
+
+
+def create_router() -> Router:
+    """This feature's handlers on a new router (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.message.register(admin_menu, Command("admin"))
+    router.callback_query.register(admin_menu_button, AdminMenuCallback.filter())
+    router.message.register(coordinators, Command("coordinators"))
+    router.message.register(coordinator_add, Command("coordinator_add"))
+    router.message.register(coordinator_remove, Command("coordinator_remove"))
+    router.message.register(audit_command, Command("audit"))
+    return router
