@@ -9,9 +9,11 @@ LOCALES := nl en ar fa ti tr uk so
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
+# The bot, plus two parts that live beside it in packages/: the Bot API emulator (its own
+# distribution) and the development sandbox with the in-process runner tests use.
+$(VENV)/.installed: $(BIN)/python pyproject.toml packages/botapi-emulator/pyproject.toml packages/sandbox/pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test]" -e "packages/botapi-emulator[test]" -e packages/sandbox
 	touch $@
 
 install: $(VENV)/.installed
@@ -28,9 +30,13 @@ sandbox: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Style, and the architecture's import contracts (.importlinter): the bot never imports the
+# emulator or the sandbox, handlers never import sqlalchemy, services never import aiogram,
+# no import cycles in the bot.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: install
 	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done

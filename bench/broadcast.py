@@ -42,7 +42,7 @@ from bot.broadcast.ratelimit import RateLimiter  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.factory import create_bot  # noqa: E402
 from bot.i18n import create_i18n  # noqa: E402
-from bot.sandbox.emulator import Emulator  # noqa: E402
+from botapi_emulator import Emulator  # noqa: E402
 from db.base import utcnow  # noqa: E402
 from db.engine import create_engine, create_session_factory  # noqa: E402
 from db.models import Broadcast, BroadcastDelivery, Member, Region  # noqa: E402

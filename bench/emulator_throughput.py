@@ -1,4 +1,4 @@
-"""Throughput of the local Bot API emulator (bot/sandbox/emulator).
+"""Throughput of the local Bot API emulator (packages/botapi-emulator).
 
 Starts the emulator in this process and drives it from a separate client process
 (N concurrent aiohttp clients, urlencoded bodies like aiogram sends) for a few
@@ -30,7 +30,7 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.sandbox.emulator import DEFAULT_TOKEN, Emulator  # noqa: E402
+from botapi_emulator import DEFAULT_TOKEN, Emulator  # noqa: E402
 
 TARGET_RPS = 2000
 KEYBOARD = json.dumps(

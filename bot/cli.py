@@ -1,4 +1,10 @@
-"""`python -m bot <command>`: run, migrate (more subcommands join as features land)."""
+"""`python -m bot <command>`: run, migrate, admin and survey commands, and plug-in commands.
+
+Plug-in commands come from installed distributions through the entry-point group
+``expertpool_bot.commands``: each entry names a module with ``add_parser(subparsers)`` and
+``main(args) -> int``. The development sandbox (packages/sandbox) adds ``sandbox`` this way,
+so the bot itself never imports it.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,26 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
+from types import ModuleType
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import cli_admin, cli_surveys
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
-from bot.sandbox import runner as sandbox
+
+PLUGIN_GROUP = "expertpool_bot.commands"
+DEV_ONLY = {
+    "sandbox": "the sandbox is a development tool: in a clone of the repository run `make sandbox`"
+}
 
 
-def _parser() -> argparse.ArgumentParser:
+def _plugins() -> dict[str, ModuleType]:
+    return {entry.name: entry.load() for entry in entry_points(group=PLUGIN_GROUP)}
+
+
+def _parser(plugins: dict[str, ModuleType] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Expert-pool Telegram bot")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
@@ -24,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="apply database migrations and seed a fresh database")
     cli_admin.add_parsers(commands)
     cli_surveys.add_parsers(commands)
-    sandbox.add_parser(commands)
+    for plugin in (plugins or {}).values():
+        plugin.add_parser(commands)
     return parser
 
 
@@ -47,13 +64,18 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    plugins = _plugins()
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words and words[0] in DEV_ONLY and words[0] not in plugins:
+        print(f"python -m bot {words[0]}: {DEV_ONLY[words[0]]}", file=sys.stderr)
+        return 2
+    parser = _parser(plugins)
+    args = parser.parse_args(words)
     if args.command is None:
         parser.print_help()
         return 2
-    if args.command == "sandbox":  # needs no .env: it makes its own settings
-        return sandbox.main(args)
+    if args.command in plugins:  # plug-ins make their own settings (the sandbox needs no .env)
+        return int(plugins[args.command].main(args))
     try:
         settings = load_settings()
         token = settings.bot_token.get_secret_value() if settings.bot_token else ""

@@ -225,7 +225,9 @@ class Settings(BaseSettings):
             raise ValueError(f"'{value}' is not a number of messages per second") from None
         limit = PAID_BROADCAST_RATE if info.data.get("broadcast_paid") else FREE_BROADCAST_RATE
         if not 0 < rate <= limit:
-            hint = "" if info.data.get("broadcast_paid") else " (up to 1000 with BROADCAST_PAID=true)"
+            hint = (
+                "" if info.data.get("broadcast_paid") else " (up to 1000 with BROADCAST_PAID=true)"
+            )
             raise ValueError(f"must be more than 0 and at most {limit:g}{hint}")
         return rate
 

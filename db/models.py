@@ -441,8 +441,6 @@ class SurveyAnswer(Base):
     __table_args__ = (UniqueConstraint("response_id", "question"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    response_id: Mapped[int] = mapped_column(
-        ForeignKey("survey_responses.id", ondelete="CASCADE")
-    )
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"))
     question: Mapped[str] = mapped_column(String(32))
     value: Mapped[str] = mapped_column(Text)

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.sandbox.emulator import Emulator
 from bot.scale.storage import create_storage
-from bot.testing import RunningBot
+from botapi_emulator import Emulator
 from db.models import Member
+from expertpool_sandbox.harness import RunningBot
 from tests.servers import fresh_redis_prefix
 
 TOKEN = "123456:E2E-test-token"

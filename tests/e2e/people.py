@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.sandbox.emulator import Emulator, SimUser
-from bot.sandbox.emulator.view import SimMessage
-from bot.testing import RunningBot
+from botapi_emulator import Emulator, SimUser
+from botapi_emulator.view import SimMessage
+from expertpool_sandbox.harness import RunningBot
 
 
 def t(app: RunningBot, msgid: str, locale: str) -> str:

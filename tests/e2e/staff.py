@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.sandbox.emulator import Emulator, SimUser
 from bot.services.onboarding import NOTICE_VERSION
-from bot.testing import RunningBot
+from botapi_emulator import Emulator, SimUser
 from db.base import utcnow
 from db.models import Member, Region, RoleGrant
+from expertpool_sandbox.harness import RunningBot
 from tests.e2e.conftest import ADMIN_ID
 
 

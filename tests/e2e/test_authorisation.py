@@ -11,8 +11,8 @@ from bot.callbacks import (
     MemberCardCallback,
     MembersPageCallback,
 )
-from bot.sandbox.emulator import Emulator, SimUser
-from bot.testing import RunningBot
+from botapi_emulator import Emulator, SimUser
+from expertpool_sandbox.harness import RunningBot
 from tests.e2e.staff import SECRET_A, SECRET_B, Scenario, seed
 
 UNKNOWN = "Sorry, I don't know that command."

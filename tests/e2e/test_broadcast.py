@@ -14,10 +14,10 @@ from bot.broadcast.audience import Audience
 from bot.broadcast.content import HEADER, Content
 from bot.config import Settings
 from bot.i18n import language_name
-from bot.sandbox.emulator import Emulator, SimUser
-from bot.testing import RunningBot
+from botapi_emulator import Emulator, SimUser
 from db.base import utcnow
 from db.models import Region, RoleGrant
+from expertpool_sandbox.harness import RunningBot
 from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.people import onboard, t, wait_text
 from tests.e2e.staff import seed

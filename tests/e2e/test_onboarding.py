@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, select, update
 
-from bot.sandbox.emulator import Emulator
 from bot.services.onboarding import NOTICE_VERSION
-from bot.testing import RunningBot
+from botapi_emulator import Emulator
 from db.models import Consent, Member, MemberStatus, OutboundCopy, ProfileAnswer, Region
+from expertpool_sandbox.harness import RunningBot
 from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.people import onboard, skip_intake, start_and_consent, t, wait_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.sandbox.emulator import Emulator
+from botapi_emulator import Emulator
 from tests.e2e.conftest import TOKEN
 from tests.process import BotProcess
 

@@ -9,12 +9,12 @@ from sqlalchemy import func, select, update
 
 from bot.callbacks import QuestionActionCallback
 from bot.questions import jobs
-from bot.sandbox.emulator import Emulator, SimGroup, SimUser
 from bot.scheduler import JobContext
 from bot.services.onboarding import NOTICE_VERSION
-from bot.testing import RunningBot
+from botapi_emulator import Emulator, SimGroup, SimUser
 from db.base import utcnow
 from db.models import Member, Question, QuestionMessage, Region, RoleGrant
+from expertpool_sandbox.harness import RunningBot
 from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.people import t, wait_text
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import pytest
 
-from bot.sandbox.stack import Sandbox
+from expertpool_sandbox.stack import Sandbox
 
 if TYPE_CHECKING:
     from playwright.async_api import Locator, Page

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.sandbox.emulator import Emulator
-from bot.testing import RunningBot
+from botapi_emulator import Emulator
+from expertpool_sandbox.harness import RunningBot
 
 
 async def test_start_shows_language_picker_with_users_language_first(

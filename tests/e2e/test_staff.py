@@ -7,10 +7,10 @@ import re
 from sqlalchemy import func, select
 
 from bot.callbacks import MemberActionCallback
-from bot.sandbox.emulator import Emulator
-from bot.testing import RunningBot
+from botapi_emulator import Emulator
 from db.base import utcnow
 from db.models import AuditEntry, Member, Region, RoleGrant
+from expertpool_sandbox.harness import RunningBot
 from tests.e2e.people import document_json
 from tests.e2e.staff import seed
 

@@ -14,16 +14,16 @@ from sqlalchemy import select, update
 
 from bot.broadcast import EngineOptions
 from bot.config import Settings
-from bot.sandbox.emulator import Emulator, SimUser
-from bot.sandbox.emulator.view import SimMessage
 from bot.scheduler import JobContext, Scheduler
 from bot.services.onboarding import NOTICE_VERSION
 from bot.surveys import export, jobs, library
 from bot.surveys.definition import SurveyDefinition, shown
 from bot.surveys.validate import check_text
-from bot.testing import RunningBot
+from botapi_emulator import Emulator, SimUser
+from botapi_emulator.view import SimMessage
 from db.base import utcnow
 from db.models import AuditEntry, Member, Region, RoleGrant, SurveyAnswer, SurveyResponse, SurveyRun
+from expertpool_sandbox.harness import RunningBot
 from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.people import t, wait_text
 

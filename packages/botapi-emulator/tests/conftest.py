@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import aiohttp
 import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from raw_api import RawApi
 
-from bot.sandbox.emulator import Emulator
+from botapi_emulator import Emulator
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
@@ -45,24 +45,6 @@ async def bot(emulator: Emulator) -> AsyncIterator[Bot]:
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
-
-
-class RawApi:
-    """Plain HTTP calls to the emulator, returning (status, body)."""
-
-    def __init__(self, session: aiohttp.ClientSession, emulator: Emulator) -> None:
-        self.session = session
-        self.base = f"{emulator.api_url}/bot{emulator.token}"
-
-    async def post(self, method: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
-        async with self.session.post(f"{self.base}/{method}", **kwargs) as response:
-            return response.status, await response.json()
-
-    async def json(self, method: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        return await self.post(method, json=payload)
-
-    async def form(self, method: str, fields: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        return await self.post(method, data=fields)
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.i18n import language_name
-from bot.sandbox.emulator import Emulator
-from bot.sandbox.emulator.state import ChatState, MessageRecord, UserState
-from bot.sandbox.emulator.view import SimMessage
+from botapi_emulator import Emulator
+from botapi_emulator.state import ChatState, MessageRecord, UserState
+from botapi_emulator.view import SimMessage
 from db.models import Member, Region, RoleGrant
 
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb"})

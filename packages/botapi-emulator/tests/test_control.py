@@ -10,7 +10,7 @@ import aiohttp
 from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.sandbox.emulator import Emulator
+from botapi_emulator import Emulator
 
 
 async def _get(http: aiohttp.ClientSession, url: str) -> Any:

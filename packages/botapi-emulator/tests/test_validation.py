@@ -10,11 +10,10 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramNotFound, TelegramUnauthorizedError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from raw_api import RawApi
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from bot.sandbox.emulator import Emulator
-
-from .conftest import RawApi
+from botapi_emulator import Emulator
 
 
 async def test_text_over_the_limit_is_refused(emulator: Emulator, bot: Bot) -> None:
@@ -235,7 +234,7 @@ async def test_query_string_and_in_process_calls(
     sent = await emulator.api("sendMessage", chat_id=user.id, text="direct", reply_markup=markup)
     assert sent["reply_markup"] == markup
     assert [m.text for m in user.bot_messages()] == ["via GET", "direct"]
-    from bot.sandbox.emulator import ApiError
+    from botapi_emulator import ApiError
 
     with pytest.raises(ApiError, match="chat not found") as caught:
         await emulator.api("sendMessage", chat_id=1, text="x")
@@ -243,8 +242,8 @@ async def test_query_string_and_in_process_calls(
 
 
 def test_spec_location_can_be_overridden(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from bot.sandbox.emulator import SpecNotFoundError
-    from bot.sandbox.emulator.spec import PACKAGED_SPEC, find_spec_path
+    from botapi_emulator import SpecNotFoundError
+    from botapi_emulator.spec import PACKAGED_SPEC, find_spec_path
 
     default = find_spec_path()
     assert default == PACKAGED_SPEC  # shipped with the emulator: nothing outside is read
@@ -258,7 +257,7 @@ def test_spec_location_can_be_overridden(monkeypatch: pytest.MonkeyPatch, tmp_pa
 def test_packaged_model_records_its_source_and_has_no_prose() -> None:
     import json
 
-    from bot.sandbox.emulator.spec import PACKAGED_SPEC, load_spec
+    from botapi_emulator.spec import PACKAGED_SPEC, load_spec
 
     raw = json.loads(PACKAGED_SPEC.read_text(encoding="utf-8"))
     assert raw["version"].startswith("Bot API ")
@@ -301,8 +300,8 @@ def test_enforced_limits_agree_with_the_packaged_model(
     owner: str, field: str, limit: tuple[str | None, str]
 ) -> None:
     """The emulator enforces PTB's constants; the model records what the docs state."""
-    from bot.sandbox.emulator import limits
-    from bot.sandbox.emulator.spec import load_spec
+    from botapi_emulator import limits
+    from botapi_emulator.spec import load_spec
 
     spec = load_spec()
     item = spec.method(owner) or spec.types[owner]

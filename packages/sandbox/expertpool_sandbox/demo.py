@@ -29,14 +29,14 @@ from bot.callbacks import (
     LanguageCallback,
     RegionCallback,
 )
-from bot.sandbox.emulator import Emulator, SimGroup, SimUser
-from bot.sandbox.emulator.state import BotRights
-from bot.sandbox.emulator.view import SimMessage
-from bot.sandbox.snapshot import Ids
 from bot.services.roles import Actor
-from bot.testing import RunningBot
+from botapi_emulator import Emulator, SimGroup, SimUser
+from botapi_emulator.state import BotRights
+from botapi_emulator.view import SimMessage
 from db.base import utcnow
 from db.models import Region
+from expertpool_sandbox.harness import RunningBot
+from expertpool_sandbox.snapshot import Ids
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=CallbackData)

@@ -6,7 +6,7 @@ types, required) and return types, types with their fields, subtypes and union
 discriminator, and the length limits stated for parameters and fields. No
 descriptions or other prose are copied: facts only.
 
-    python tools/extract_bot_api_spec.py PATH/TO/bot-api-spec.json \
+    python packages/botapi-emulator/tools/extract_bot_api_spec.py PATH/TO/bot-api-spec.json \
         --commit 160fd99507e1c7c77e92dc90f5993d724735b51c
 
 The output is committed as package data of the emulator; re-run this when the Bot API
@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "bot/sandbox/emulator/data/bot-api.json"
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "botapi_emulator/data/bot-api.json"
 SOURCE_REPOSITORY = "https://github.com/PaulSonOfLars/telegram-bot-api-spec"
 SOURCE_FILE = "api.json"
 FORMAT = 1

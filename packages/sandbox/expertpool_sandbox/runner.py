@@ -7,7 +7,7 @@ checks it. The data folder keeps the bot's database and the emulated chats acros
 restarts; ``--fresh`` uses a temporary folder instead.
 
 This module stays light to import (the CLI builds its parser from it on every command);
-the running parts live in bot.sandbox.stack.
+the running parts live in expertpool_sandbox.stack.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from bot.config import ConfigError
 from bot.logs import setup_logging
 
 if TYPE_CHECKING:
-    from bot.sandbox.stack import Sandbox
+    from expertpool_sandbox.stack import Sandbox
 
 DEFAULT_PORT = 8080
 DEFAULT_DATA_DIR = Path("data/sandbox")
@@ -45,7 +45,7 @@ async def run_sandbox(
     `data_dir` None: a temporary folder, removed afterwards. `on_ready` gets the running
     sandbox (default: print its URL).
     """
-    from bot.sandbox.stack import Sandbox
+    from expertpool_sandbox.stack import Sandbox
 
     with contextlib.ExitStack() as cleanup:
         if data_dir is None:

@@ -1,6 +1,6 @@
 """The sandbox web page and its small JSON API, served by aiohttp next to the emulator.
 
-/                                   the Telegram-like page (bot/sandbox/web/)
+/                                   the Telegram-like page (web/)
 /static/...                         its CSS and JavaScript
 /_emulator/...                      the emulator's control API (events, press, files, uploads)
 GET  /sandbox/api/directory         chats with who-is-who, topics, keyboards, command menus
@@ -21,13 +21,13 @@ from typing import Any
 from aiohttp import web
 from telegram.constants import FileSizeLimit
 
-from bot.sandbox import directory
-from bot.sandbox.emulator import Emulator, EmulatorUsageError
-from bot.sandbox.emulator.control import add_control_routes
-from bot.sandbox.emulator.state import ChatState, MessageRecord
-from bot.sandbox.emulator.view import SimMessage
-from bot.sandbox.snapshot import Ids
-from bot.testing import RunningBot
+from botapi_emulator import Emulator, EmulatorUsageError
+from botapi_emulator.control import add_control_routes
+from botapi_emulator.state import ChatState, MessageRecord
+from botapi_emulator.view import SimMessage
+from expertpool_sandbox import directory
+from expertpool_sandbox.harness import RunningBot
+from expertpool_sandbox.snapshot import Ids
 
 WEB_DIR = Path(__file__).with_name("web")
 MAX_TEXT = 4096

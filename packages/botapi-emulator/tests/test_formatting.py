@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.emulator.errors import ApiError
-from bot.sandbox.emulator.formatting import parse_html, utf16_len
-from bot.sandbox.emulator.markdown import parse_markdown, parse_markdown_v2
+from botapi_emulator.errors import ApiError
+from botapi_emulator.formatting import parse_html, utf16_len
+from botapi_emulator.markdown import parse_markdown, parse_markdown_v2
 
 
 def test_html_entities_and_tags() -> None:

@@ -1,4 +1,8 @@
-"""Run the real bot in-process against a Bot API URL (tests, benchmarks, the sandbox)."""
+"""Run the real bot in-process against a Bot API URL (tests, benchmarks, the sandbox).
+
+Development support, not part of the bot's package: the bot's own entry point is
+``python -m bot run`` (bot.app).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,39 @@ from bot.scale.storage import create_events_isolation, create_storage
 from db.engine import create_engine, create_session_factory
 
 
+class UpdateTracker:
+    """Counts updates the dispatcher is handling, to wait until all are done.
+
+    Wraps the dispatcher's public ``feed_update``, which polling and webhooks call once per
+    update before any middleware (so an update waiting for its chat's lock is counted).
+    """
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.active = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        feed = dispatcher.feed_update
+
+        async def tracked_feed_update(bot: Bot, update: Any, **kwargs: Any) -> Any:
+            self.active += 1
+            self._idle.clear()
+            try:
+                return await feed(bot, update, **kwargs)
+            finally:
+                self.active -= 1
+                if self.active == 0:
+                    self._idle.set()
+
+        dispatcher.feed_update = tracked_feed_update  # type: ignore[method-assign]
+
+    async def idle(self) -> None:
+        # One turn of the loop lets updates just handed to new tasks reach feed_update.
+        await asyncio.sleep(0)
+        while not self._idle.is_set():
+            await self._idle.wait()
+            await asyncio.sleep(0)
+
+
 @dataclass
 class RunningBot:
     """The bot's dispatcher long-polling in a background task, with its database at hand."""
@@ -31,6 +68,7 @@ class RunningBot:
     bot: Bot
     dispatcher: Dispatcher
     i18n: CatalogueI18n
+    tracker: UpdateTracker
     task: asyncio.Task[Any] | None = field(default=None, repr=False)
     broadcaster: Broadcaster | None = None
 
@@ -52,9 +90,13 @@ class RunningBot:
         bot = create_bot(settings)
         storage = storage or create_storage(settings)
         dp = create_dispatcher(
-            settings, session_factory, i18n, storage, events_isolation=create_events_isolation(storage)
+            settings,
+            session_factory,
+            i18n,
+            storage,
+            events_isolation=create_events_isolation(storage),
         )
-        running = cls(settings, engine, session_factory, bot, dp, i18n)
+        running = cls(settings, engine, session_factory, bot, dp, i18n, UpdateTracker(dp))
         if broadcaster is not False:
             options = broadcaster if isinstance(broadcaster, EngineOptions) else None
             running.broadcaster = Broadcaster(bot, session_factory, settings, i18n, options)
@@ -74,8 +116,7 @@ class RunningBot:
 
     async def settled(self) -> None:
         """Wait until every update received so far is fully handled (and committed)."""
-        while tasks := set(self.dispatcher._handle_update_tasks):
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await self.tracker.idle()
 
     async def stop(self) -> None:
         await self.settled()  # let handlers finish before storage and sessions close

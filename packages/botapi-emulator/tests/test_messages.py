@@ -14,8 +14,8 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.sandbox.emulator import Emulator
-from bot.sandbox.emulator.attachments import tiny_png
+from botapi_emulator import Emulator
+from botapi_emulator.attachments import tiny_png
 
 
 def _keyboard(*labels: str) -> InlineKeyboardMarkup:

@@ -20,12 +20,12 @@ from aiohttp import web
 
 from bot.config import Settings, load_settings
 from bot.features import leader_services
-from bot.sandbox import demo, snapshot
-from bot.sandbox.emulator import Emulator
-from bot.sandbox.runner import DEFAULT_PORT
-from bot.sandbox.webapp import SandboxState, create_web_app
 from bot.scale.leader import LeaderServices
-from bot.testing import RunningBot
+from botapi_emulator import Emulator
+from expertpool_sandbox import demo, snapshot
+from expertpool_sandbox.harness import RunningBot
+from expertpool_sandbox.runner import DEFAULT_PORT
+from expertpool_sandbox.webapp import SandboxState, create_web_app
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 
-from bot.sandbox.emulator import Emulator, EmulatorUsageError
+from botapi_emulator import Emulator, EmulatorUsageError
 
 
 async def test_topic_create_post_and_answer(emulator: Emulator, bot: Bot) -> None:

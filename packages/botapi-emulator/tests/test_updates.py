@@ -12,10 +12,9 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramConflictError
 from aiohttp import web
+from raw_api import RawApi
 
-from bot.sandbox.emulator import Emulator
-
-from .conftest import RawApi
+from botapi_emulator import Emulator
 
 
 async def test_long_poll_returns_as_soon_as_a_user_writes(emulator: Emulator, bot: Bot) -> None:

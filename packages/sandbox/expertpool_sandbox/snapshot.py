@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from bot.sandbox.emulator import Emulator, SimGroup
-from bot.sandbox.emulator.files import FileKind
-from bot.sandbox.emulator.state import BotRights, ChatState, MessageRecord, TopicState
+from botapi_emulator import Emulator, SimGroup
+from botapi_emulator.files import FileKind
+from botapi_emulator.state import BotRights, ChatState, MessageRecord, TopicState
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The machine-readable Bot API model the emulator validates every call against.
 
 The model ships with the emulator as package data (``data/bot-api.json``): a structural
-extract of the scraped Bot API docs made by ``tools/extract_bot_api_spec.py``, which
+extract of the scraped Bot API docs made by ``tools/extract_bot_api_spec.py`` (beside the package), which
 records the Bot API version and the source commit. ``BOT_API_SPEC`` may name another
 file, either such an extract or a full ``bot-api-spec.json`` (api.json layout). Not
 finding it is an error: an emulator that cannot validate requests would silently
@@ -117,7 +117,7 @@ def find_spec_path() -> Path:
     if not PACKAGED_SPEC.is_file():
         raise SpecNotFoundError(
             f"the emulator's Bot API model {PACKAGED_SPEC} is missing; regenerate it with "
-            f"tools/extract_bot_api_spec.py or set {SPEC_ENV_VAR}"
+            f"packages/botapi-emulator/tools/extract_bot_api_spec.py or set {SPEC_ENV_VAR}"
         )
     return PACKAGED_SPEC
 

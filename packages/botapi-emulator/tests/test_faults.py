@@ -14,10 +14,9 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from raw_api import RawApi
 
-from bot.sandbox.emulator import Emulator
-
-from .conftest import RawApi
+from botapi_emulator import Emulator
 
 
 async def test_blocked_user_gives_403_until_unblocked(emulator: Emulator, bot: Bot) -> None:

@@ -16,7 +16,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from bot.sandbox.emulator import Emulator, EmulatorUsageError
+from botapi_emulator import Emulator, EmulatorUsageError
 
 
 def _keyboard(*pairs: tuple[str, str]) -> InlineKeyboardMarkup:
