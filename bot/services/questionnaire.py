@@ -11,9 +11,9 @@ from typing import Any
 
 import yaml
 
+from bot import languages
 from bot.config import SUPPORTED_LOCALES
 
-FALLBACK_CHAIN = ("en", "nl")
 KINDS = ("single", "multi", "text")
 
 
@@ -23,10 +23,7 @@ class DefinitionError(ValueError):
 
 def localized(texts: dict[str, str], language: str) -> str:
     """The text in `language`, else English, else Dutch, else any."""
-    for code in (language, *FALLBACK_CHAIN):
-        if texts.get(code):
-            return texts[code]
-    return next(iter(texts.values()), "")
+    return languages.pick(texts, language)[1] if texts else ""
 
 
 @dataclass(frozen=True)

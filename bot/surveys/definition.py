@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.services.questionnaire import FALLBACK_CHAIN
+from bot import languages
 
 KINDS = ("single", "multi", "scale", "yesno", "text", "number")
 CHOICE_KINDS = ("single", "multi")
@@ -23,12 +23,8 @@ Answers = Mapping[str, Any]
 
 
 def pick_text(texts: Texts, language: str) -> tuple[str, str]:
-    """(language used, text): the reader's language, else English, else Dutch, else any."""
-    for code in (language, *FALLBACK_CHAIN):
-        if texts.get(code):
-            return code, texts[code]
-    code = next(iter(texts), language)
-    return code, texts.get(code, "")
+    """(language used, text) by the one fallback rule (bot/languages.py)."""
+    return languages.pick(texts, language) if texts else (language, "")
 
 
 def shown(texts: Texts, language: str) -> str:
