@@ -69,7 +69,11 @@ async def show(bot: Bot, chat_id: int, answering: RunAnswering, state: FSMContex
         chat_id,
         present.question_text(definition, question, response.language, answering.answers),
         reply_markup=present.keyboard(
-            definition, question, answering.run.id, response.language, answering.answers
+            definition,
+            question,
+            response.language,
+            answering.answers,
+            present.run_buttons(answering.run.id),
         ),
     )
     response.message_id = sent.message_id
@@ -100,7 +104,11 @@ async def open_survey(
     assert chat_id is not None
     question = answering.question
     if question is not None and present.keyboard(
-        answering.definition, question, run_id, answering.response.language, answering.answers
+        answering.definition,
+        question,
+        answering.response.language,
+        answering.answers,
+        present.run_buttons(run_id),
     ):
         await retire(bot, chat_id, answering.response.message_id, None)  # the old copy
     await show(bot, chat_id, answering, state)
@@ -160,8 +168,9 @@ async def answer_button(
             await query.answer()
             if isinstance(query.message, Message):
                 await query.message.edit_reply_markup(
-                    reply_markup=present.keyboard(answering.definition, question, data.run,
-                                                  answering.response.language, answering.answers)
+                    reply_markup=present.keyboard(answering.definition, question,
+                                                  answering.response.language, answering.answers,
+                                                  present.run_buttons(data.run))
                 )  # fmt: skip
             return
         if data.a == PICK:
