@@ -122,6 +122,24 @@ async def test_display_name_length_is_limited(session: AsyncSession) -> None:
     assert member.display_name is None
 
 
+async def test_intake_skip_drops_a_started_selection_and_a_name_is_one_line(
+    session: AsyncSession,
+) -> None:
+    member = await onboarding.choose_language(session, 1007, "en")
+    await onboarding.give_consent(session, member, NOTICE_VERSION)
+    await onboarding.choose_region(session, member, (await _region(session, "twente")).id)
+    await intake.skip_question(session, member, "since")
+    await intake.skip_question(session, member, "route")
+    assert await intake.toggle_option(session, member, "topics", "work") == ["work"]
+    await intake.skip_question(session, member, "topics")  # shown as "skipped": nothing kept
+    await intake.skip_question(session, member, "participation")
+    with pytest.raises(Stale):
+        await intake.answer_text(session, member, "since", "too late")
+    await intake.answer_text(session, member, "display_name", " Anna \n  Maria ")
+    assert (member.display_name, member.onboarding_step) == ("Anna Maria", None)
+    assert await session.scalar(select(func.count()).select_from(ProfileAnswer)) == 0
+
+
 async def _active_member(session: AsyncSession, telegram_id: int, region: Region) -> Member:
     member = await onboarding.choose_language(session, telegram_id, "tr")
     await onboarding.give_consent(session, member, NOTICE_VERSION)
