@@ -66,8 +66,8 @@ class IntakeAnswering(Answering):
 
     @property
     def current(self) -> str | None:
-        question = current_question(self.member)
-        return question.id if question else None
+        at = self.member.onboarding_step or ""
+        return at.removeprefix(PREFIX) if at.startswith(PREFIX) else None
 
     async def move(self, session: AsyncSession, question_id: str) -> None:
         self.member.onboarding_step = step(question_id)
