@@ -24,14 +24,6 @@ class RegionCallback(CallbackData, prefix="region"):
     move: bool = False
 
 
-class IntakeCallback(CallbackData, prefix="intake"):
-    """action: pick (single), toggle (multi), done (multi), skip."""
-
-    question: str
-    action: str
-    option: str = ""
-
-
 class ApprovalCallback(CallbackData, prefix="approve"):
     member_id: int
     approve: bool

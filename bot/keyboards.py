@@ -15,13 +15,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 from bot.callbacks import (
     ApprovalCallback,
     ConsentCallback,
-    IntakeCallback,
     LanguageCallback,
     PrivacyCallback,
     RegionCallback,
 )
 from bot.i18n import language_name, picker_order
-from bot.services.questionnaire import Question
 from bot.texts import menu_labels
 from db.models import Member, MemberStatus, Region
 
@@ -55,29 +53,6 @@ def regions(items: list[Region], move: bool = False, other: bool = True) -> Inli
             text=_("I don't know / other"), callback_data=RegionCallback(region_id=0, move=move)
         )
     builder.adjust(2)
-    return builder.as_markup()
-
-
-def intake_question(question: Question, language: str, selected: list[str]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    action = "toggle" if question.kind == "multi" else "pick"
-    for option in question.options:
-        mark = "✅ " if option.id in selected else ""
-        builder.button(
-            text=mark + option.label(language),
-            callback_data=IntakeCallback(question=question.id, action=action, option=option.id),
-        )
-    sizes = [1] * len(question.options)
-    if question.kind == "multi":
-        builder.button(
-            text=_("Done"), callback_data=IntakeCallback(question=question.id, action="done")
-        )
-        sizes.append(1)
-    builder.button(
-        text=_("Skip"), callback_data=IntakeCallback(question=question.id, action="skip")
-    )
-    sizes.append(1)
-    builder.adjust(*sizes)
     return builder.as_markup()
 
 

@@ -10,16 +10,22 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
-from bot.callbacks import ConsentCallback, IntakeCallback, LanguageCallback, RegionCallback
+from bot.callbacks import ConsentCallback, LanguageCallback, RegionCallback
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.filters import Onboarding
 from bot.i18n import language_name
 from bot.notify import notify_coordinators
-from bot.services import onboarding
-from bot.services.onboarding import NOTICE_VERSION, StepError, TextTooLong
+from bot.services import intake, onboarding
+from bot.services.onboarding import NOTICE_VERSION, StepError
+from bot.surveys import errors, present
+from bot.surveys.callbacks import DONE, PICK, SKIP, TOGGLE, IntakeAnswerCallback
+from bot.surveys.definition import TYPED_KINDS
 from bot.texts import privacy_notice
 from db.models import Member, MemberStatus, Region
 from handlers.selfservice import reply_unknown_command
+
+# The intake is asked as a survey is, without a survey's title, "2/5", hints and Back.
+INTAKE_STYLE = present.Style(numbered=False, hints=False, back=False)
 
 
 def display(member: Member) -> str:
@@ -52,22 +58,32 @@ async def send_step(
         await bot.send_message(
             chat_id, _("In which municipality (gemeente) do you live? Type its name.")
         )
-    elif (question := onboarding.current_question(member)) is not None:
-        language = member.language or settings.default_locale
-        text = question.prompt(language)
-        if question.id == onboarding.intake().questions[0].id:
-            intro = _("A few short questions about you. You can skip every question.")
-            text = intro + "\n\n" + text
-        selected = await onboarding.get_answer(session, member, question.id)
-        await bot.send_message(
-            chat_id,
-            text,
-            reply_markup=keyboards.intake_question(
-                question, language, list(selected) if isinstance(selected, list) else []
-            ),
-        )
+    elif intake.current_question(member) is not None:
+        await ask_intake(bot, session, member, member.language or settings.default_locale)
     elif member.status == MemberStatus.ONBOARDING:
         await finish(bot, session, member, settings, i18n)
+
+
+def intake_buttons(question: str, action: str, option: str) -> IntakeAnswerCallback:
+    return IntakeAnswerCallback(q=question, a=action, o=option)
+
+
+async def ask_intake(bot: Bot, session: AsyncSession, member: Member, language: str) -> None:
+    answering = await intake.answering(session, member)
+    definition, question, answers = answering.definition, answering.question, answering.answers
+    assert question is not None
+    text = present.question_text(definition, question, language, answers, INTAKE_STYLE)
+    first = definition.first({})
+    if first is not None and question.id == first.id:
+        intro = _("A few short questions about you. You can skip every question.")
+        text = intro + "\n\n" + text
+    await bot.send_message(
+        member.telegram_id,
+        text,
+        reply_markup=present.keyboard(
+            definition, question, language, answers, intake_buttons, INTAKE_STYLE
+        ),
+    )
 
 
 async def finish(
@@ -278,7 +294,7 @@ async def municipality(
 
 async def intake_button(
     query: CallbackQuery,
-    callback_data: IntakeCallback,
+    callback_data: IntakeAnswerCallback,
     bot: Bot,
     session: AsyncSession,
     member: Member | None,
@@ -288,46 +304,39 @@ async def intake_button(
     if member is None or member.status != MemberStatus.ONBOARDING:
         await query.answer(_("This button is from an earlier step."), show_alert=True)
         return
-    question = onboarding.intake().question(callback_data.question)
+    data, question = callback_data, intake.current_question(member)
     language = member.language or settings.default_locale
     try:
-        if callback_data.action == "toggle":
-            selected = await onboarding.toggle_option(
-                session, member, callback_data.question, callback_data.option
-            )
+        if data.a == TOGGLE:
+            selected = await intake.toggle_option(session, member, data.q, data.o)
             await query.answer()
             if isinstance(query.message, Message) and question is not None:
                 await query.message.edit_reply_markup(
-                    reply_markup=keyboards.intake_question(question, language, selected)
-                )
+                    reply_markup=present.keyboard(
+                        intake.definition(), question, language, {question.id: selected},
+                        intake_buttons, INTAKE_STYLE,
+                    )
+                )  # fmt: skip
             return
-        if callback_data.action == "pick":
-            await onboarding.answer_choice(
-                session, member, callback_data.question, callback_data.option
-            )
-        elif callback_data.action == "done":
-            await onboarding.finish_multi(session, member, callback_data.question)
-        elif callback_data.action == "skip":
-            await onboarding.skip_question(session, member, callback_data.question)
+        if data.a == PICK:
+            answering = await intake.answer_choice(session, member, data.q, data.o)
+        elif data.a == DONE:
+            answering = await intake.finish_multi(session, member, data.q)
+        elif data.a == SKIP:
+            answering = await intake.skip_question(session, member, data.q)
         else:
-            raise StepError(callback_data.action)
-    except StepError:
+            raise errors.Stale
+    except errors.Rejected as exc:
+        await query.answer(present.refusal(exc), show_alert=True)
+        return
+    except errors.Stale:
         await query.answer(_("This button is from an earlier step."), show_alert=True)
         await send_step(bot, session, member, settings, i18n)
         return
     await query.answer()
     if isinstance(query.message, Message) and question is not None:
-        answer = await onboarding.get_answer(session, member, question.id)
-        picked = (
-            [answer]
-            if isinstance(answer, str)
-            else list(answer)
-            if isinstance(answer, list)
-            else []
-        )
-        labels = [o.label(language) for o in question.options if o.id in picked]
-        summary = ", ".join(labels) if callback_data.action != "skip" and labels else _("skipped")
-        await query.message.edit_text(question.prompt(language) + "\n→ " + html.quote(summary))
+        value = answering.answers.get(question.id)
+        await query.message.edit_text(present.answered_text(question, value, language))
     await send_step(bot, session, member, settings, i18n)
 
 
@@ -339,17 +348,15 @@ async def intake_text(
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    question = onboarding.current_question(member)
-    if question is None or question.kind != "text":
+    question = intake.current_question(member)
+    if question is None or question.kind not in TYPED_KINDS:
         await message.answer(_("Please use the buttons above, or press Skip."))
         await send_step(bot, session, member, settings, i18n)
         return
     try:
-        await onboarding.answer_text(session, member, question.id, message.text or "")
-    except TextTooLong as exc:
-        await message.answer(
-            _("That is too long. Please use at most {limit} characters.").format(limit=exc.limit)
-        )
+        await intake.answer_text(session, member, question.id, message.text or "")
+    except errors.Rejected as exc:
+        await message.answer(present.refusal(exc))
         return
     await send_step(bot, session, member, settings, i18n)
 
@@ -368,8 +375,8 @@ async def unexpected_during_onboarding(
     if member.onboarding_step == onboarding.STEP_MUNICIPALITY:
         await message.answer(_("Please type the name of your municipality, for example: Enschede."))
         return
-    question = onboarding.current_question(member)
-    if question is not None and question.kind == "text":
+    question = intake.current_question(member)
+    if question is not None and question.kind in TYPED_KINDS:
         await message.answer(_("Please type a name, or press Skip."))
         return
     await message.answer(_("Please use the buttons."))
@@ -389,10 +396,10 @@ def create_router() -> Router:
     router.callback_query.register(consent, ConsentCallback.filter())
     router.callback_query.register(choose_region, RegionCallback.filter(~F.move))
     router.message.register(municipality, Onboarding(onboarding.STEP_MUNICIPALITY), F.text)
-    router.callback_query.register(intake_button, IntakeCallback.filter())
+    router.callback_query.register(intake_button, IntakeAnswerCallback.filter())
     router.message.register(
         intake_text,
-        Onboarding(onboarding.INTAKE_PREFIX),
+        Onboarding(intake.PREFIX),
         F.text,
         ~F.text.startswith("/"),
     )

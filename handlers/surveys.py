@@ -18,15 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards
 from bot.config import Settings
 from bot.filters import MenuButton
-from bot.surveys import answering as service
-from bot.surveys import errors, present
-from bot.surveys.answering import Answering
+from bot.surveys import answering as engine
+from bot.surveys import errors, present, responses
 from bot.surveys.callbacks import BACK, DONE, PICK, SKIP, TOGGLE, SurveyAnswerCallback
 from bot.surveys.callbacks import SurveyStartCallback as StartCallback
 from bot.surveys.definition import TYPED_KINDS, shown
 from bot.surveys.invite import START_PREFIX
 from bot.surveys.library import definition_of
 from bot.surveys.listing import open_for, waiting_for_text
+from bot.surveys.responses import RunAnswering
 from db.base import utcnow
 from db.models import Member
 
@@ -51,7 +51,7 @@ class ForgetTyping(BaseMiddleware):
         return await handler(event, data)
 
 
-async def show(bot: Bot, chat_id: int, answering: Answering, state: FSMContext) -> None:
+async def show(bot: Bot, chat_id: int, answering: RunAnswering, state: FSMContext) -> None:
     """Send the current question, or the thank-you once finished.
 
     A text or number question marks the chat (FSM data) as waiting for typed input, so a
@@ -69,7 +69,11 @@ async def show(bot: Bot, chat_id: int, answering: Answering, state: FSMContext) 
         chat_id,
         present.question_text(definition, question, response.language, answering.answers),
         reply_markup=present.keyboard(
-            definition, question, answering.run.id, response.language, answering.answers
+            definition,
+            question,
+            response.language,
+            answering.answers,
+            present.run_buttons(answering.run.id),
         ),
     )
     response.message_id = sent.message_id
@@ -92,7 +96,7 @@ async def open_survey(
 ) -> None:  # fmt: skip
     chat_id = member.telegram_id if member else None
     try:
-        answering = await service.begin(session, settings, member, run_id, utcnow())
+        answering = await responses.begin(session, settings, member, run_id, utcnow())
     except errors.SurveyError as exc:
         if chat_id is not None:
             await bot.send_message(chat_id, present.refusal(exc))
@@ -100,7 +104,11 @@ async def open_survey(
     assert chat_id is not None
     question = answering.question
     if question is not None and present.keyboard(
-        answering.definition, question, run_id, answering.response.language, answering.answers
+        answering.definition,
+        question,
+        answering.response.language,
+        answering.answers,
+        present.run_buttons(run_id),
     ):
         await retire(bot, chat_id, answering.response.message_id, None)  # the old copy
     await show(bot, chat_id, answering, state)
@@ -152,26 +160,27 @@ async def answer_button(
 ) -> None:  # fmt: skip
     data, now = callback_data, utcnow()
     try:
-        answering = await service.resume(session, settings, member, data.run, data.q, now)
+        answering = await responses.resume(session, settings, member, data.run, data.q, now)
         question = answering.question
         assert question is not None and member is not None
         if data.a == TOGGLE:
-            await service.toggle(session, answering, data.o)
+            await engine.toggle(session, answering, data.o)
             await query.answer()
             if isinstance(query.message, Message):
                 await query.message.edit_reply_markup(
-                    reply_markup=present.keyboard(answering.definition, question, data.run,
-                                                  answering.response.language, answering.answers)
+                    reply_markup=present.keyboard(answering.definition, question,
+                                                  answering.response.language, answering.answers,
+                                                  present.run_buttons(data.run))
                 )  # fmt: skip
             return
         if data.a == PICK:
-            await service.choose(session, answering, data.o, now)
+            await engine.choose(session, answering, data.o, now)
         elif data.a == DONE:
-            await service.done(session, answering, now)
+            await engine.done(session, answering, now)
         elif data.a == SKIP:
-            await service.skip(session, answering, now)
+            await engine.skip(session, answering, now)
         elif data.a == BACK:
-            await service.back(session, answering)
+            await engine.back(session, answering)
         else:
             raise errors.Stale
     except errors.SurveyError as exc:
@@ -214,13 +223,13 @@ async def typed_answer(
 ) -> None:  # fmt: skip
     now = utcnow()
     try:
-        answering = await service.begin(session, settings, member, survey_run, now)
+        answering = await responses.begin(session, settings, member, survey_run, now)
         question = answering.question
         assert question is not None
         if not message.text:
             await message.answer(_("Please type your answer."))
             return
-        await service.typed(session, answering, message.text, now)
+        await engine.typed(session, answering, message.text, now)
     except errors.SurveyError as exc:
         await message.answer(present.refusal(exc))
         return

@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.services import members, onboarding, privacy, roles
-from bot.services.onboarding import NOTICE_VERSION, StepError, TextTooLong
+from bot.services import intake, members, onboarding, privacy, roles
+from bot.services.onboarding import NOTICE_VERSION, StepError
 from bot.services.roles import NotAllowed
+from bot.surveys.errors import Rejected, Stale
 from db.models import Consent, Member, MemberStatus, OutboundCopy, ProfileAnswer, Region
 
 
@@ -20,14 +21,14 @@ async def _region(session: AsyncSession, code: str) -> Region:
 
 
 async def _through_intake(session: AsyncSession, member: Member) -> None:
-    await onboarding.answer_choice(session, member, "since", "y1_3")
-    await onboarding.answer_choice(session, member, "route", "b1")
-    assert await onboarding.toggle_option(session, member, "topics", "housing") == ["housing"]
-    assert await onboarding.toggle_option(session, member, "topics", "work") == ["work", "housing"]
-    assert await onboarding.toggle_option(session, member, "topics", "housing") == ["work"]
-    await onboarding.finish_multi(session, member, "topics")
-    await onboarding.skip_question(session, member, "participation")
-    await onboarding.answer_text(session, member, "display_name", "  Amina  ")
+    await intake.answer_choice(session, member, "since", "y1_3")
+    await intake.answer_choice(session, member, "route", "b1")
+    assert await intake.toggle_option(session, member, "topics", "housing") == ["housing"]
+    assert await intake.toggle_option(session, member, "topics", "work") == ["work", "housing"]
+    assert await intake.toggle_option(session, member, "topics", "housing") == ["work"]
+    await intake.finish_multi(session, member, "topics")
+    await intake.skip_question(session, member, "participation")
+    await intake.answer_text(session, member, "display_name", "  Amina  ")
     assert member.onboarding_step is None
 
 
@@ -52,8 +53,8 @@ async def test_approval_region_makes_member_pending(session: AsyncSession) -> No
     member = await onboarding.choose_language(session, 1002, "nl")
     await onboarding.give_consent(session, member, NOTICE_VERSION)
     await onboarding.choose_region(session, member, zwolle.id)
-    for question in onboarding.intake().questions:
-        await onboarding.skip_question(session, member, question.id)
+    for question in intake.definition().questions:
+        await intake.skip_question(session, member, question.id)
     assert await onboarding.complete(session, member) == MemberStatus.PENDING
     settings = Settings(admin_ids=(7,), _env_file=None)  # type: ignore[call-arg]
     nobody = await roles.actor(session, settings, 8)
@@ -87,8 +88,8 @@ async def test_unknown_municipality_keeps_member_unassigned(session: AsyncSessio
     result = await onboarding.set_municipality(session, member, "Atlantis")
     assert result.region is None
     assert member.region_id is None and member.municipality_text == "Atlantis"
-    for question in onboarding.intake().questions:
-        await onboarding.skip_question(session, member, question.id)
+    for question in intake.definition().questions:
+        await intake.skip_question(session, member, question.id)
     assert await onboarding.complete(session, member) == MemberStatus.PENDING
 
 
@@ -101,14 +102,14 @@ async def test_out_of_step_actions_are_refused(session: AsyncSession) -> None:
     await onboarding.give_consent(session, member, NOTICE_VERSION)
     with pytest.raises(StepError):
         await onboarding.choose_region(session, member, 999_999)
-    with pytest.raises(StepError):
-        await onboarding.answer_choice(session, member, "since", "lt1")
+    with pytest.raises(Stale):
+        await intake.answer_choice(session, member, "since", "lt1")
     twente = await _region(session, "twente")
     await onboarding.choose_region(session, member, twente.id)
-    with pytest.raises(StepError):
-        await onboarding.answer_choice(session, member, "since", "no-such-option")
-    with pytest.raises(StepError):
-        await onboarding.answer_choice(session, member, "route", "b1")  # not the current question
+    with pytest.raises(Stale):
+        await intake.answer_choice(session, member, "since", "no-such-option")
+    with pytest.raises(Stale):
+        await intake.answer_choice(session, member, "route", "b1")  # not the current question
     with pytest.raises(StepError):
         await onboarding.complete(session, member)
 
@@ -116,17 +117,35 @@ async def test_out_of_step_actions_are_refused(session: AsyncSession) -> None:
 async def test_display_name_length_is_limited(session: AsyncSession) -> None:
     member = await onboarding.choose_language(session, 1006, "uk")
     member.onboarding_step = "intake:display_name"
-    with pytest.raises(TextTooLong):
-        await onboarding.answer_text(session, member, "display_name", "x" * 65)
+    with pytest.raises(Rejected):
+        await intake.answer_text(session, member, "display_name", "x" * 65)
     assert member.display_name is None
+
+
+async def test_intake_skip_drops_a_started_selection_and_a_name_is_one_line(
+    session: AsyncSession,
+) -> None:
+    member = await onboarding.choose_language(session, 1007, "en")
+    await onboarding.give_consent(session, member, NOTICE_VERSION)
+    await onboarding.choose_region(session, member, (await _region(session, "twente")).id)
+    await intake.skip_question(session, member, "since")
+    await intake.skip_question(session, member, "route")
+    assert await intake.toggle_option(session, member, "topics", "work") == ["work"]
+    await intake.skip_question(session, member, "topics")  # shown as "skipped": nothing kept
+    await intake.skip_question(session, member, "participation")
+    with pytest.raises(Stale):
+        await intake.answer_text(session, member, "since", "too late")
+    await intake.answer_text(session, member, "display_name", " Anna \n  Maria ")
+    assert (member.display_name, member.onboarding_step) == ("Anna Maria", None)
+    assert await session.scalar(select(func.count()).select_from(ProfileAnswer)) == 0
 
 
 async def _active_member(session: AsyncSession, telegram_id: int, region: Region) -> Member:
     member = await onboarding.choose_language(session, telegram_id, "tr")
     await onboarding.give_consent(session, member, NOTICE_VERSION)
     await onboarding.choose_region(session, member, region.id)
-    for question in onboarding.intake().questions:
-        await onboarding.skip_question(session, member, question.id)
+    for question in intake.definition().questions:
+        await intake.skip_question(session, member, question.id)
     await onboarding.complete(session, member)
     return member
 

@@ -122,3 +122,10 @@ async def _post(http: aiohttp.ClientSession, url: str, body: dict[str, object]) 
     async with http.post(url, json=body) as response:
         response.raise_for_status()
         return await response.text()
+
+
+def test_the_sandbox_demo_finds_the_example_surveys() -> None:
+    from expertpool_sandbox.demo import survey_files
+
+    examples = sorted(path.name for path in (ROOT / "surveys").glob("*.yaml"))
+    assert examples and [name for name, _ in survey_files()] == examples

@@ -12,7 +12,7 @@ import pytest
 from bot.cli_admin import CliError
 from bot.cli_surveys import run as cli_run
 from bot.config import SUPPORTED_LOCALES
-from bot.services.questionnaire import INTAKE_FILE, load
+from bot.services.intake import INTAKE_FILE, load
 from bot.surveys import when
 from bot.surveys.definition import shown
 from bot.surveys.errors import NOT_A_NUMBER, OUT_OF_RANGE, TOO_LONG, Rejected
@@ -68,6 +68,20 @@ def test_intake_file_still_loads_and_fits_the_survey_shape() -> None:
     assert checked.problems == []
     assert checked.definition is not None
     assert len(checked.definition.questions) == len(intake.questions)
+
+
+def test_intake_is_complete_and_names_its_member_field() -> None:
+    checked = check_text(INTAKE_FILE.read_text(encoding="utf-8"))
+    assert (checked.problems, checked.missing) == ([], {})
+    assert checked.definition is not None
+    fields = {q.id: q.member_field for q in checked.definition.questions if q.member_field}
+    assert fields == {"display_name": "display_name"}
+    assert _problems(SMALL.replace("kind: text", "kind: text\n    member_field: region_id")) == [
+        "Line 9, questions[1].member_field: “region_id” is not one of: display_name"
+    ]
+    assert _problems(SMALL.replace("kind: yesno", "kind: yesno\n    member_field: x")) == [
+        "Line 6, questions[0].member_field: unknown field (check the spelling)"
+    ]
 
 
 def test_errors_name_line_and_field() -> None:

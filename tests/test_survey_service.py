@@ -18,7 +18,7 @@ from bot.i18n import create_i18n
 from bot.scheduler import JobContext
 from bot.services.onboarding import NOTICE_VERSION
 from bot.services.roles import Actor, NotAllowed
-from bot.surveys import answering, export, jobs, library, results, schedule
+from bot.surveys import answering, export, jobs, library, responses, results, schedule
 from bot.surveys.errors import AlreadyFinished, Closed, Rejected, Stale
 from bot.surveys.privacy import forget_member, member_survey_data
 from db.base import utcnow
@@ -216,7 +216,7 @@ async def _answer_pip(
     session: AsyncSession, member: Member, run: SurveyRun, plan: list[tuple[str, Any]]
 ) -> None:
     now = utcnow()
-    current = await answering.begin(session, SETTINGS, member, run.id, now)
+    current = await responses.begin(session, SETTINGS, member, run.id, now)
     for action, value in plan:
         if action == "pick":
             await answering.choose(session, current, value, now)
@@ -259,7 +259,7 @@ async def test_answering_results_and_export_match(session: AsyncSession, ctx: Jo
             ("type", "٣" if i < 3 else "10"), ("pick", "partly"), ("type", f"Meer tolken {i}"),
         ])  # fmt: skip
     # Skip logic: "no" jumps to route_fit; Back and Skip along the way; left unfinished.
-    sixth = await answering.begin(session, SETTINGS, people[5], run.id, utcnow())
+    sixth = await responses.begin(session, SETTINGS, people[5], run.id, utcnow())
     await answering.choose(session, sixth, "no", utcnow())
     assert sixth.response.current == "route_fit"
     assert (await answering.back(session, sixth)).id == "had_intake"
@@ -269,9 +269,9 @@ async def test_answering_results_and_export_match(session: AsyncSession, ctx: Jo
     await answering.skip(session, sixth, utcnow())
     assert sixth.response.current == "improve" and not sixth.response.finished
     with pytest.raises(Stale):
-        await answering.resume(session, SETTINGS, people[5], run.id, "route_fit", utcnow())
+        await responses.resume(session, SETTINGS, people[5], run.id, "route_fit", utcnow())
     with pytest.raises(AlreadyFinished):
-        await answering.begin(session, SETTINGS, people[0], run.id, utcnow())
+        await responses.begin(session, SETTINGS, people[0], run.id, utcnow())
     await session.commit()
     assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 6
 
@@ -334,7 +334,7 @@ async def test_anonymous_survey_keeps_no_member_link(
     member = (await _members(session, "twente", ["fa"], 500))[0]
     run = await _open_run(session, ctx, "pulse", "twente")
     now = utcnow()
-    current = await answering.begin(session, SETTINGS, member, run.id, now)
+    current = await responses.begin(session, SETTINGS, member, run.id, now)
     await answering.choose(session, current, "5", now)
     assert await answering.toggle(session, current, "work") == ["work"]
     assert await answering.toggle(session, current, "housing") == ["housing", "work"]
@@ -353,7 +353,7 @@ async def test_anonymous_survey_keeps_no_member_link(
     )
     assert response.respondent_key and str(member.telegram_id) not in response.respondent_key
     with pytest.raises(AlreadyFinished):
-        await answering.begin(session, SETTINGS, member, run.id, utcnow())
+        await responses.begin(session, SETTINGS, member, run.id, utcnow())
     data = await member_survey_data(session, member, SETTINGS)
     assert data[0]["anonymous"] and data[0]["answers"]["topics"]["answer"] == [
         "مسکن",
@@ -396,7 +396,7 @@ async def test_reminder_goes_only_to_invitees_who_did_not_finish(
     await session.refresh(run)
     assert run.status == "closed"
     with pytest.raises(Closed):
-        await answering.begin(session, SETTINGS, started, run.id, utcnow())
+        await responses.begin(session, SETTINGS, started, run.id, utcnow())
 
 
 async def test_delete_leaves_no_member_link(session: AsyncSession, ctx: JobContext) -> None:

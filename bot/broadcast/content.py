@@ -1,8 +1,9 @@
 """What a broadcast says: one version for everyone or one per language, and how it is sent.
 
-Which version a recipient gets (documented fallback): the version for everyone ("*") if
-there is one; else the recipient's language; else English; else Dutch; else the first
-version given. The header line is UI text, always in the recipient's own language.
+Which version a recipient gets: the version for everyone ("*") if there is one; else the
+one the project's language fallback picks (bot/languages.py: the recipient's language,
+else English, else Dutch, else the first version given). The header line is UI text,
+always in the recipient's own language.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from aiogram.methods.base import Response
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 
+from bot import languages
 from bot.texts import N_
 
 EVERYONE = "*"
-FALLBACK_CHAIN = ("en", "nl")
 KINDS = ("text", "photo", "document", "voice")
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -76,11 +77,9 @@ def pick(versions: Mapping[str, Content], language: str) -> tuple[str, Content]:
     """(language of the version, version) for a recipient who reads `language`."""
     if not versions:
         raise ValueError("a broadcast needs at least one version")
-    for code in (EVERYONE, language, *FALLBACK_CHAIN):
-        if code in versions:
-            return code, versions[code]
-    first = next(iter(versions))
-    return first, versions[first]
+    if EVERYONE in versions:
+        return EVERYONE, versions[EVERYONE]
+    return languages.pick(versions, language)
 
 
 def render(content: Content, header: str) -> str:

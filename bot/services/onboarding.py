@@ -5,15 +5,12 @@ The current step is stored on the member (`onboarding_step`), so a restart loses
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import members
-from bot.services.questionnaire import INTAKE_FILE, Question, Questionnaire, load
+from bot.services import intake, members
 from db.base import utcnow
 from db.models import (
     Consent,
@@ -21,7 +18,6 @@ from db.models import (
     MembershipMode,
     MemberStatus,
     Municipality,
-    ProfileAnswer,
     Region,
 )
 from db.seed import match_key
@@ -31,27 +27,10 @@ NOTICE_VERSION = 1
 STEP_CONSENT = "consent"
 STEP_REGION = "region"
 STEP_MUNICIPALITY = "municipality"
-INTAKE_PREFIX = "intake:"
 
 
 class StepError(Exception):
     """The action does not fit the member's current step (old button, forged data)."""
-
-
-@cache
-def intake() -> Questionnaire:
-    return load(INTAKE_FILE)
-
-
-def intake_step(question: Question) -> str:
-    return INTAKE_PREFIX + question.id
-
-
-def current_question(member: Member) -> Question | None:
-    step = member.onboarding_step or ""
-    if not step.startswith(INTAKE_PREFIX):
-        return None
-    return intake().question(step.removeprefix(INTAKE_PREFIX))
 
 
 def needs_consent(member: Member | None) -> bool:
@@ -89,7 +68,7 @@ async def choose_region(session: AsyncSession, member: Member, region_id: int) -
     member.region_id = region.id
     member.municipality_id = None
     member.municipality_text = None
-    _advance_to_intake(member, None)
+    intake.start(member)
     await session.flush()
     return region
 
@@ -125,122 +104,16 @@ async def set_municipality(session: AsyncSession, member: Member, text: str) -> 
         member.region_id = None
         member.municipality_id = None
         member.municipality_text = text.strip()[:128]
-        _advance_to_intake(member, None)
+        intake.start(member)
         await session.flush()
         return MunicipalityResult(None, None)
     region = await session.get(Region, municipality.region_id)
     member.region_id = municipality.region_id
     member.municipality_id = municipality.id
     member.municipality_text = None
-    _advance_to_intake(member, None)
+    intake.start(member)
     await session.flush()
     return MunicipalityResult(municipality, region)
-
-
-def _advance_to_intake(member: Member, after: str | None) -> None:
-    following = intake().after(after)
-    member.onboarding_step = intake_step(following) if following else None
-
-
-async def get_answer(session: AsyncSession, member: Member, question_id: str) -> object | None:
-    row = await session.scalar(
-        select(ProfileAnswer).where(
-            ProfileAnswer.member_id == member.id, ProfileAnswer.question == question_id
-        )
-    )
-    return json.loads(row.value) if row else None
-
-
-async def _store_answer(
-    session: AsyncSession, member: Member, question_id: str, value: object
-) -> None:
-    row = await session.scalar(
-        select(ProfileAnswer).where(
-            ProfileAnswer.member_id == member.id, ProfileAnswer.question == question_id
-        )
-    )
-    encoded = json.dumps(value, ensure_ascii=False)
-    if row is None:
-        session.add(
-            ProfileAnswer(
-                member_id=member.id, question=question_id, value=encoded, answered_at=utcnow()
-            )
-        )
-    else:
-        row.value, row.answered_at = encoded, utcnow()
-
-
-def _expect_question(member: Member, question_id: str) -> Question:
-    question = current_question(member)
-    if question is None or question.id != question_id:
-        raise StepError("that question is not the current one")
-    return question
-
-
-async def answer_choice(
-    session: AsyncSession, member: Member, question_id: str, option_id: str
-) -> None:
-    question = _expect_question(member, question_id)
-    if question.kind != "single" or question.option(option_id) is None:
-        raise StepError("no such option")
-    await _store_answer(session, member, question.id, option_id)
-    _advance_to_intake(member, question.id)
-    await session.flush()
-
-
-async def toggle_option(
-    session: AsyncSession, member: Member, question_id: str, option_id: str
-) -> list[str]:
-    """Multi-select: add or remove an option; the selection is saved at once."""
-    question = _expect_question(member, question_id)
-    if question.kind != "multi" or question.option(option_id) is None:
-        raise StepError("no such option")
-    chosen = await get_answer(session, member, question.id)
-    selected = list(chosen) if isinstance(chosen, list) else []
-    if option_id in selected:
-        selected.remove(option_id)
-    else:
-        selected.append(option_id)
-    order = [o.id for o in question.options]
-    selected.sort(key=order.index)
-    await _store_answer(session, member, question.id, selected)
-    await session.flush()
-    return selected
-
-
-async def finish_multi(session: AsyncSession, member: Member, question_id: str) -> None:
-    question = _expect_question(member, question_id)
-    if question.kind != "multi":
-        raise StepError("not a multi-select question")
-    _advance_to_intake(member, question.id)
-    await session.flush()
-
-
-class TextTooLong(ValueError):
-    def __init__(self, limit: int) -> None:
-        super().__init__(limit)
-        self.limit = limit
-
-
-async def answer_text(session: AsyncSession, member: Member, question_id: str, text: str) -> None:
-    question = _expect_question(member, question_id)
-    if question.kind != "text":
-        raise StepError("this question is answered with buttons")
-    value = " ".join(text.split())
-    if len(value) > question.max_length:
-        raise TextTooLong(question.max_length)
-    if question.id == "display_name":
-        member.display_name = value
-    else:
-        await _store_answer(session, member, question.id, value)
-    _advance_to_intake(member, question.id)
-    await session.flush()
-
-
-async def skip_question(session: AsyncSession, member: Member, question_id: str) -> None:
-    question = _expect_question(member, question_id)
-    _advance_to_intake(member, question.id)
-    await session.flush()
 
 
 async def complete(session: AsyncSession, member: Member) -> str:

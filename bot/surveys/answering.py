@@ -1,185 +1,76 @@
-"""A member answering a run: every step is stored at once, so it resumes after anything.
+"""Answering a questionnaire one question at a time: the engine behind surveys and the intake.
 
-The response's `current` is the question on screen; a button for any other question is
-stale. Anonymous runs find the response through the keyed hash, never the member id.
+Every step is stored at once, so answering resumes after anything. Which question comes
+next (skip logic), what a button may do and how a typed answer is checked is decided here;
+where the answers and the current question are kept is up to the `Answering` in use: a
+survey run's response (bot/surveys/responses.py) or the member's profile for the intake
+(bot/services/intake.py). A button for any question but the current one is stale.
 """
 
 from __future__ import annotations
 
-import json
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.surveys.anonymity import respondent_key
 from bot.surveys.definition import SurveyDefinition, SurveyQuestion
-from bot.surveys.errors import (
-    REQUIRED,
-    TOO_MANY,
-    AlreadyFinished,
-    Closed,
-    NotFound,
-    Rejected,
-    Stale,
-)
-from bot.surveys.library import definition_of
+from bot.surveys.errors import REQUIRED, TOO_MANY, Rejected, Stale
 from bot.surveys.typed import parse_typed
-from db.models import (
-    Member,
-    MemberStatus,
-    Survey,
-    SurveyAnswer,
-    SurveyResponse,
-    SurveyRun,
-    SurveyRunStatus,
-)
-
-MAY_ANSWER = (MemberStatus.ACTIVE.value, MemberStatus.PAUSED.value)
-
-
-def is_open(run: SurveyRun, now: datetime) -> bool:
-    return run.status == SurveyRunStatus.OPEN and run.due_at <= now < run.close_at
 
 
 @dataclass
-class Answering:
-    run: SurveyRun
+class Answering(ABC):
+    """One respondent going through one definition, with the answers given so far."""
+
     definition: SurveyDefinition
-    response: SurveyResponse
     answers: dict[str, Any]
 
     @property
+    @abstractmethod
+    def current(self) -> str | None:
+        """The id of the question waiting for an answer (None: nothing is asked)."""
+
+    @abstractmethod
+    async def move(self, session: AsyncSession, question_id: str) -> None:
+        """Make `question_id` the current question."""
+
+    @abstractmethod
+    async def finish(self, session: AsyncSession, now: datetime) -> None:
+        """Every question is answered or skipped: nothing is current any more."""
+
+    @abstractmethod
+    async def keep(self, session: AsyncSession, question: SurveyQuestion, value: Any) -> None:
+        """Store the answer to `question` (None removes it)."""
+
+    @property
     def question(self) -> SurveyQuestion | None:
-        return self.definition.question(self.response.current)
+        return self.definition.question(self.current)
 
 
-async def run_for(session: AsyncSession, member: Member | None, run_id: int) -> SurveyRun:
-    run = await session.get(SurveyRun, run_id)
-    if (
-        run is None
-        or member is None
-        or member.status not in MAY_ANSWER
-        or run.status in (SurveyRunStatus.SCHEDULED, SurveyRunStatus.CANCELLED)
-        or (run.region_id is not None and run.region_id != member.region_id)
-    ):
-        raise NotFound
-    return run
-
-
-async def find_response(
-    session: AsyncSession, settings: Settings, run: SurveyRun, survey: Survey, member: Member
-) -> SurveyResponse | None:
-    if survey.anonymous:
-        key = respondent_key(settings, run.id, member.telegram_id)
-        where = SurveyResponse.respondent_key == key
-    else:
-        where = SurveyResponse.member_id == member.id
-    return await session.scalar(
-        select(SurveyResponse).where(SurveyResponse.run_id == run.id, where)
-    )
-
-
-async def answers_of(session: AsyncSession, response_id: int) -> dict[str, Any]:
-    rows = await session.scalars(
-        select(SurveyAnswer).where(SurveyAnswer.response_id == response_id)
-    )
-    return {row.question: json.loads(row.value) for row in rows}
-
-
-async def begin(
-    session: AsyncSession, settings: Settings, member: Member | None, run_id: int, now: datetime
-) -> Answering:
-    """Start the run for the member, or pick up where they stopped."""
-    run = await run_for(session, member, run_id)
-    assert member is not None
-    survey = await session.get(Survey, run.survey_id)
-    assert survey is not None
-    definition = definition_of(survey)
-    response = await find_response(session, settings, run, survey, member)
-    if response is not None and response.finished:
-        raise AlreadyFinished
-    if not is_open(run, now):
-        raise Closed
-    if response is None:
-        first = definition.first({})
-        response = SurveyResponse(
-            run_id=run.id,
-            member_id=None if survey.anonymous else member.id,
-            respondent_key=respondent_key(settings, run.id, member.telegram_id)
-            if survey.anonymous
-            else None,
-            region_id=member.region_id,
-            language=member.language or settings.default_locale,
-            current=first.id if first else None,
-            finished=False,
-            started_at=None if survey.anonymous else now,
-        )
-        session.add(response)
-        await session.flush()
-        return Answering(run, definition, response, {})
-    return Answering(run, definition, response, await answers_of(session, response.id))
-
-
-async def resume(
-    session: AsyncSession,
-    settings: Settings,
-    member: Member | None,
-    run_id: int,
-    question_id: str,
-    now: datetime,
-) -> Answering:
-    """The member's response for a button press on `question_id` (checked: open, current)."""
-    answering = await begin(session, settings, member, run_id, now)
-    if answering.response.current != question_id:
-        raise Stale
-    return answering
-
-
-async def _store(session: AsyncSession, answering: Answering, question: str, value: Any) -> None:
-    response_id = answering.response.id
-    row = await session.scalar(
-        select(SurveyAnswer).where(
-            SurveyAnswer.response_id == response_id, SurveyAnswer.question == question
-        )
-    )
+async def _store(session: AsyncSession, answering: Answering, question_id: str, value: Any) -> None:
+    question = answering.definition.question(question_id)
+    assert question is not None
+    await answering.keep(session, question, value)
     if value is None:
-        if row is not None:
-            await session.delete(row)
-        answering.answers.pop(question, None)
+        answering.answers.pop(question_id, None)
     else:
-        encoded = json.dumps(value, ensure_ascii=False)
-        if row is None:
-            session.add(SurveyAnswer(response_id=response_id, question=question, value=encoded))
-        else:
-            row.value = encoded
-        answering.answers[question] = value
-    await session.flush()
+        answering.answers[question_id] = value
 
 
 async def _advance(session: AsyncSession, answering: Answering, now: datetime) -> None:
-    definition, response = answering.definition, answering.response
-    following = definition.after(response.current, answering.answers)
+    definition = answering.definition
+    following = definition.after(answering.current, answering.answers)
     if following is not None:
-        response.current = following.id
-        await session.flush()
+        await answering.move(session, following.id)
         return
     visible = {q.id for q in definition.path(answering.answers)}
-    hidden = [q for q in answering.answers if q not in visible]
-    if hidden:
-        await session.execute(
-            delete(SurveyAnswer).where(
-                SurveyAnswer.response_id == response.id, SurveyAnswer.question.in_(hidden)
-            )
-        )
-        for question in hidden:
-            answering.answers.pop(question, None)
-    response.current, response.finished = None, True
-    response.finished_at = None if answering.definition.anonymous else now
-    await session.flush()
+    for question in definition.questions:
+        if question.id in answering.answers and question.id not in visible:
+            await _store(session, answering, question.id, None)  # left out by skip logic
+    await answering.finish(session, now)
 
 
 async def choose(session: AsyncSession, answering: Answering, option: str, now: datetime) -> None:
@@ -228,12 +119,11 @@ async def skip(session: AsyncSession, answering: Answering, now: datetime) -> No
 
 
 async def back(session: AsyncSession, answering: Answering) -> SurveyQuestion:
-    current = answering.response.current
+    current = answering.current
     previous = answering.definition.before(current or "", answering.answers) if current else None
     if previous is None:
         raise Stale
-    answering.response.current = previous.id
-    await session.flush()
+    await answering.move(session, previous.id)
     return previous
 
 

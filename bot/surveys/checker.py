@@ -21,7 +21,7 @@ KIND_FIELDS = {
     "multi": {"options", "max"},
     "scale": {"min", "max", "labels"},
     "yesno": set(),
-    "text": {"max_length"},
+    "text": {"max_length", "member_field"},
     "number": {"min", "max"},
 }
 MAX_QUESTIONS, MAX_OPTIONS = 50, 12

@@ -1,8 +1,9 @@
 """A survey as data: questions of six kinds, texts per language, simple skip logic.
 
-The shape extends the intake's (bot/services/questionnaire.py): `text` maps language ->
-text and single/multi questions have `options`. Surveys add scale, yesno and number,
-`max` for multi, `required`, `show_if`, `anonymous` and title/intro/thanks texts.
+`text` maps language -> text; single/multi questions have `options`; `max` for multi,
+`required`, `show_if`, `anonymous` and title/intro/thanks texts. The intake
+(bot/data/intake.yaml) is a definition of this shape too; its name question says where
+the member's profile keeps the answer (`member_field`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.services.questionnaire import FALLBACK_CHAIN
+from bot import languages
 
 KINDS = ("single", "multi", "scale", "yesno", "text", "number")
 CHOICE_KINDS = ("single", "multi")
 TYPED_KINDS = ("text", "number")
+MEMBER_FIELDS = ("display_name",)  # member profile fields a text answer may fill
 YES, NO = "yes", "no"
 
 Texts = Mapping[str, str]
@@ -23,12 +25,8 @@ Answers = Mapping[str, Any]
 
 
 def pick_text(texts: Texts, language: str) -> tuple[str, str]:
-    """(language used, text): the reader's language, else English, else Dutch, else any."""
-    for code in (language, *FALLBACK_CHAIN):
-        if texts.get(code):
-            return code, texts[code]
-    code = next(iter(texts), language)
-    return code, texts.get(code, "")
+    """(language used, text) by the one fallback rule (bot/languages.py)."""
+    return languages.pick(texts, language) if texts else (language, "")
 
 
 def shown(texts: Texts, language: str) -> str:
@@ -72,6 +70,7 @@ class SurveyQuestion:
     low_label: Texts | None = None  # scale ends
     high_label: Texts | None = None
     max_length: int = 500  # text
+    member_field: str | None = None  # text: kept as this member field by the intake
     show_if: tuple[Condition, ...] = ()
 
     def option(self, option_id: str) -> Choice | None:

@@ -8,8 +8,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.surveys.answering import MAY_ANSWER, find_response
 from bot.surveys.library import definition_of
+from bot.surveys.responses import MAY_ANSWER, find_response
 from db.models import Member, Survey, SurveyResponse, SurveyRun, SurveyRunStatus
 
 

@@ -1,14 +1,18 @@
-"""How a survey looks in the chat: one question per message, buttons first.
+"""How a questionnaire looks in the chat: one question per message, buttons first.
 
-Called inside the member's locale (a handler's i18n context); survey texts come from the
-definition in the member's language, with visible fallback.
+Surveys and the intake are asked the same way; a `Style` says what a survey adds (its
+title with "2/5", hints, Back). Called inside the member's locale (a handler's i18n
+context); texts come from the definition in the member's language, with visible fallback.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import html
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -18,6 +22,28 @@ from bot.surveys.callbacks import BACK, DONE, PICK, SKIP, TOGGLE, SurveyAnswerCa
 from bot.surveys.definition import NO, YES, SurveyDefinition, SurveyQuestion, shown
 
 SCALE_ROW = 6  # 0-10 needs two rows (Telegram allows 8 buttons in a row)
+
+# The callback data of an answer button: (question id, action, option) -> data.
+ButtonData = Callable[[str, str, str], CallbackData]
+
+
+@dataclass(frozen=True)
+class Style:
+    numbered: bool = True  # "2/5 · title" above the question
+    hints: bool = True  # how to answer ("Choose one or more, then press Done.")
+    back: bool = True  # a Back button to the previous question
+
+
+SURVEY = Style()
+
+
+def run_buttons(run_id: int) -> ButtonData:
+    """Answer buttons of a survey run."""
+
+    def data(question: str, action: str, option: str) -> CallbackData:
+        return SurveyAnswerCallback(run=run_id, q=question, a=action, o=option)
+
+    return data
 
 
 def _hint(question: SurveyQuestion, language: str) -> str | None:
@@ -38,15 +64,19 @@ def _hint(question: SurveyQuestion, language: str) -> str | None:
 
 
 def question_text(
-    definition: SurveyDefinition, question: SurveyQuestion, language: str, answers: dict[str, Any]
+    definition: SurveyDefinition,
+    question: SurveyQuestion,
+    language: str,
+    answers: dict[str, Any],
+    style: Style = SURVEY,
 ) -> str:
-    position, total = definition.progress(question.id, answers)
-    lines = [
-        f"<b>{position}/{total}</b> · {html.quote(shown(definition.title, language))}",
-        "",
-        html.quote(shown(question.text, language)),
-    ]
-    hint = _hint(question, language)
+    lines = []
+    if style.numbered:
+        position, total = definition.progress(question.id, answers)
+        title = html.quote(shown(definition.title, language))
+        lines += [f"<b>{position}/{total}</b> · {title}", ""]
+    lines.append(html.quote(shown(question.text, language)))
+    hint = _hint(question, language) if style.hints else None
     if hint:
         lines += ["", f"<i>{hint}</i>"]
     return "\n".join(lines)
@@ -55,16 +85,16 @@ def question_text(
 def keyboard(
     definition: SurveyDefinition,
     question: SurveyQuestion,
-    run_id: int,
     language: str,
     answers: dict[str, Any],
+    data: ButtonData,
+    style: Style = SURVEY,
 ) -> InlineKeyboardMarkup | None:
     builder = InlineKeyboardBuilder()
     sizes: list[int] = []
 
     def button(text: str, action: str, option: str = "") -> None:
-        data = SurveyAnswerCallback(run=run_id, q=question.id, a=action, o=option)
-        builder.button(text=text, callback_data=data)
+        builder.button(text=text, callback_data=data(question.id, action, option))
 
     given = answers.get(question.id)
     chosen = {str(v) for v in given} if isinstance(given, list) else {str(given)}
@@ -91,7 +121,7 @@ def keyboard(
         rows = [values[i : i + SCALE_ROW] for i in range(0, len(values), SCALE_ROW)]
         sizes += [len(row) for row in rows]
     navigation = 0
-    if definition.before(question.id, answers) is not None:
+    if style.back and definition.before(question.id, answers) is not None:
         button("◀️ " + _("Back"), BACK)
         navigation += 1
     if not question.required:

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.surveys.anonymity import respondent_key
-from bot.surveys.answering import answers_of
 from bot.surveys.definition import TYPED_KINDS, SurveyQuestion, shown
 from bot.surveys.library import definition_of
+from bot.surveys.responses import answers_of
 from db.models import (
     Member,
     Survey,

@@ -30,6 +30,7 @@ from bot.surveys.checker import (
 from bot.surveys.definition import (
     CHOICE_KINDS,
     KINDS,
+    MEMBER_FIELDS,
     TYPED_KINDS,
     Choice,
     Condition,
@@ -125,6 +126,12 @@ def _question(
         values["max_length"] = checker.integer(
             f"{path}.max_length", raw.get("max_length", 500), 1, 2000
         ) or 500  # fmt: skip
+        if "member_field" in raw:
+            field = source.as_word(raw["member_field"])
+            if field not in MEMBER_FIELDS:
+                allowed = ", ".join(MEMBER_FIELDS)
+                checker.fail(f"{path}.member_field", NOT_ONE_OF, value=field, allowed=allowed)
+            values["member_field"] = field
     return SurveyQuestion(**values)
 
 

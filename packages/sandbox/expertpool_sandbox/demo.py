@@ -25,11 +25,11 @@ from bot.callbacks import (
     AskTopicCallback,
     ConsentCallback,
     DraftCallback,
-    IntakeCallback,
     LanguageCallback,
     RegionCallback,
 )
 from bot.services.roles import Actor
+from bot.surveys.callbacks import DONE, PICK, TOGGLE, IntakeAnswerCallback
 from botapi_emulator import Emulator, SimGroup, SimUser
 from botapi_emulator.state import BotRights
 from botapi_emulator.view import SimMessage
@@ -45,7 +45,7 @@ ADMIN_ID = 7_100_000_001  # the sandbox's ADMIN_IDS
 ADMIN_NAME = "Admin"
 STEP_TIMEOUT = 10.0
 MAX_INTAKE_STEPS = 12
-SURVEY_FOLDER = Path(__file__).resolve().parents[2] / "surveys"
+SURVEY_FOLDER = Path(__file__).resolve().parents[3] / "surveys"  # the repository's examples
 
 COORDINATORS = {
     "alkmaar": "Sanne",
@@ -220,25 +220,25 @@ async def onboard(user: SimUser, newcomer: Newcomer, region_id: int) -> None:
     raise RuntimeError("the intake did not finish")
 
 
-def _intake(data: str) -> IntakeCallback | None:
+def _intake(data: str) -> IntakeAnswerCallback | None:
     try:
-        return IntakeCallback.unpack(data)
+        return IntakeAnswerCallback.unpack(data)
     except (TypeError, ValueError):
         return None
 
 
 async def _answer_intake(
-    user: SimUser, message: SimMessage, steps: list[IntakeCallback], newcomer: Newcomer
+    user: SimUser, message: SimMessage, steps: list[IntakeAnswerCallback], newcomer: Newcomer
 ) -> None:
-    picks = [s for s in steps if s.action == "pick"]
-    toggles = [s for s in steps if s.action == "toggle"]
+    picks = [s for s in steps if s.a == PICK]
+    toggles = [s for s in steps if s.a == TOGGLE]
     if picks:
         choice = picks[len(newcomer.name) % len(picks)]
         await user.press_callback_data(choice.pack(), message, timeout=STEP_TIMEOUT)
     elif toggles:
         await user.press_callback_data(toggles[0].pack(), message, timeout=STEP_TIMEOUT)
         await user.wait_for_edit(message, timeout=STEP_TIMEOUT)
-        done = next(s for s in steps if s.action == "done")
+        done = next(s for s in steps if s.a == DONE)
         await user.press_callback_data(done.pack(), message, timeout=STEP_TIMEOUT)
     else:  # a question to answer in words: the name
         await user.send_text(newcomer.name)
