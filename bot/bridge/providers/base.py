@@ -93,26 +93,27 @@ class Provider(ABC):
         """Translate (in as few requests as the limits allow) and restore glossary terms."""
         if not support.has(source, target):
             raise ValueError(f"{self.name} does not have {source}->{target}")  # a routing bug
-        protect = self.markup_for(support, source, target)
-        results: list[str | None] = [None] * len(texts)
-        groups: dict[Markup, list[int]] = {}
-        for index, text in enumerate(texts):
-            groups.setdefault(protect if text.kept else Markup.PLAIN, []).append(index)
-        for markup, indexes in groups.items():
-            wire = [_encode(texts[i], markup) for i in indexes]
-            for start, end in _chunks(wire, self.max_items, self.max_chars):
-                answers = await self._send(
-                    http,
-                    wire[start:end],
-                    support.source_codes[source],
-                    support.target_codes[target],
-                    markup,
-                )
-                if len(answers) != end - start:
-                    raise self.unexpected("a different number of translations than texts")
-                for i, answer in zip(indexes[start:end], answers, strict=True):
-                    results[i] = _decode(texts[i], answer, markup, target)
-        return [r if r is not None else "" for r in results]
+        # One mode per batch (it is one request parameter): the glossary's if any text needs it.
+        markup = Markup.PLAIN
+        if any(text.kept for text in texts):
+            markup = self.markup_for(support, source, target)
+        wire = [_encode(text, markup) for text in texts]
+        results: list[str] = []
+        for start, end in _chunks(wire, self.max_items, self.max_chars):
+            answers = await self._send(
+                http,
+                wire[start:end],
+                support.source_codes[source],
+                support.target_codes[target],
+                markup,
+            )
+            if len(answers) != end - start:
+                raise self.unexpected("a different number of translations than texts")
+            results += [
+                _decode(texts[i], answer, markup, target)
+                for i, answer in zip(range(start, end), answers, strict=True)
+            ]
+        return results
 
     def unexpected(self, what: str) -> ProviderFailure:
         return ProviderFailure(self.name, FailureKind.PERMANENT, f"unexpected answer: {what}")
