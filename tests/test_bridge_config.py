@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, load_settings
+from tests.process import BotProcess
 
 BRIDGE_SETTINGS = (
     "TRANSLATION_PROVIDER",
@@ -118,3 +120,14 @@ def test_bad_bridge_setting_names_itself(
     assert message.startswith(f"{setting}: ")
     assert fragment in message
     assert "\n" not in message
+
+
+async def test_the_bot_does_not_start_with_a_provider_missing_its_key(tmp_path: Path) -> None:
+    proc = await BotProcess.start(
+        "run", cwd=tmp_path, BOT_TOKEN="123456:TEST-token", TRANSLATION_PROVIDER="deepl,azure"
+    )
+    out, _ = await asyncio.wait_for(proc.proc.communicate(), 60)
+    assert proc.proc.returncode == 2
+    assert out.decode().strip().splitlines() == [
+        "Configuration error: DEEPL_API_KEY: is required when TRANSLATION_PROVIDER lists deepl"
+    ]

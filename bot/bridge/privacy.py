@@ -1,7 +1,10 @@
 """Cached translations in a member's /mydata and /delete.
 
 A translation is linked to a member when it was made of their text or of an answer to them
-(`member_id` given to bot.bridge.service.translate). ON DELETE CASCADE removes these rows with
+(`member_id` given to bot.bridge.service.translate). One text has one row: when two members
+sent the same text, the row stays linked to the first (a row nobody owned, e.g. a staff text,
+is linked to the next member it is used for). Only a hash of the original is stored, never
+the original itself. ON DELETE CASCADE removes these rows with
 the member anyway; `forget_member_translations` does it explicitly, e.g. before the member row
 goes or when a member withdraws consent but stays.
 """
