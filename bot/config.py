@@ -32,10 +32,25 @@ _QUIET_HOURS = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
 # Telegram: about 30 messages/s for free; allow_paid_broadcast raises that to 1000/s.
 FREE_BROADCAST_RATE = 30.0
 PAID_BROADCAST_RATE = 1000.0
+TRANSLATION_PROVIDERS: tuple[str, ...] = ("libretranslate", "deepl", "azure")
+DEEPL_FREE_API_URL = "https://api-free.deepl.com"
+DEEPL_PRO_API_URL = "https://api.deepl.com"
+# Azure AI Translator's European geography endpoint: texts are processed within the EU.
+AZURE_TRANSLATOR_EU_URL = "https://api-eur.cognitive.microsofttranslator.com"
+_AZURE_REGION = re.compile(r"[a-z0-9]{2,40}")
 
 
 def _default_instance_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _service_url(value: str) -> str:
+    """A provider's base URL: http(s), a host, no query; no trailing slash."""
+    url = value.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query:
+        raise ValueError(f"'{url}' is not a URL starting with https:// (or http://)")
+    return url
 
 
 class ConfigError(Exception):
@@ -68,6 +83,18 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25.0, validate_default=True)
     quiet_hours: str = "21:00-09:00"
     question_reminder_hours: float = Field(default=48.0, gt=0)
+    # Language bridge (bot/bridge). Declared before the providers' settings: their validators
+    # check which providers TRANSLATION_PROVIDER lists.
+    translation_provider: Annotated[tuple[str, ...], NoDecode] = ()
+    libretranslate_url: str | None = Field(default=None, validate_default=True)
+    libretranslate_api_key: SecretStr | None = None
+    deepl_api_key: SecretStr | None = Field(default=None, validate_default=True)
+    deepl_api_url: str = Field(default=DEEPL_FREE_API_URL, validate_default=True)
+    azure_translator_key: SecretStr | None = Field(default=None, validate_default=True)
+    azure_translator_region: str | None = None
+    azure_translator_url: str = AZURE_TRANSLATOR_EU_URL
+    staff_language: str = "nl"
+    translation_timeout: float = 10.0
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -246,6 +273,101 @@ class Settings(BaseSettings):
         if (start_h, start_m) == (end_h, end_m):
             raise ValueError("start and end must differ (use off for no quiet hours)")
         return f"{start_h:02d}:{start_m:02d}-{end_h:02d}:{end_m:02d}"
+
+    @field_validator("translation_provider", mode="before")
+    @classmethod
+    def _translation_provider(cls, value: Any) -> Any:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            names = [n.strip().lower() for n in value.split(",") if n.strip()]
+            if names in ([], ["none"]):
+                return ()
+            if "none" in names:
+                raise ValueError("none cannot be combined with providers")
+            for name in names:
+                if name not in TRANSLATION_PROVIDERS:
+                    raise ValueError(
+                        f"unknown provider '{name}' (use none, or one or more of "
+                        f"{', '.join(TRANSLATION_PROVIDERS)} separated by commas)"
+                    )
+            if len(set(names)) != len(names):
+                raise ValueError("lists a provider twice")
+            return tuple(names)
+        return value
+
+    @field_validator("libretranslate_url", mode="before")
+    @classmethod
+    def _libretranslate_url(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if "libretranslate" in info.data.get("translation_provider", ()):
+                raise ValueError(
+                    "is required when TRANSLATION_PROVIDER lists libretranslate "
+                    "(the server's address, e.g. http://127.0.0.1:5000)"
+                )
+            return None
+        return _service_url(str(value))
+
+    @field_validator("deepl_api_key", "azure_translator_key", mode="before")
+    @classmethod
+    def _provider_key(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is None or (isinstance(value, str) and not value.strip()):
+            provider = "deepl" if info.field_name == "deepl_api_key" else "azure"
+            if provider in info.data.get("translation_provider", ()):
+                raise ValueError(f"is required when TRANSLATION_PROVIDER lists {provider}")
+            return None
+        value = str(value).strip()
+        if any(ch.isspace() for ch in value):
+            raise ValueError("must not contain spaces")
+        return value
+
+    @field_validator("deepl_api_url", mode="before")
+    @classmethod
+    def _deepl_api_url(cls, value: Any, info: ValidationInfo) -> Any:
+        url = _service_url(str(value))
+        key = info.data.get("deepl_api_key")
+        free_key = key is not None and key.get_secret_value().endswith(":fx")
+        if free_key and url == DEEPL_PRO_API_URL:
+            raise ValueError(f"a DeepL API Free key (ending in :fx) needs {DEEPL_FREE_API_URL}")
+        if key is not None and not free_key and url == DEEPL_FREE_API_URL:
+            raise ValueError(f"a DeepL API Pro key (not ending in :fx) needs {DEEPL_PRO_API_URL}")
+        return url
+
+    @field_validator("azure_translator_region", mode="before")
+    @classmethod
+    def _azure_region(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        value = str(value).strip().lower()
+        if not _AZURE_REGION.fullmatch(value):
+            raise ValueError("must be an Azure region name such as westeurope")
+        return value
+
+    @field_validator("azure_translator_url", mode="before")
+    @classmethod
+    def _azure_url(cls, value: Any) -> Any:
+        return _service_url(str(value))
+
+    @field_validator("staff_language")
+    @classmethod
+    def _staff_language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"'{value}' is not one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("translation_timeout", mode="before")
+    @classmethod
+    def _translation_timeout(cls, value: Any) -> Any:
+        try:
+            seconds = float(str(value).strip())
+        except ValueError:
+            raise ValueError(f"'{value}' is not a number of seconds") from None
+        if not 0 < seconds <= 120:
+            raise ValueError("must be more than 0 and at most 120 seconds")
+        return seconds
 
     @property
     def tz(self) -> ZoneInfo:

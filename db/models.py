@@ -444,3 +444,25 @@ class SurveyAnswer(Base):
     response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"))
     question: Mapped[str] = mapped_column(String(32))
     value: Mapped[str] = mapped_column(Text)
+
+
+class CachedTranslation(Base):
+    """A machine translation kept so the same text is never sent to a provider twice.
+
+    Only a hash of the original is stored. `member_id` links a translation of a member's text
+    (or of an answer to them) to that member: /mydata lists it, /delete erases it (CASCADE).
+    """
+
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("text_hash", "source", "target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64))  # sha256 hex of the original text
+    source: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(8))
+    provider: Mapped[str] = mapped_column(String(16))
+    translated: Mapped[str] = mapped_column(Text)
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
