@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.marking import N_
 from bot.services import audit
 from bot.services.roles import Actor, NotAllowed, require_region
-from bot.texts import N_
 from db.base import utcnow
 from db.models import Member, MemberStatus, Question, QuestionMessage, QuestionStatus
 
