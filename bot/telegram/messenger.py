@@ -34,7 +34,7 @@ def reason_of(exc: TelegramAPIError) -> Reason:
             return Reason.NOT_MODIFIED
         if "chat not found" in text:
             return Reason.CHAT_GONE
-        if "not found" in text or "message_id_invalid" in text or "can't be" in text:
+        if "not found" in text or "message_id_invalid" in text:
             return Reason.NOT_FOUND
         return Reason.REJECTED
     return Reason.FAILED
