@@ -13,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.i18n import CatalogueI18n
-from bot.middlewares import DbSessionMiddleware, LocaleMiddleware, MemberMiddleware
+from bot.middlewares import (
+    DbSessionMiddleware,
+    LocaleMiddleware,
+    MemberMiddleware,
+    MessengerMiddleware,
+)
 from handlers import get_routers
 
 
@@ -43,5 +48,6 @@ def create_dispatcher(
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     dp.update.outer_middleware(MemberMiddleware())
     dp.update.outer_middleware(LocaleMiddleware(i18n))
+    dp.update.outer_middleware(MessengerMiddleware())
     dp.include_routers(*get_routers())
     return dp

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.marking import N_
 from db.models import MemberStatus
 
 
@@ -52,11 +53,6 @@ def status_label(status: str) -> str:
 def menu_labels() -> dict[str, str]:
     """Reply-keyboard buttons of the main menu, keyed by action, in the current locale."""
     return {action: _(msgid) for action, msgid in MENU_MSGIDS.items()}
-
-
-def N_(message: str) -> str:
-    """Marks a msgid for extraction; translated later with _()."""
-    return message
 
 
 MENU_MSGIDS = {

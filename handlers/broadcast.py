@@ -7,10 +7,10 @@ scope never match here, so their /broadcast gets the usual "unknown command" ans
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -25,7 +25,9 @@ from bot.broadcast.audience import Scope
 from bot.broadcast.callbacks import BroadcastCallback as CB
 from bot.broadcast.draft import Draft, MayBroadcast
 from bot.broadcast.engine import Broadcaster
+from bot.broadcast.service import ProgressMessage
 from bot.config import SUPPORTED_LOCALES, Settings
+from bot.messenger import Messenger
 from bot.services.roles import NotAllowed
 from db.base import utcnow
 
@@ -157,33 +159,23 @@ async def adjust(
 
 
 async def send(
-    query: CallbackQuery, state: FSMContext, session: AsyncSession, settings: Settings,
-    i18n: I18n, broadcaster: Broadcaster | None = None,
+    query: CallbackQuery, state: FSMContext, session: AsyncSession, messenger: Messenger,
+    settings: Settings, i18n: I18n, broadcaster: Broadcaster | None = None,
 ) -> None:  # fmt: skip
     data = await state.get_data()
     message, now = _message(query), _now(broadcaster)
     try:
-        broadcast = await service.create(
-            session, settings, actor=query.from_user.id, audience=draft.audience(data),
+        await service.confirm(
+            session, settings, messenger, actor=query.from_user.id, audience=draft.audience(data),
             versions=draft.versions(data), now=now, locale=i18n.current_locale,
-            urgent=data["urgent"], progress_message_id=message.message_id,
+            urgent=data["urgent"], progress=ProgressMessage(message.chat.id, message.message_id),
+            progress_text=partial(draft.progress_text, settings, now),
+            wake=broadcaster.wake if broadcaster is not None else None,
         )  # fmt: skip
     except NotAllowed:
         return await _refuse(query)
     await state.clear()
-    text = texts.queued(broadcast.id, broadcast.total)
-    starts = draft.quiet_start(settings, now, broadcast.urgent)
-    if starts is not None:
-        text += "\n" + texts.waiting(broadcast.id, starts, settings.tz)
-    broadcast.progress_text = text
     await query.answer()
-    try:
-        await message.edit_text(text)
-    except TelegramAPIError:
-        broadcast.progress_message_id = broadcast.progress_text = None
-    await session.commit()  # the engine must find it committed
-    if broadcaster is not None:
-        broadcaster.wake()
 
 
 async def cancel_draft(query: CallbackQuery, state: FSMContext) -> None:
@@ -209,15 +201,15 @@ async def stop(
 ) -> None:  # fmt: skip
     broadcast_id = int(callback_data.value) if callback_data.value.isdigit() else 0
     try:
-        await service.cancel(session, settings, query.from_user.id, broadcast_id)
+        await service.stop(
+            session, settings, query.from_user.id, broadcast_id,
+            wake=broadcaster.wake if broadcaster is not None else None,
+        )  # fmt: skip
     except NotAllowed:
         return await _refuse(query)
     except service.AlreadyFinished:
         await query.answer(_("This broadcast has already finished."), show_alert=True)
         return
-    await session.commit()
-    if broadcaster is not None:
-        broadcaster.wake()
     await query.answer(_("Broadcast #{number} is cancelled.").format(number=broadcast_id))
     text, markup = await draft.recent_list(session, settings, query.from_user.id)
     await _message(query).edit_text(text, reply_markup=markup)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router, html
 from aiogram.enums import ChatMemberStatus
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import QuestionActionCallback
 from bot.config import Settings
 from bot.filters import Staff
-from bot.questions import render, service
-from bot.questions.relay import Inbox
+from bot.messenger import Messenger
+from bot.questions import render, rules, service
+from bot.questions.rules import QuestionError
 from bot.services import regions
 from bot.services.roles import Actor, NotAllowed
 from db.base import utcnow
-from db.models import Member, Question, QuestionMessage
+from db.models import Question
 from handlers.questions import message_kind, message_text
 
 WHY_NOT = {
@@ -32,26 +32,20 @@ WHY_NOT = {
 async def _answer(
     message: Message,
     question: Question,
-    bot: Bot,
+    messenger: Messenger,
     session: AsyncSession,
     settings: Settings,
     i18n: I18n,
 ) -> None:
     """Relay a coordinator's message to the member and show them the outcome."""
-    kind = message_kind(message) or "text"
-    failure = await Inbox(bot, session, settings, i18n).relay_answer(
-        question,
-        message.chat.id,
-        message.message_id,
-        message.from_user.id if message.from_user else 0,
-        kind,
-        message_text(message),
-    )
-    await session.commit()  # the member may reply to the answer at once
+    failure = await service.answer(
+        session, messenger, render.InboxViews(i18n), settings, question,
+        chat_id=message.chat.id, message_id=message.message_id,
+        author_id=message.from_user.id if message.from_user else 0,
+        kind=message_kind(message) or "text", text=message_text(message),
+    )  # fmt: skip
     if failure is None:
-        await bot.set_message_reaction(
-            message.chat.id, message.message_id, [ReactionTypeEmoji(emoji="👌")]
-        )
+        await messenger.react(message.chat.id, message.message_id, "👌")
     else:
         await message.reply(WHY_NOT[failure]())
 
@@ -88,7 +82,7 @@ async def region_link(
 
 async def topic_message(
     message: Message,
-    bot: Bot,
+    messenger: Messenger,
     session: AsyncSession,
     actor: Actor | None,
     settings: Settings,
@@ -96,7 +90,7 @@ async def topic_message(
 ) -> None:
     if message.from_user is None or message.from_user.is_bot or message.message_thread_id is None:
         return
-    question = await service.by_thread(session, message.chat.id, message.message_thread_id)
+    question = await rules.by_thread(session, message.chat.id, message.message_thread_id)
     if question is None:
         return
     if actor is None or not actor.may_see_region(question.region_id):
@@ -106,18 +100,21 @@ async def topic_message(
         return
     text = message_text(message) or ""
     if text.startswith("!"):
-        session.add(QuestionMessage(question_id=question.id, direction="note", kind="text", text=None,
-                                    coordinator_chat_id=message.chat.id, coordinator_message_id=message.message_id,
-                                    author_id=message.from_user.id, created_at=utcnow()))  # fmt: skip
+        rules.add_note(session, question, message.chat.id, message.message_id, message.from_user.id)
         return
-    await _answer(message, question, bot, session, settings, i18n)
+    await _answer(message, question, messenger, session, settings, i18n)
 
 
 async def private_reply(
-    message: Message, bot: Bot, session: AsyncSession, actor: Actor, settings: Settings, i18n: I18n
+    message: Message,
+    messenger: Messenger,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    i18n: I18n,
 ) -> None:
     assert message.reply_to_message is not None
-    question = await service.by_coordinator_message(
+    question = await rules.by_coordinator_message(
         session, message.chat.id, message.reply_to_message.message_id
     )
     if question is None:
@@ -126,10 +123,10 @@ async def private_reply(
         )
         return
     try:
-        question = await service.for_staff(session, actor, question.id)
+        question = await rules.for_staff(session, actor, question.id)
     except NotAllowed:
         return
-    await _answer(message, question, bot, session, settings, i18n)
+    await _answer(message, question, messenger, session, settings, i18n)
 
 
 async def _question_arg(
@@ -144,7 +141,7 @@ async def _question_arg(
         )
         return None
     try:
-        return await service.for_staff(session, actor, int(number)), rest.strip()
+        return await rules.for_staff(session, actor, int(number)), rest.strip()
     except NotAllowed:
         await message.answer(_("No question with that number in your regions."))
         return None
@@ -154,6 +151,7 @@ async def reply_command(
     message: Message,
     command: CommandObject,
     bot: Bot,
+    messenger: Messenger,
     session: AsyncSession,
     actor: Actor,
     settings: Settings,
@@ -166,49 +164,21 @@ async def reply_command(
     if not text:
         await message.answer(_("Usage: /reply NUMBER ANSWER, for example /reply 17 Yes, you can."))
         return
-    member = await session.get(Member, question.member_id)
-    if member is None:
+    try:
+        await rules.member_of(session, question)
+    except QuestionError:
         await message.answer(WHY_NOT["gone"]())
         return
     sent = await bot.send_message(
         message.chat.id, text
     )  # a clean copy to relay, without the command
-    await _answer(sent, question, bot, session, settings, i18n)
-
-
-async def _close(
-    question: Question,
-    actor: Actor,
-    bot: Bot,
-    session: AsyncSession,
-    settings: Settings,
-    i18n: I18n,
-) -> bool:
-    if not await service.close(session, actor, question):
-        return False
-    await session.commit()  # the member may press the rating buttons at once
-    inbox = Inbox(bot, session, settings, i18n)
-    await inbox.set_topic_open(question, False)
-    member = await session.get(Member, question.member_id)
-    if member is not None:
-        with i18n.use_locale(member.language or settings.default_locale):
-            try:
-                await bot.send_message(
-                    member.telegram_id,
-                    _("Your question #{number} is closed. Did this help?").format(number=question.id) + "\n"
-                    + _("You can reply to an answer within 7 days to open it again."),
-                    reply_markup=render.satisfaction(question.id),
-                )  # fmt: skip
-            except TelegramAPIError:
-                pass
-    await inbox.refresh_cards(question)
-    return True
+    await _answer(sent, question, messenger, session, settings, i18n)
 
 
 async def close_command(
     message: Message,
     command: CommandObject,
-    bot: Bot,
+    messenger: Messenger,
     session: AsyncSession,
     actor: Actor,
     settings: Settings,
@@ -216,14 +186,16 @@ async def close_command(
 ) -> None:
     found = await _question_arg(message, command, session, actor)
     if found is not None:
-        closed = await _close(found[0], actor, bot, session, settings, i18n)
+        closed = await service.close(
+            session, messenger, render.InboxViews(i18n), settings, actor, found[0]
+        )
         await message.answer(_("Closed.") if closed else _("This question was already closed."))
 
 
 async def reopen_command(
     message: Message,
     command: CommandObject,
-    bot: Bot,
+    messenger: Messenger,
     session: AsyncSession,
     actor: Actor,
     settings: Settings,
@@ -232,17 +204,15 @@ async def reopen_command(
     found = await _question_arg(message, command, session, actor)
     if found is None:
         return
-    if await service.staff_reopen(session, actor, found[0]):
-        inbox = Inbox(bot, session, settings, i18n)
-        await inbox.set_topic_open(found[0], True)
-        await inbox.refresh_cards(found[0])
+    views = render.InboxViews(i18n)
+    if await service.reopen(session, messenger, views, settings, actor, found[0]):
         await message.answer(_("Open again."))
     else:
         await message.answer(_("This question is not closed."))
 
 
 async def questions_command(message: Message, session: AsyncSession, actor: Actor) -> None:
-    items = await service.open_for_staff(session, actor)
+    items = await rules.open_for_staff(session, actor)
     if not items:
         await message.answer(_("No open questions."))
         return
@@ -260,7 +230,7 @@ async def questions_command(message: Message, session: AsyncSession, actor: Acto
 async def card_button(
     query: CallbackQuery,
     callback_data: QuestionActionCallback,
-    bot: Bot,
+    messenger: Messenger,
     session: AsyncSession,
     actor: Actor | None,
     settings: Settings,
@@ -269,28 +239,16 @@ async def card_button(
     try:
         if actor is None:
             raise NotAllowed
-        question = await service.for_staff(session, actor, callback_data.question_id)
-        action = callback_data.action
-        if action == "assign":
-            await service.assign(session, actor, question)
-        elif action == "urgent":
-            await service.mark_urgent(session, actor, question)
-        elif action == "close":
-            await _close(question, actor, bot, session, settings, i18n)
-            await query.answer(_("Closed."))
-            return
-        elif action == "reopen":
-            if await service.staff_reopen(session, actor, question):
-                await Inbox(bot, session, settings, i18n).set_topic_open(question, True)
-        else:
-            raise NotAllowed
+        await service.card_action(
+            session, messenger, render.InboxViews(i18n), settings, actor,
+            callback_data.question_id, callback_data.action,
+        )  # fmt: skip
     except NotAllowed:
         await query.answer(
             _("This button no longer works. Send /start to continue."), show_alert=True
         )
         return
-    await Inbox(bot, session, settings, i18n).refresh_cards(question)
-    await query.answer(_("Done."))
+    await query.answer(_("Closed.") if callback_data.action == "close" else _("Done."))
 
 
 def create_router() -> Router:

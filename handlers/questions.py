@@ -15,10 +15,11 @@ from bot import keyboards
 from bot.callbacks import AskTopicCallback, DraftCallback, SatisfactionCallback
 from bot.config import Settings
 from bot.filters import MenuButton
-from bot.questions import render, service
-from bot.questions.relay import Inbox
-from bot.questions.service import QuestionError
-from db.models import Member, Question, QuestionStatus
+from bot.messenger import Messenger
+from bot.questions import render, rules, service
+from bot.questions.rules import QuestionError
+from bot.questions.service import Followed
+from db.models import Member, Question
 from handlers.selfservice import reply_unknown_command
 
 KINDS = ("text", "voice", "photo", "document", "audio", "video", "video_note")
@@ -37,7 +38,7 @@ def error_text(reason: str) -> str:
         "not_member": _("You can ask questions once you are a member. Send /start to join."),
         "too_many_open": _(
             "You have {count} open questions. Please wait for the answers first."
-        ).format(count=service.MAX_OPEN),
+        ).format(count=rules.MAX_OPEN),
         "rate_limited": _("You asked many questions today. Please try again tomorrow."),
         "draft_full": _("This question has enough messages. Please press Send."),
         "empty": _("Please send your question first: type it, or send a voice message or photo."),
@@ -48,7 +49,7 @@ class Asker(Filter):
     """A member who may ask questions."""
 
     async def __call__(self, event: Any, member: Member | None = None) -> bool:
-        return member is not None and member.status in service.MAY_ASK
+        return member is not None and member.status in rules.MAY_ASK
 
 
 class HasDraft(Filter):
@@ -57,13 +58,13 @@ class HasDraft(Filter):
     ) -> bool | dict[str, Any]:
         if member is None:
             return False
-        draft = await service.draft_of(session, member)
+        draft = await rules.draft_of(session, member)
         return {"draft": draft} if draft is not None else False
 
 
 async def ask(message: Message, member: Member | None) -> None:
     try:
-        service.require_asker(member)
+        rules.require_asker(member)
     except QuestionError as exc:
         await message.answer(error_text(exc.reason))
         return
@@ -74,16 +75,17 @@ async def choose_topic(
     query: CallbackQuery,
     callback_data: AskTopicCallback,
     bot: Bot,
+    messenger: Messenger,
     session: AsyncSession,
     member: Member | None,
     settings: Settings,
     i18n: I18n,
 ) -> None:
     try:
-        asker = service.require_asker(member)
-        if callback_data.offer and await service.draft_of(session, asker) is None:
+        asker = rules.require_asker(member)
+        if callback_data.offer and await rules.draft_of(session, asker) is None:
             raise QuestionError("gone")
-        draft = await service.start_draft(session, asker, callback_data.topic)
+        draft = await rules.start_draft(session, asker, callback_data.topic)
     except QuestionError as exc:
         await query.answer(error_text(exc.reason), show_alert=True)
         await keyboards.drop_buttons(query)
@@ -91,7 +93,7 @@ async def choose_topic(
     await query.answer()
     if callback_data.offer:
         await keyboards.drop_buttons(query)
-        await send_question(bot, session, settings, i18n, asker, draft)
+        await send_question(bot, messenger, session, settings, i18n, asker, draft)
         return
     if isinstance(query.message, Message):
         await query.message.edit_text(
@@ -102,24 +104,30 @@ async def choose_topic(
 
 
 async def send_question(
-    bot: Bot, session: AsyncSession, settings: Settings, i18n: I18n, member: Member, draft: Question
+    bot: Bot,
+    messenger: Messenger,
+    session: AsyncSession,
+    settings: Settings,
+    i18n: I18n,
+    member: Member,
+    draft: Question,
 ) -> None:
+    views = render.InboxViews(i18n)
     try:
-        if not await service.submit(session, draft):
-            return  # a second tap on Send: the first one is sending it
+        sent = await service.send(session, messenger, views, settings, member, draft)
     except QuestionError as exc:
         await bot.send_message(member.telegram_id, error_text(exc.reason))
         return
-    await session.commit()  # the number is taken, whatever happens on Telegram's side
-    region = await Inbox(bot, session, settings, i18n).deliver_new(draft, member)
-    if region is not None:
+    if sent is None:
+        return  # a second tap on Send: the first one is sending it
+    if sent.region_name is not None:
         text = _(
             "Your question #{number} was sent to the coordinators of {region}. You will get the answer here."
-        ).format(number=draft.id, region=html.quote(region.name))
+        ).format(number=sent.number, region=html.quote(sent.region_name))
     else:
         text = _(
             "Your question #{number} was sent to the coordinators. You will get the answer here."
-        ).format(number=draft.id)
+        ).format(number=sent.number)
     await bot.send_message(member.telegram_id, text, reply_markup=keyboards.main_menu())
 
 
@@ -127,21 +135,22 @@ async def draft_button(
     query: CallbackQuery,
     callback_data: DraftCallback,
     bot: Bot,
+    messenger: Messenger,
     session: AsyncSession,
     member: Member | None,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    draft = await service.draft_of(session, member) if member is not None else None
+    draft = await rules.draft_of(session, member) if member is not None else None
     if draft is None or member is None:
         await query.answer(_("This button is from an earlier step."), show_alert=True)
         return
     await keyboards.drop_buttons(query)
     await query.answer()
     if callback_data.action == "send":
-        await send_question(bot, session, settings, i18n, member, draft)
+        await send_question(bot, messenger, session, settings, i18n, member, draft)
     else:
-        await service.cancel_draft(session, member)
+        await rules.cancel_draft(session, member)
         await bot.send_message(member.telegram_id, _("Okay, nothing was sent."))
 
 
@@ -154,7 +163,7 @@ async def satisfaction(
     try:
         if member is None:
             raise QuestionError("gone")
-        await service.rate(session, member, callback_data.question_id, callback_data.value)
+        await rules.rate(session, member, callback_data.question_id, callback_data.value)
     except QuestionError:
         await query.answer(
             _("This button no longer works. Send /start to continue."), show_alert=True
@@ -165,7 +174,7 @@ async def satisfaction(
 
 
 async def my_questions(message: Message, session: AsyncSession, member: Member | None) -> None:
-    questions = await service.of_member(session, member) if member is not None else []
+    questions = await rules.of_member(session, member) if member is not None else []
     if not questions:
         await message.answer(_("You have not asked any questions yet. Ask one with /ask."))
         return
@@ -174,7 +183,7 @@ async def my_questions(message: Message, session: AsyncSession, member: Member |
         lines = [
             f"<b>#{question.id}</b> · {html.quote(render.topic_label(question.topic))} · {render.status_label(question.status)}"
         ]
-        for row in await service.messages(session, question):
+        for row in await rules.messages(session, question):
             if row.direction not in ("in", "out") or row.kind == "header":
                 continue
             who = _("You") if row.direction == "in" else _("Answer")
@@ -186,7 +195,7 @@ async def my_questions(message: Message, session: AsyncSession, member: Member |
 
 async def add_to_draft(message: Message, session: AsyncSession, draft: Question) -> None:
     try:
-        await service.add_incoming(
+        await rules.add_incoming(
             session,
             draft,
             message_kind(message) or "text",
@@ -196,7 +205,7 @@ async def add_to_draft(message: Message, session: AsyncSession, draft: Question)
     except QuestionError as exc:
         await message.answer(error_text(exc.reason), reply_markup=render.draft_controls())
         return
-    count = len(await service.messages(session, draft, "in"))
+    count = len(await rules.messages(session, draft, "in"))
     await message.answer(
         _("Added ({count}). Send more, or press Send.").format(count=count),
         reply_markup=render.draft_controls(),
@@ -205,49 +214,37 @@ async def add_to_draft(message: Message, session: AsyncSession, draft: Question)
 
 async def follow_up(
     message: Message,
-    bot: Bot,
+    messenger: Messenger,
     session: AsyncSession,
     member: Member,
     settings: Settings,
     i18n: I18n,
 ) -> None:
     assert message.reply_to_message is not None
-    question = await service.by_member_reply(session, member, message.reply_to_message.message_id)
-    if question is None:
+    result = await service.follow_up(
+        session, messenger, render.InboxViews(i18n), settings, member,
+        reply_to=message.reply_to_message.message_id, kind=message_kind(message) or "text",
+        text=message_text(message), message_id=message.message_id,
+    )  # fmt: skip
+    if result.outcome == Followed.NO_QUESTION:
         await offer_question(message, session, member)
-        return
-    if question.status == QuestionStatus.CLOSED:
-        if not service.member_may_reopen(question):
-            await message.answer(_("This question is closed. Ask a new question with /ask."))
-            return
-        service.reopen(question)
-        await Inbox(bot, session, settings, i18n).set_topic_open(question, True)
-        reopened = True
-    else:
-        reopened = False
-    row = await service.add_incoming(
-        session,
-        question,
-        message_kind(message) or "text",
-        message_text(message),
-        message.message_id,
-    )
-    await Inbox(bot, session, settings, i18n).relay_follow_up(question, member, row)
-    if reopened:
+    elif result.outcome == Followed.CLOSED:
+        await message.answer(_("This question is closed. Ask a new question with /ask."))
+    elif result.outcome == Followed.REOPENED:
         await message.answer(
             _(
                 "Your question #{number} is open again. The coordinators can see your message."
-            ).format(number=question.id)
+            ).format(number=result.number)
         )
     else:
-        await message.answer(_("Added to your question #{number}.").format(number=question.id))
+        await message.answer(_("Added to your question #{number}.").format(number=result.number))
 
 
 async def offer_question(message: Message, session: AsyncSession, member: Member) -> None:
     """A free message outside any flow: offer to send it as a question (nothing is ignored)."""
     try:
-        draft = await service.start_draft(session, member, "other")
-        await service.add_incoming(
+        draft = await rules.start_draft(session, member, "other")
+        await rules.add_incoming(
             session,
             draft,
             message_kind(message) or "text",

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import logging
 
 from aiogram import Bot, F, Router, html
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -18,13 +16,12 @@ from bot.callbacks import PrivacyCallback, RegionCallback
 from bot.config import Settings
 from bot.filters import MenuButton
 from bot.i18n import language_name
+from bot.messenger import Messenger
 from bot.notify import notify_coordinators
 from bot.services import members, onboarding, privacy
 from bot.services.members import MembershipError
 from bot.texts import privacy_notice, status_label
 from db.models import Member, MemberStatus, Region
-
-log = logging.getLogger(__name__)
 
 
 def help_text() -> str:
@@ -194,45 +191,24 @@ async def delete(message: Message, member: Member | None) -> None:
     )
 
 
-async def erase(bot: Bot, session: AsyncSession, member: Member, settings: Settings) -> None:
+async def erase(
+    bot: Bot, messenger: Messenger, session: AsyncSession, member: Member, settings: Settings
+) -> None:
     chat_id = member.telegram_id
-    erasure = await privacy.erase(session, member, settings)
-    await session.commit()  # the rows are gone before we touch Telegram
-    removed = 0
-    for copy_chat, copy_message in erasure.copies:
-        try:
-            await bot.delete_message(copy_chat, copy_message)
-            removed += 1
-            continue
-        except TelegramAPIError:
-            pass
-        try:  # too old to delete (48 h): blank it instead, which works at any age
-            await bot.edit_message_text(
-                text=_("Removed at the member's request."),
-                chat_id=copy_chat,
-                message_id=copy_message,
-            )
-            removed += 1
-        except TelegramAPIError as exc:
-            log.warning("could not remove a coordinator copy", extra={"error": str(exc)})
-    for topic_chat, thread_id in erasure.topics:
-        try:
-            await bot.delete_forum_topic(topic_chat, thread_id)
-            removed += 1
-        except TelegramAPIError as exc:
-            log.warning("could not remove a question topic", extra={"error": str(exc)})
-    total = len(erasure.copies) + len(erasure.topics)
+    forgotten = await privacy.forget(
+        session, messenger, member, settings, blank_text=_("Removed at the member's request.")
+    )
     lines = [
         _(
             "Done. We deleted everything we stored about you: your profile, your answers, "
             "your questions and your consents."
         ),
     ]
-    if total:
+    if forgotten.total:
         lines.append(
             _(
                 "We also removed {removed} of {total} messages about you in the coordinators' chats."
-            ).format(removed=removed, total=total)
+            ).format(removed=forgotten.removed, total=forgotten.total)
         )
     lines.append(_("We kept nothing. If you send /start again, you start as a new member."))
     await bot.send_message(chat_id, "\n".join(lines), reply_markup=keyboards.remove_keyboard())
@@ -278,6 +254,7 @@ async def privacy_button(
     query: CallbackQuery,
     callback_data: PrivacyCallback,
     bot: Bot,
+    messenger: Messenger,
     session: AsyncSession,
     member: Member | None,
     settings: Settings,
@@ -300,7 +277,7 @@ async def privacy_button(
             reply_markup=keyboards.confirm_delete(),
         )
     elif action == "delete_yes":
-        await erase(bot, session, member, settings)
+        await erase(bot, messenger, session, member, settings)
     elif action == "delete_no":
         await bot.send_message(member.telegram_id, _("Good. Nothing was deleted."))
     elif action == "pause":

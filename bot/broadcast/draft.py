@@ -23,7 +23,7 @@ from bot.broadcast.content import EVERYONE, Content
 from bot.broadcast.engine import ACTIVE
 from bot.broadcast.quiet import QuietHours, may_start_at
 from bot.config import SUPPORTED_LOCALES, Settings
-from db.models import Region
+from db.models import Broadcast, Region
 
 EMPTY: dict[str, Any] = {"regions": [], "all": False, "versions": {}, "urgent": False}
 
@@ -64,6 +64,15 @@ def quiet_start(settings: Settings, now: datetime, urgent: bool) -> datetime | N
     """When sending would start, if quiet hours hold it now."""
     starts = may_start_at(QuietHours.from_settings(settings), now, now, urgent=urgent)
     return starts if starts > now else None
+
+
+def progress_text(settings: Settings, now: datetime, broadcast: Broadcast) -> str:
+    """The first text of a just-sent broadcast's progress message."""
+    text = texts.queued(broadcast.id, broadcast.total)
+    starts = quiet_start(settings, now, broadcast.urgent)
+    if starts is not None:
+        text += "\n" + texts.waiting(broadcast.id, starts, settings.tz)
+    return text
 
 
 async def regions_keyboard(

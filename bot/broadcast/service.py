@@ -1,13 +1,16 @@
 """Broadcast services: preview, create (store and plan every delivery), cancel, list.
 
-Like every service they flush but never commit; authorisation happens here, not in handlers.
+They flush but never commit, so steps compose; authorisation happens here, not in handlers.
+The two use cases of a coordinator's buttons own their transaction: `confirm` (create, show
+the progress message, commit, wake the engine) and `stop` (cancel, commit, wake). They speak
+through the `Messenger` they receive; texts come rendered from the caller. No aiogram here.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.broadcast.audience import Audience, language_counts, recipient_criteria, scope
 from bot.broadcast.content import EVERYONE, Content, pick
 from bot.config import Settings
+from bot.messenger import Messenger, Undeliverable
 from bot.services.roles import NotAllowed
 from db.models import (
     Broadcast,
@@ -135,6 +139,66 @@ async def create(
         )
     broadcast.total = await plan(session, broadcast.id, audience, settings.default_locale)
     await session.flush()
+    return broadcast
+
+
+@dataclass(frozen=True)
+class ProgressMessage:
+    """The coordinator's message that shows a broadcast's progress (the preview, until sent)."""
+
+    chat_id: int
+    message_id: int
+
+
+async def confirm(
+    session: AsyncSession,
+    settings: Settings,
+    messenger: Messenger,
+    *,
+    actor: int,
+    audience: Audience,
+    versions: Mapping[str, Content],
+    now: datetime,
+    locale: str,
+    urgent: bool,
+    progress: ProgressMessage,
+    progress_text: Callable[[Broadcast], str],
+    wake: Callable[[], None] | None = None,
+) -> Broadcast:
+    """A coordinator sends a draft: store it, turn the preview into its progress message, commit.
+
+    The progress message is edited before the commit because whether that worked is stored:
+    the engine, woken after the commit, edits that message from then on (or none at all).
+    Raises NotAllowed outside the actor's scope, before anything is said.
+    """
+    broadcast = await create(
+        session, settings, actor=actor, audience=audience, versions=versions, now=now,
+        locale=locale, urgent=urgent, progress_message_id=progress.message_id,
+    )  # fmt: skip
+    text = progress_text(broadcast)
+    broadcast.progress_text = text
+    try:
+        await messenger.edit_text(progress.chat_id, progress.message_id, text)
+    except Undeliverable:
+        broadcast.progress_message_id = broadcast.progress_text = None
+    await session.commit()  # the engine must find it committed
+    if wake is not None:
+        wake()
+    return broadcast
+
+
+async def stop(
+    session: AsyncSession,
+    settings: Settings,
+    actor: int,
+    broadcast_id: int,
+    wake: Callable[[], None] | None = None,
+) -> Broadcast:
+    """A coordinator stops a broadcast: `cancel`, commit, and wake the engine to report the end."""
+    broadcast = await cancel(session, settings, actor, broadcast_id)
+    await session.commit()
+    if wake is not None:
+        wake()
     return broadcast
 
 

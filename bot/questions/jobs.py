@@ -8,7 +8,7 @@ from datetime import timedelta
 from aiogram.exceptions import TelegramAPIError
 from sqlalchemy import select
 
-from bot.questions import service
+from bot.questions import rules
 from bot.scheduler import JobContext, Scheduler
 from bot.services import members, roles
 from db.base import utcnow
@@ -24,7 +24,7 @@ async def remind_overdue(ctx: JobContext) -> int:
     reminded = 0
     async with ctx.session_factory() as session:
         now = utcnow()
-        for question in await service.overdue(
+        for question in await rules.overdue(
             session, timedelta(hours=settings.question_reminder_hours)
         ):
             hours = int((now - (question.sent_at or now)).total_seconds() // 3600)

@@ -1,9 +1,16 @@
-"""Texts and keyboards of the question flow (rendered in the reader's locale)."""
+"""Texts and keyboards of the question flow (rendered in the reader's locale).
+
+`InboxViews` gives the relay and the question use cases (which import no aiogram) the
+texts and keyboards they send, each rendered in the locale they ask for.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiogram import html
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -13,7 +20,8 @@ from bot.callbacks import (
     QuestionActionCallback,
     SatisfactionCallback,
 )
-from bot.questions.service import TOPICS
+from bot.questions.relay import Card
+from bot.questions.rules import TOPICS
 from db.models import Member, Municipality, Question, QuestionStatus, Region
 
 TOPIC_NAME_LIMIT = 128
@@ -58,7 +66,7 @@ def topic_name(question: Question, member: Member, topic_text: str) -> str:
     return title[:TOPIC_NAME_LIMIT]
 
 
-def card(
+def card_text(
     question: Question,
     member: Member,
     region: Region | None,
@@ -131,3 +139,38 @@ def satisfaction(question_id: int) -> InlineKeyboardMarkup:
         text="👎", callback_data=SatisfactionCallback(question_id=question_id, value="down")
     )
     return builder.as_markup()
+
+
+@dataclass(frozen=True)
+class InboxViews:
+    """`bot.questions.relay.Views` on aiogram's gettext."""
+
+    i18n: I18n
+
+    def topic_name(self, locale: str, question: Question, member: Member) -> str:
+        with self.i18n.use_locale(locale):
+            return topic_name(question, member, topic_label(question.topic))
+
+    def card(self, locale: str, card: Card) -> tuple[str, InlineKeyboardMarkup]:
+        with self.i18n.use_locale(locale):
+            text = card_text(
+                card.question, card.member, card.region, card.municipality, card.earlier,
+                card.assignee,
+            )  # fmt: skip
+            return text, card_buttons(card.question)
+
+    def follow_up_header(self, locale: str, number: int) -> str:
+        with self.i18n.use_locale(locale):
+            return _("More from the member about question #{number}:").format(number=number)
+
+    def answer_header(self, locale: str, number: int) -> str:
+        with self.i18n.use_locale(locale):
+            return "💬 " + _("Answer to your question #{number}").format(number=number)
+
+    def closed(self, locale: str, number: int) -> tuple[str, InlineKeyboardMarkup]:
+        with self.i18n.use_locale(locale):
+            return (
+                _("Your question #{number} is closed. Did this help?").format(number=number) + "\n"
+                + _("You can reply to an answer within 7 days to open it again."),
+                satisfaction(number),
+            )  # fmt: skip

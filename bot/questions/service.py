@@ -1,308 +1,179 @@
-"""Question rules: limits, states, who may see and act. No Telegram objects here."""
+"""Question use cases: send a draft, follow up, answer, close, reopen, press a card button.
+
+Each takes the session, a `Messenger` and the `Views` that render what it sends (handlers pass
+`bot.questions.render.InboxViews`). It decides and writes through `rules`, commits where the
+member or the coordinators may act on the result at once ("commit, then speak"), then tells
+people through the `Inbox`. What it returns is rendered by the handler for the person who
+acted. No aiogram here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import audit
-from bot.services.roles import Actor, NotAllowed, require_region
-from bot.texts import N_
-from db.base import utcnow
-from db.models import Member, MemberStatus, Question, QuestionMessage, QuestionStatus
-
-TOPICS: dict[str, str] = {
-    "work": N_("Work"),
-    "housing": N_("Housing"),
-    "language": N_("Language and inburgering"),
-    "money": N_("Money and benefits"),
-    "health": N_("Health"),
-    "education": N_("Education"),
-    "family": N_("Family"),
-    "other": N_("Other"),
-}
-MAX_OPEN = 5
-MAX_PER_DAY = 10
-MAX_DRAFT_MESSAGES = 20
-REOPEN_WINDOW = timedelta(days=7)
-OPEN_STATES = (QuestionStatus.OPEN, QuestionStatus.ANSWERED)
-MAY_ASK = (MemberStatus.ACTIVE, MemberStatus.PAUSED, MemberStatus.PENDING)
-
-
-class QuestionError(Exception):
-    """reason: not_member, too_many_open, rate_limited, draft_full, empty, closed, gone."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def require_asker(member: Member | None) -> Member:
-    if member is None or member.status not in MAY_ASK:
-        raise QuestionError("not_member")
-    return member
-
-
-async def draft_of(session: AsyncSession, member: Member) -> Question | None:
-    return await session.scalar(
-        select(Question).where(
-            Question.member_id == member.id, Question.status == QuestionStatus.DRAFT
-        )
-    )
-
-
-async def start_draft(session: AsyncSession, member: Member, topic: str) -> Question:
-    require_asker(member)
-    if topic not in TOPICS:
-        raise QuestionError("gone")
-    existing = await draft_of(session, member)
-    if existing is not None:
-        existing.topic = topic
-        await session.flush()  # submit() refreshes the row; autoflush is off
-        return existing
-    open_count = await session.scalar(
-        select(func.count())
-        .select_from(Question)
-        .where(Question.member_id == member.id, Question.status.in_(OPEN_STATES))
-    )
-    if (open_count or 0) >= MAX_OPEN:
-        raise QuestionError("too_many_open")
-    recent = await session.scalar(
-        select(func.count())
-        .select_from(Question)
-        .where(Question.member_id == member.id, Question.created_at >= utcnow() - timedelta(days=1))
-    )
-    if (recent or 0) >= MAX_PER_DAY:
-        raise QuestionError("rate_limited")
-    question = Question(
-        member_id=member.id, region_id=member.region_id, topic=topic,
-        language=member.language or "nl", status=QuestionStatus.DRAFT,
-    )  # fmt: skip
-    session.add(question)
-    await session.flush()
-    return question
-
-
-async def add_incoming(
-    session: AsyncSession, question: Question, kind: str, text: str | None, member_message_id: int
-) -> QuestionMessage:
-    if question.status == QuestionStatus.DRAFT:
-        count = await session.scalar(
-            select(func.count())
-            .select_from(QuestionMessage)
-            .where(QuestionMessage.question_id == question.id)
-        )
-        if (count or 0) >= MAX_DRAFT_MESSAGES:
-            raise QuestionError("draft_full")
-    row = QuestionMessage(
-        question_id=question.id, direction="in", kind=kind, text=text,
-        member_message_id=member_message_id, created_at=utcnow(),
-    )  # fmt: skip
-    session.add(row)
-    await session.flush()
-    return row
-
-
-async def submit(session: AsyncSession, question: Question) -> bool:
-    """draft → open exactly once, even when two taps on Send race."""
-    if not await session.scalar(
-        select(func.count())
-        .select_from(QuestionMessage)
-        .where(QuestionMessage.question_id == question.id)
-    ):
-        raise QuestionError("empty")
-    result = await session.execute(
-        update(Question)
-        .where(Question.id == question.id, Question.status == QuestionStatus.DRAFT)
-        .values(status=QuestionStatus.OPEN, sent_at=utcnow())
-    )
-    await session.refresh(question)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def cancel_draft(session: AsyncSession, member: Member) -> bool:
-    draft = await draft_of(session, member)
-    if draft is None:
-        return False
-    await session.delete(draft)
-    await session.flush()
-    return True
-
-
-async def messages(
-    session: AsyncSession, question: Question, direction: str | None = None
-) -> list[QuestionMessage]:
-    query = select(QuestionMessage).where(QuestionMessage.question_id == question.id)
-    if direction:
-        query = query.where(QuestionMessage.direction == direction)
-    return list(await session.scalars(query.order_by(QuestionMessage.id)))
-
-
-async def by_member_reply(
-    session: AsyncSession, member: Member, message_id: int
-) -> Question | None:
-    """The question a member's reply belongs to (they replied to a message of it)."""
-    return await session.scalar(
-        select(Question)
-        .join(QuestionMessage)
-        .where(Question.member_id == member.id, QuestionMessage.member_message_id == message_id)
-    )
-
-
-async def by_thread(session: AsyncSession, chat_id: int, thread_id: int) -> Question | None:
-    return await session.scalar(
-        select(Question).where(
-            Question.coordinator_chat_id == chat_id, Question.thread_id == thread_id
-        )
-    )
-
-
-async def by_coordinator_message(
-    session: AsyncSession, chat_id: int, message_id: int
-) -> Question | None:
-    return await session.scalar(
-        select(Question)
-        .join(QuestionMessage)
-        .where(
-            QuestionMessage.coordinator_chat_id == chat_id,
-            QuestionMessage.coordinator_message_id == message_id,
-        )
-    )
-
-
-async def for_staff(session: AsyncSession, who: Actor, question_id: int) -> Question:
-    """A question the actor may read and answer; otherwise NotAllowed (also if it's missing)."""
-    question = await session.get(Question, question_id)
-    if question is None or question.status == QuestionStatus.DRAFT:
-        raise NotAllowed
-    require_region(who, question.region_id)
-    return question
-
-
-async def member_of(session: AsyncSession, question: Question) -> Member:
-    member = await session.get(Member, question.member_id)
-    if member is None:
-        raise QuestionError("gone")
-    return member
-
-
-def mark_answered(question: Question) -> None:
-    if question.status == QuestionStatus.OPEN:
-        question.status = QuestionStatus.ANSWERED
-    if question.first_answer_at is None:
-        question.first_answer_at = utcnow()
-
-
-async def close(session: AsyncSession, who: Actor, question: Question) -> bool:
-    require_region(who, question.region_id)
-    if question.status == QuestionStatus.CLOSED:
-        return False
-    question.status, question.closed_at = QuestionStatus.CLOSED, utcnow()
-    await audit.record(
-        session,
-        who.telegram_id,
-        "question_close",
-        member_id=question.member_id,
-        region_id=question.region_id,
-    )
-    return True
-
-
-def reopen(question: Question) -> bool:
-    if question.status != QuestionStatus.CLOSED:
-        return False
-    question.status = QuestionStatus.ANSWERED if question.first_answer_at else QuestionStatus.OPEN
-    question.closed_at = None
-    return True
-
-
-async def staff_reopen(session: AsyncSession, who: Actor, question: Question) -> bool:
-    require_region(who, question.region_id)
-    return reopen(question)
-
-
-def member_may_reopen(question: Question, now: datetime | None = None) -> bool:
-    closed = question.closed_at
-    return closed is not None and (now or utcnow()) - closed <= REOPEN_WINDOW
-
-
-async def assign(session: AsyncSession, who: Actor, question: Question) -> None:
-    require_region(who, question.region_id)
-    question.assignee_id = who.telegram_id
-
-
-async def mark_urgent(session: AsyncSession, who: Actor, question: Question) -> None:
-    require_region(who, question.region_id)
-    question.urgent = not question.urgent
-
-
-async def open_for_staff(session: AsyncSession, who: Actor) -> list[Question]:
-    query = (
-        select(Question)
-        .where(Question.status.in_(OPEN_STATES))
-        .order_by(Question.sent_at, Question.id)
-    )
-    if not who.is_admin:
-        query = query.where(Question.region_id.in_(who.region_ids))
-    return list(await session.scalars(query))
-
-
-async def of_member(session: AsyncSession, member: Member, limit: int = 10) -> list[Question]:
-    return list(
-        await session.scalars(
-            select(Question)
-            .where(Question.member_id == member.id, Question.status != QuestionStatus.DRAFT)
-            .order_by(Question.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-async def earlier_count(session: AsyncSession, question: Question) -> int:
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Question)
-            .where(
-                Question.member_id == question.member_id,
-                Question.id < question.id,
-                Question.status != QuestionStatus.DRAFT,
-            )
-        )
-        or 0
-    )
-
-
-async def rate(session: AsyncSession, member: Member, question_id: int, value: str) -> None:
-    question = await session.get(Question, question_id)
-    if question is None or question.member_id != member.id or value not in ("up", "down"):
-        raise QuestionError("gone")
-    if question.status != QuestionStatus.CLOSED:
-        raise QuestionError("closed")
-    question.satisfaction = value
-
-
-async def overdue(session: AsyncSession, older_than: timedelta) -> list[Question]:
-    """Open questions without an answer for longer than `older_than`, not reminded since."""
-    limit = utcnow() - older_than
-    return list(
-        await session.scalars(
-            select(Question).where(
-                Question.status == QuestionStatus.OPEN,
-                Question.first_answer_at.is_(None),
-                Question.sent_at <= limit,
-                (Question.last_reminder_at.is_(None)) | (Question.last_reminder_at <= limit),
-            )
-        )
-    )
+from bot.config import Settings
+from bot.messenger import Messenger, Undeliverable
+from bot.questions import rules
+from bot.questions.relay import Inbox, Views
+from bot.services.roles import Actor, NotAllowed
+from db.models import Member, Question, QuestionStatus
 
 
 @dataclass(frozen=True)
-class Destination:
-    """Where a question's coordinator copies go: a forum topic or private chats."""
+class Sent:
+    number: int
+    region_name: str | None  # None: no pool, the admins got it
 
-    chat_id: int
-    thread_id: int | None
+
+async def send(
+    session: AsyncSession,
+    messenger: Messenger,
+    views: Views,
+    settings: Settings,
+    member: Member,
+    draft: Question,
+) -> Sent | None:
+    """Send a draft to the coordinators; None when another tap on Send is sending it already.
+
+    Raises QuestionError (e.g. "empty") when it cannot be sent.
+    """
+    if not await rules.submit(session, draft):
+        return None
+    await session.commit()  # the number is taken, whatever happens on Telegram's side
+    region = await Inbox(messenger, session, settings, views).deliver_new(draft, member)
+    return Sent(draft.id, region.name if region is not None else None)
+
+
+class Followed(StrEnum):
+    NO_QUESTION = "no_question"  # not a reply to a message of one of the member's questions
+    CLOSED = "closed"  # closed too long ago to be opened again by the member
+    ADDED = "added"
+    REOPENED = "reopened"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    outcome: Followed
+    number: int = 0
+
+
+async def follow_up(
+    session: AsyncSession,
+    messenger: Messenger,
+    views: Views,
+    settings: Settings,
+    member: Member,
+    *,
+    reply_to: int,
+    kind: str,
+    text: str | None,
+    message_id: int,
+) -> FollowUp:
+    """A member's reply to a message of their question joins it (and opens it again if closed)."""
+    question = await rules.by_member_reply(session, member, reply_to)
+    if question is None:
+        return FollowUp(Followed.NO_QUESTION)
+    inbox = Inbox(messenger, session, settings, views)
+    reopened = question.status == QuestionStatus.CLOSED
+    if reopened:
+        if not rules.member_may_reopen(question):
+            return FollowUp(Followed.CLOSED, question.id)
+        rules.reopen(question)
+        await inbox.set_topic_open(question, True)
+    row = await rules.add_incoming(session, question, kind, text, message_id)
+    await inbox.relay_follow_up(question, member, row)
+    return FollowUp(Followed.REOPENED if reopened else Followed.ADDED, question.id)
+
+
+async def answer(
+    session: AsyncSession,
+    messenger: Messenger,
+    views: Views,
+    settings: Settings,
+    question: Question,
+    *,
+    chat_id: int,
+    message_id: int,
+    author_id: int,
+    kind: str,
+    text: str | None,
+) -> str | None:
+    """Relay a coordinator's message to the member; None when delivered, else why not
+    ("blocked", "gone", "failed")."""
+    failure = await Inbox(messenger, session, settings, views).relay_answer(
+        question, chat_id, message_id, author_id, kind, text
+    )
+    await session.commit()  # the member may reply to the answer at once
+    return failure
+
+
+async def close(
+    session: AsyncSession,
+    messenger: Messenger,
+    views: Views,
+    settings: Settings,
+    actor: Actor,
+    question: Question,
+) -> bool:
+    """Close the question and ask the member to rate the answer; False if it was closed."""
+    if not await rules.close(session, actor, question):
+        return False
+    await session.commit()  # the member may press the rating buttons at once
+    inbox = Inbox(messenger, session, settings, views)
+    await inbox.set_topic_open(question, False)
+    member = await session.get(Member, question.member_id)
+    if member is not None:
+        text, markup = views.closed(member.language or settings.default_locale, question.id)
+        try:
+            await messenger.send_text(member.telegram_id, text, markup=markup)
+        except Undeliverable:
+            pass
+    await inbox.refresh_cards(question)
+    return True
+
+
+async def reopen(
+    session: AsyncSession,
+    messenger: Messenger,
+    views: Views,
+    settings: Settings,
+    actor: Actor,
+    question: Question,
+) -> bool:
+    """A coordinator opens a closed question again; False if it was not closed."""
+    if not await rules.staff_reopen(session, actor, question):
+        return False
+    inbox = Inbox(messenger, session, settings, views)
+    await inbox.set_topic_open(question, True)
+    await inbox.refresh_cards(question)
+    return True
+
+
+async def card_action(
+    session: AsyncSession,
+    messenger: Messenger,
+    views: Views,
+    settings: Settings,
+    actor: Actor,
+    question_id: int,
+    action: str,
+) -> None:
+    """A button on a question's card: assign, urgent, close or reopen; NotAllowed otherwise."""
+    question = await rules.for_staff(session, actor, question_id)
+    inbox = Inbox(messenger, session, settings, views)
+    if action == "assign":
+        await rules.assign(session, actor, question)
+    elif action == "urgent":
+        await rules.mark_urgent(session, actor, question)
+    elif action == "close":
+        await close(session, messenger, views, settings, actor, question)
+        return
+    elif action == "reopen":
+        if await rules.staff_reopen(session, actor, question):
+            await inbox.set_topic_open(question, True)
+    else:
+        raise NotAllowed
+    await inbox.refresh_cards(question)

@@ -1,8 +1,14 @@
-"""A member's own data: export everything stored about them, or erase it."""
+"""A member's own data: export everything stored about them, or erase it.
+
+`forget` is the /delete use case: it erases the rows, commits, and then removes what the bot
+said about the member in coordinator chats through the `Messenger` it receives. The texts it
+needs are rendered by the caller, in the member's language.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast import service as broadcast_service
 from bot.config import Settings
+from bot.messenger import Messenger, Undeliverable
 from bot.services import audit
 from bot.surveys.privacy import forget_member, member_survey_data
 from db.models import (
@@ -23,6 +30,8 @@ from db.models import (
     QuestionMessage,
     Region,
 )
+
+log = logging.getLogger(__name__)
 
 
 def _iso(value: Any) -> Any:
@@ -141,3 +150,44 @@ async def erase(session: AsyncSession, member: Member, settings: Settings | None
     await session.delete(member)  # consents, answers and copies go with it (ON DELETE CASCADE)
     await session.flush()
     return Erasure(copies=targets, topics=topics)
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """How many of the bot's messages about the member could be removed on Telegram."""
+
+    removed: int
+    total: int
+
+
+async def forget(
+    session: AsyncSession,
+    messenger: Messenger,
+    member: Member,
+    settings: Settings | None = None,
+    *,
+    blank_text: str,
+) -> Forgotten:
+    """Erase the member, commit, then delete (or blank with `blank_text`) their copies and topics."""
+    erasure = await erase(session, member, settings)
+    await session.commit()  # the rows are gone before we touch Telegram
+    removed = 0
+    for copy_chat, copy_message in erasure.copies:
+        try:
+            await messenger.delete(copy_chat, copy_message)
+            removed += 1
+            continue
+        except Undeliverable:
+            pass
+        try:  # too old to delete (48 h): blank it instead, which works at any age
+            await messenger.edit_text(copy_chat, copy_message, blank_text)
+            removed += 1
+        except Undeliverable as exc:
+            log.warning("could not remove a coordinator copy", extra={"error": str(exc)})
+    for topic_chat, thread_id in erasure.topics:
+        try:
+            await messenger.delete_topic(topic_chat, thread_id)
+            removed += 1
+        except Undeliverable as exc:
+            log.warning("could not remove a question topic", extra={"error": str(exc)})
+    return Forgotten(removed, len(erasure.copies) + len(erasure.topics))

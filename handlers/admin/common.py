@@ -1,14 +1,35 @@
-"""Rendering shared by the staff handlers."""
+"""Rendering shared by the staff handlers.
+
+A staff screen (/members, /stats, /regions, /coordinators, /audit) is a function returning
+its `Reply` messages; its command and its /admin menu button both send what it returns.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiogram import html
+from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_decimal
 
 from bot.i18n import language_name
 from bot.texts import status_label
 from db.models import Member, Region
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message of a staff screen."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+async def send(target: Message, replies: list[Reply]) -> None:
+    """Send a screen's messages to the chat of `target`."""
+    for reply in replies:
+        await target.answer(reply.text, reply_markup=reply.markup)
 
 
 def member_label(member: Member) -> str:

@@ -19,7 +19,7 @@ from bot.services.members import MembershipError
 from bot.services.roles import Actor, NotAllowed
 from bot.texts import status_label
 from db.models import MemberStatus, Region
-from handlers.admin.common import bar, member_card, member_label, number
+from handlers.admin.common import Reply, bar, member_card, member_label, number, send
 
 
 async def _parse_scope(
@@ -62,44 +62,34 @@ def _page_keyboard(
     return builder.as_markup()
 
 
-async def _send_page(
-    target: Message,
+async def _page(
     session: AsyncSession,
     who: Actor,
     region_id: int | None,
     status: str | None,
     page: int,
     locale: str,
-    edit: bool = False,
-) -> None:
+) -> Reply:
     rows, total = await staff.list_members(session, who, region_id, status, page)
     pages = max(1, -(-total // staff.PAGE_SIZE))
     text = _("Members: {total} · page {page} of {pages}").format(
         total=number(total, locale), page=page + 1, pages=pages
     )
-    markup = _page_keyboard(rows, region_id, status, page, total)
-    if edit:
-        await target.edit_text(text, reply_markup=markup)
-    else:
-        await target.answer(text, reply_markup=markup)
+    return Reply(text, _page_keyboard(rows, region_id, status, page, total))
 
 
-async def members_command(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, i18n: I18n
-) -> None:
-    scope = await _parse_scope(session, command.args)
+async def members_screen(
+    session: AsyncSession, actor: Actor, args: str | None, locale: str
+) -> list[Reply]:
+    """/members [region code] [status]: counts per status, then the first page of members."""
+    scope = await _parse_scope(session, args)
     if scope is None:
-        await message.answer(
-            _("Usage: /members [region code] [status]. Region codes: see /regions.")
-        )
-        return
+        return [Reply(_("Usage: /members [region code] [status]. Region codes: see /regions."))]
     region_id, status = scope
     try:
         counts = await staff.status_counts(session, actor, region_id)
     except NotAllowed:
-        await message.answer(_("You can only see the members of your own regions."))
-        return
-    locale = i18n.current_locale
+        return [Reply(_("You can only see the members of your own regions."))]
     total = sum(counts.values())
     lines = [_("Members: {total}").format(total=number(total, locale))]
     for name in MemberStatus:
@@ -107,8 +97,13 @@ async def members_command(
             lines.append(
                 f"{bar(counts[name], total)} {number(counts[name], locale)} {status_label(name)}"
             )
-    await message.answer("\n".join(lines))
-    await _send_page(message, session, actor, region_id, status, 0, locale)
+    return [Reply("\n".join(lines)), await _page(session, actor, region_id, status, 0, locale)]
+
+
+async def members_command(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, i18n: I18n
+) -> None:
+    await send(message, await members_screen(session, actor, command.args, i18n.current_locale))
 
 
 async def members_page(
@@ -120,10 +115,11 @@ async def members_page(
 ) -> None:
     try:
         if isinstance(query.message, Message):
-            await _send_page(
-                query.message, session, actor, callback_data.region_id or None,
-                callback_data.status or None, callback_data.page, i18n.current_locale, edit=True,
+            shown = await _page(
+                session, actor, callback_data.region_id or None, callback_data.status or None,
+                callback_data.page, i18n.current_locale,
             )  # fmt: skip
+            await query.message.edit_text(shown.text, reply_markup=shown.markup)
     except NotAllowed:
         await query.answer(
             _("This button no longer works. Send /start to continue."), show_alert=True
@@ -316,22 +312,27 @@ def _stats_text(entries: list[staff.RegionStats], locale: str) -> str:
     return "\n\n".join(blocks) or _("No regions to show.")
 
 
-async def stats_command(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, i18n: I18n
-) -> None:
+async def stats_screen(
+    session: AsyncSession, actor: Actor, args: str | None, locale: str
+) -> list[Reply]:
+    """/stats [region code]: members, languages, questions and surveys per region."""
     region_id = None
-    if command.args:
-        region = await regions.by_code(session, command.args)
+    if args:
+        region = await regions.by_code(session, args)
         if region is None:
-            await message.answer(_("Unknown region code. See /regions."))
-            return
+            return [Reply(_("Unknown region code. See /regions."))]
         region_id = region.id
     try:
         entries = await staff.stats(session, actor, region_id)
     except NotAllowed:
-        await message.answer(_("You can only see the members of your own regions."))
-        return
-    await message.answer(_stats_text(entries, i18n.current_locale))
+        return [Reply(_("You can only see the members of your own regions."))]
+    return [Reply(_stats_text(entries, locale))]
+
+
+async def stats_command(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, i18n: I18n
+) -> None:
+    await send(message, await stats_screen(session, actor, command.args, i18n.current_locale))
 
 
 def create_router() -> Router:

@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import regions
 from bot.services.regions import RegionError
 from bot.services.roles import Actor, NotAllowed
+from handlers.admin.common import Reply, send
 
 
-async def list_regions(message: Message, session: AsyncSession, actor: Actor) -> None:
+async def regions_screen(session: AsyncSession, actor: Actor) -> list[Reply]:
+    """/regions: the regions the actor may see, with how members join and whether it is open."""
     lines = [_("Regions (code · name · joining · open):")]
     for region in await regions.all_regions(session):
         if not actor.may_see_region(region.id):
@@ -21,7 +23,11 @@ async def list_regions(message: Message, session: AsyncSession, actor: Actor) ->
         mode = _("with approval") if region.membership_mode == "approval" else _("automatic")
         state = _("open") if region.active else _("closed")
         lines.append(f"<code>{region.code}</code> · {html.quote(region.name)} · {mode} · {state}")
-    await message.answer("\n".join(lines))
+    return [Reply("\n".join(lines))]
+
+
+async def list_regions(message: Message, session: AsyncSession, actor: Actor) -> None:
+    await send(message, await regions_screen(session, actor))
 
 
 async def _region_or_usage(

@@ -16,6 +16,9 @@ from bot.config import Settings
 from bot.services import audit, regions, roles
 from bot.services.roles import Actor, NotAllowed
 from db.models import Region
+from handlers.admin.common import Reply, send
+from handlers.admin.members import members_screen, stats_screen
+from handlers.admin.regions import regions_screen
 
 
 def _menu(actor: Actor) -> list[tuple[str, str, str]]:
@@ -54,27 +57,27 @@ async def admin_menu_button(
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    from handlers.admin import members as members_handlers
-    from handlers.admin import regions as regions_handlers
-
     await query.answer()
     if not isinstance(query.message, Message):
         return
-    message = query.message
-    no_args = CommandObject(prefix="/", command=callback_data.action, args=None)
-    if callback_data.action == "members":
-        await members_handlers.members_command(message, no_args, session, actor, i18n)
-    elif callback_data.action == "stats":
-        await members_handlers.stats_command(message, no_args, session, actor, i18n)
-    elif callback_data.action == "regions":
-        await regions_handlers.list_regions(message, session, actor)
-    elif callback_data.action == "coordinators":
-        await coordinators(message, session, actor)
-    elif callback_data.action == "audit":
-        await audit_command(message, no_args, session, actor, settings)
+    action, locale = callback_data.action, i18n.current_locale
+    if action == "members":
+        replies = await members_screen(session, actor, None, locale)
+    elif action == "stats":
+        replies = await stats_screen(session, actor, None, locale)
+    elif action == "regions":
+        replies = await regions_screen(session, actor)
+    elif action == "coordinators":
+        replies = await coordinators_screen(session, actor)
+    elif action == "audit":
+        replies = await audit_screen(session, actor, None, settings)
+    else:
+        return
+    await send(query.message, replies)
 
 
-async def coordinators(message: Message, session: AsyncSession, actor: Actor) -> None:
+async def coordinators_screen(session: AsyncSession, actor: Actor) -> list[Reply]:
+    """/coordinators: the role grants the actor may see."""
     names = {r.id: r.name for r in await regions.all_regions(session)}
     lines = [_("Coordinators and admins:")]
     for grant in await roles.grants(session, actor):
@@ -88,7 +91,11 @@ async def coordinators(message: Message, session: AsyncSession, actor: Actor) ->
         lines.append(f"{html.quote(who)} · {role} · {where}")
     if len(lines) == 1:
         lines.append(_("None yet. Admins from the configuration can do everything."))
-    await message.answer("\n".join(lines))
+    return [Reply("\n".join(lines))]
+
+
+async def coordinators(message: Message, session: AsyncSession, actor: Actor) -> None:
+    await send(message, await coordinators_screen(session, actor))
 
 
 async def _change_role(
@@ -160,19 +167,16 @@ async def coordinator_remove(
     await _change_role(message, command, bot, session, actor, settings, i18n, add=False)
 
 
-async def audit_command(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    actor: Actor,
-    settings: Settings,
-) -> None:
-    args = (command.args or "").strip()
+async def audit_screen(
+    session: AsyncSession, actor: Actor, args: str | None, settings: Settings
+) -> list[Reply]:
+    """/audit [how many]: the latest staff actions (admins only; others get nothing)."""
+    args = (args or "").strip()
     limit = int(args) if args.isdigit() else 20
     try:
         entries = await audit.latest(session, actor, limit)
     except NotAllowed:
-        return
+        return []
     lines = [_("Latest actions:")]
     for entry in entries:
         when = entry.created_at.astimezone(settings.tz).strftime("%d-%m %H:%M")
@@ -180,7 +184,17 @@ async def audit_command(
         lines.append(f"{when} · {entry.actor_id} · {entry.action}{target}")
     if len(lines) == 1:
         lines.append(_("Nothing yet."))
-    await message.answer("\n".join(lines))
+    return [Reply("\n".join(lines))]
+
+
+async def audit_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+) -> None:
+    await send(message, await audit_screen(session, actor, command.args, settings))
 
 
 def create_router() -> Router:

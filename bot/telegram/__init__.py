@@ -1,0 +1,1 @@
+"""aiogram adapters for the interfaces the services use."""
