@@ -19,9 +19,9 @@ from bot.broadcast.quiet import QuietHours
 from bot.config import Settings
 from bot.factory import create_bot
 from bot.i18n import CatalogueI18n, create_i18n
+from bot.members.consent import NOTICE_VERSION
 from bot.sandbox.emulator import Emulator, SimUser
 from bot.services import privacy
-from bot.services.onboarding import NOTICE_VERSION
 from bot.services.roles import NotAllowed
 from db.models import (
     Broadcast,

@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.members.consent import NOTICE_VERSION
 from bot.services import members, onboarding, privacy, roles
-from bot.services.onboarding import NOTICE_VERSION, StepError, TextTooLong
+from bot.services.onboarding import StepError, TextTooLong
 from bot.services.roles import NotAllowed
 from db.models import Consent, Member, MemberStatus, OutboundCopy, ProfileAnswer, Region
 

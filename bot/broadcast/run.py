@@ -23,8 +23,8 @@ from sqlalchemy import func, select
 
 from bot.broadcast.content import HEADER, Content, pick, send
 from bot.broadcast.tally import Item, Tally
-from bot.services.onboarding import NOTICE_VERSION
-from db.models import Broadcast, BroadcastDelivery, DeliveryState, Member, MemberStatus
+from bot.members.consent import is_reachable
+from db.models import Broadcast, BroadcastDelivery, DeliveryState, Member
 
 if TYPE_CHECKING:
     from bot.broadcast.engine import Broadcaster
@@ -158,7 +158,7 @@ class Run:
         default = self.engine.settings.default_locale
         skipped = []
         for row in rows:
-            if row.status != MemberStatus.ACTIVE or (row.consent_version or 0) < NOTICE_VERSION:
+            if not is_reachable(row.status, row.consent_version):
                 skipped.append(row.id)
             else:
                 self.buffer.append(

@@ -12,6 +12,7 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.members.consent import NOTICE_VERSION
 from bot.services import members
 from bot.services.questionnaire import INTAKE_FILE, Question, Questionnaire, load
 from db.base import utcnow
@@ -25,8 +26,6 @@ from db.models import (
     Region,
 )
 from db.seed import match_key
-
-NOTICE_VERSION = 1
 
 STEP_CONSENT = "consent"
 STEP_REGION = "region"
@@ -52,10 +51,6 @@ def current_question(member: Member) -> Question | None:
     if not step.startswith(INTAKE_PREFIX):
         return None
     return intake().question(step.removeprefix(INTAKE_PREFIX))
-
-
-def needs_consent(member: Member | None) -> bool:
-    return member is not None and (member.consent_version or 0) < NOTICE_VERSION
 
 
 async def active_regions(session: AsyncSession) -> list[Region]:

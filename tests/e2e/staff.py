@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from bot.members.consent import NOTICE_VERSION
 from bot.sandbox.emulator import Emulator, SimUser
-from bot.services.onboarding import NOTICE_VERSION
 from bot.testing import RunningBot
 from db.base import utcnow
 from db.models import Member, Region, RoleGrant

@@ -15,8 +15,8 @@ from bot.broadcast import service as broadcasts
 from bot.broadcast.audience import Audience
 from bot.broadcast.content import Content
 from bot.config import Settings
+from bot.members.consent import NOTICE_VERSION
 from bot.sandbox.emulator import Emulator
-from bot.services.onboarding import NOTICE_VERSION
 from db.base import utcnow
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade

@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, select, update
 
+from bot.members.consent import NOTICE_VERSION
 from bot.sandbox.emulator import Emulator
-from bot.services.onboarding import NOTICE_VERSION
 from bot.testing import RunningBot
 from db.models import Consent, Member, MemberStatus, OutboundCopy, ProfileAnswer, Region
 from tests.e2e.conftest import ADMIN_ID

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from bot.callbacks import QuestionActionCallback
+from bot.members.consent import NOTICE_VERSION
 from bot.questions import jobs
 from bot.sandbox.emulator import Emulator, SimGroup, SimUser
 from bot.scheduler import JobContext
-from bot.services.onboarding import NOTICE_VERSION
 from bot.testing import RunningBot
 from db.base import utcnow
 from db.models import Member, Question, QuestionMessage, Region, RoleGrant
