@@ -29,22 +29,34 @@ class Progress:
         self.message_id = broadcast.progress_message_id
         self.shown = broadcast.progress_text
         self._task: asyncio.Task[None] | None = None
+        self._enough = asyncio.Event()
 
     def follow(self, tally: Tally) -> None:
         """Edit the message every PROGRESS interval while `tally` changes."""
+        self._enough.clear()
         self._task = asyncio.create_task(self._follow(tally), name="broadcast-progress")
 
     async def stop_following(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop editing. An edit in flight finishes and is recorded first: cancelled between
+        Telegram and the database, the next Progress would repeat it ("not modified")."""
+        if self._task is None:
+            return
+        self._enough.set()
+        current = asyncio.current_task()
+        if current is None or not current.cancelling():  # aborted: stop at once
+            await asyncio.wait({self._task}, timeout=self.ctx.options.stop_timeout)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
 
     async def _follow(self, tally: Tally) -> None:
         started, done_before = time.monotonic(), tally.total - tally.remaining
         while True:
-            await asyncio.sleep(self.ctx.options.progress_interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._enough.wait(), self.ctx.options.progress_interval)
+            if self._enough.is_set():
+                return
             done_now = tally.total - tally.remaining
             if done_now == done_before:
                 continue  # nothing new; also avoids repeating the text shown before a restart
