@@ -1,11 +1,17 @@
 """All inline-button callback data in one place: ids only, well under 64 bytes.
 
 Every press is re-checked against the presser's current state and rights in a service.
+Actions are Enums: data with an action no button carries does not unpack, so no handler
+matches it and the catch-all answers it as a dead button.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
+
+from db.models import MemberStatus
 
 
 class LanguageCallback(CallbackData, prefix="lang"):
@@ -29,21 +35,34 @@ class ApprovalCallback(CallbackData, prefix="approve"):
     approve: bool
 
 
-class PrivacyCallback(CallbackData, prefix="privacy"):
-    """action: mydata, delete, delete_yes, delete_no, pause, resume."""
+class PrivacyAction(StrEnum):
+    MY_DATA = "mydata"
+    DELETE = "delete"
+    DELETE_YES = "delete_yes"
+    DELETE_NO = "delete_no"
+    PAUSE = "pause"
+    RESUME = "resume"
 
-    action: str
+
+class PrivacyCallback(CallbackData, prefix="privacy"):
+    action: PrivacyAction
+
+
+class AdminMenuAction(StrEnum):
+    MEMBERS = "members"
+    STATS = "stats"
+    REGIONS = "regions"
+    COORDINATORS = "coordinators"
+    AUDIT = "audit"
 
 
 class AdminMenuCallback(CallbackData, prefix="adm"):
-    """action: members, stats, coordinators, audit, regions."""
-
-    action: str
+    action: AdminMenuAction
 
 
 class MembersPageCallback(CallbackData, prefix="mpage"):
     region_id: int  # 0 = every region the presser may see
-    status: str  # "" = any
+    status: MemberStatus | None = None  # None (packed as "") = any
     page: int
 
 
@@ -51,11 +70,16 @@ class MemberCardCallback(CallbackData, prefix="mcard"):
     member_id: int
 
 
-class MemberActionCallback(CallbackData, prefix="mact"):
-    """action: approve, decline, pause, remove."""
+class MemberAction(StrEnum):
+    APPROVE = "approve"
+    DECLINE = "decline"
+    PAUSE = "pause"
+    REMOVE = "remove"
 
+
+class MemberActionCallback(CallbackData, prefix="mact"):
     member_id: int
-    action: str
+    action: MemberAction
 
 
 class AskTopicCallback(CallbackData, prefix="ask"):
@@ -65,19 +89,34 @@ class AskTopicCallback(CallbackData, prefix="ask"):
     offer: bool = False
 
 
-class DraftCallback(CallbackData, prefix="draft"):
-    """action: send, cancel."""
+class DraftAction(StrEnum):
+    SEND = "send"
+    CANCEL = "cancel"
 
-    action: str
+
+class DraftCallback(CallbackData, prefix="draft"):
+    action: DraftAction
+
+
+class QuestionAction(StrEnum):
+    """Coordinator buttons on a question card."""
+
+    ASSIGN = "assign"
+    CLOSE = "close"
+    URGENT = "urgent"
+    REOPEN = "reopen"
 
 
 class QuestionActionCallback(CallbackData, prefix="q"):
-    """Coordinator buttons on a question card. action: assign, close, urgent, reopen."""
-
     question_id: int
-    action: str
+    action: QuestionAction
+
+
+class Satisfaction(StrEnum):
+    UP = "up"
+    DOWN = "down"
 
 
 class SatisfactionCallback(CallbackData, prefix="sat"):
     question_id: int
-    value: str  # up | down
+    value: Satisfaction

@@ -16,6 +16,7 @@ from bot.callbacks import (
     ApprovalCallback,
     ConsentCallback,
     LanguageCallback,
+    PrivacyAction,
     PrivacyCallback,
     RegionCallback,
 )
@@ -70,12 +71,20 @@ def main_menu() -> ReplyKeyboardMarkup:
 
 def privacy_menu(member: Member | None) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Show my data"), callback_data=PrivacyCallback(action="mydata"))
-    builder.button(text=_("Delete my data"), callback_data=PrivacyCallback(action="delete"))
+    builder.button(
+        text=_("Show my data"), callback_data=PrivacyCallback(action=PrivacyAction.MY_DATA)
+    )
+    builder.button(
+        text=_("Delete my data"), callback_data=PrivacyCallback(action=PrivacyAction.DELETE)
+    )
     if member is not None and member.status == MemberStatus.ACTIVE:
-        builder.button(text=_("Pause messages"), callback_data=PrivacyCallback(action="pause"))
+        builder.button(
+            text=_("Pause messages"), callback_data=PrivacyCallback(action=PrivacyAction.PAUSE)
+        )
     elif member is not None and member.status == MemberStatus.PAUSED:
-        builder.button(text=_("Resume messages"), callback_data=PrivacyCallback(action="resume"))
+        builder.button(
+            text=_("Resume messages"), callback_data=PrivacyCallback(action=PrivacyAction.RESUME)
+        )
     builder.adjust(1)
     return builder.as_markup()
 
@@ -83,9 +92,12 @@ def privacy_menu(member: Member | None) -> InlineKeyboardMarkup:
 def confirm_delete() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=_("Yes, delete everything"), callback_data=PrivacyCallback(action="delete_yes")
+        text=_("Yes, delete everything"),
+        callback_data=PrivacyCallback(action=PrivacyAction.DELETE_YES),
     )
-    builder.button(text=_("No, keep my data"), callback_data=PrivacyCallback(action="delete_no"))
+    builder.button(
+        text=_("No, keep my data"), callback_data=PrivacyCallback(action=PrivacyAction.DELETE_NO)
+    )
     builder.adjust(1)
     return builder.as_markup()
 

@@ -1,13 +1,24 @@
-"""APScheduler 3 in the leader process. The database is the source of truth: at start every
-feature rebuilds its jobs from it, so a restart loses nothing and late runs are caught up.
+"""The project's scheduler, run by the leader process; APScheduler 3 stays inside this module.
+
+The database is the source of truth: at start every feature rebuilds its jobs from it
+(`on_start`), so a restart loses nothing and late runs are caught up.
+
+Features register jobs only through `Scheduler.add_job`: a module-level coroutine function
+(referable by import path), a deterministic job id (adding the same id again replaces the
+job) and id-only keyword arguments (ints and strings). A job is called as
+`await func(scheduler, **kwargs)` and finds bot, sessions, settings and i18n in
+`scheduler.context`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
+import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
@@ -15,6 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from db.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -29,37 +41,138 @@ class JobContext:
     i18n: I18n
 
 
+@dataclass(frozen=True)
+class Every:
+    """Every `seconds`; the first run at once (`at_start`) or one interval from now.
+
+    Runs missed while a previous one was still going are merged into one.
+    """
+
+    seconds: float
+    at_start: bool = True
+
+
+@dataclass(frozen=True)
+class At:
+    """Once, at `moment`; still run if the moment has passed by the time it comes up."""
+
+    moment: datetime
+
+
+When = Every | At
+JobArg = int | str
+Job = Callable[..., Awaitable[object]]
 Rebuilder = Callable[["Scheduler"], Awaitable[None]]
+
+
+class JobError(ValueError):
+    """A job that could not be stored by reference (not module-level, or non-id arguments)."""
+
+
+def _reference(func: Job) -> str:
+    if not inspect.iscoroutinefunction(func):
+        raise JobError(f"{func!r} is not a coroutine function")
+    module, name = getattr(func, "__module__", None), getattr(func, "__qualname__", "")
+    if not module or not name or "<" in name or "." in name:
+        raise JobError(f"{func!r} is not a module-level function")
+    reference = f"{module}:{name}"
+    if _resolve(reference) is not func:
+        raise JobError(f"{reference} does not name {func!r}")
+    return reference
+
+
+def _resolve(reference: str) -> Job:
+    module, name = reference.split(":")
+    func: Job = getattr(importlib.import_module(module), name)
+    return func
+
+
+def _checked(kwargs: Mapping[str, JobArg] | None) -> dict[str, JobArg]:
+    checked = dict(kwargs or {})
+    for key, value in checked.items():
+        if type(value) not in (int, str):
+            raise JobError(f"job argument {key}={value!r}: only ids (int or str) are allowed")
+    return checked
 
 
 class Scheduler:
     def __init__(self, context: JobContext) -> None:
         self.context = context
-        self.aps = AsyncIOScheduler(timezone=context.settings.tz)
+        self._aps = AsyncIOScheduler(timezone=context.settings.tz)
         self._rebuilders: list[tuple[str, Rebuilder]] = []
+        self._running: set[asyncio.Task[object]] = set()
+
+    @property
+    def running(self) -> bool:
+        """Started and not stopped: jobs added now will run."""
+        return bool(self._aps.running)
 
     def on_start(self, name: str, rebuild: Rebuilder) -> None:
         """Register a feature's job (re)builder, called every time the scheduler starts."""
         self._rebuilders.append((name, rebuild))
 
+    def add_job(
+        self, func: Job, when: When, *, id: str, kwargs: Mapping[str, JobArg] | None = None
+    ) -> None:
+        """Schedule `func(self, **kwargs)`; a job with the same id is replaced."""
+        if not id:
+            raise JobError("a job needs an id")
+        reference, arguments = _reference(func), _checked(kwargs)
+        options: dict[str, object]
+        if isinstance(when, Every):
+            options = {"trigger": "interval", "seconds": when.seconds}
+            if when.at_start:
+                options["next_run_time"] = utcnow()
+        else:
+            options = {"trigger": "date", "run_date": when.moment, "misfire_grace_time": None}
+        self._aps.add_job(
+            self._run, args=(reference,), kwargs=arguments, id=id, name=reference,
+            replace_existing=True, coalesce=True, max_instances=1, **options,
+        )  # fmt: skip
+
+    def remove_job(self, id: str) -> bool:
+        """Remove the job `id`; False if there was none."""
+        if self._aps.get_job(id) is None:
+            return False
+        self._aps.remove_job(id)
+        return True
+
+    def has_job(self, id: str) -> bool:
+        return self._aps.get_job(id) is not None
+
+    async def _run(self, reference: str, **kwargs: JobArg) -> None:
+        """Every job runs through here, so `stop()` knows which are still running."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await _resolve(reference)(self, **kwargs)
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
     async def start(self) -> None:
-        self.aps.start()
+        self._aps.start()
         for name, rebuild in self._rebuilders:
             try:
                 await rebuild(self)
             except Exception:
                 log.exception("could not rebuild jobs", extra={"feature": name})
-        log.info("scheduler started", extra={"jobs": len(self.aps.get_jobs())})
+        log.info("scheduler started", extra={"jobs": len(self._aps.get_jobs())})
 
     async def stop(self, grace: float = 10.0) -> None:
-        if self.aps.running:
-            # APScheduler's asyncio executor cancels running jobs on shutdown; let them finish
-            # (their own unit of work commits or rolls back) for a few seconds first.
-            self.aps.pause()
-            executor = self.aps._lookup_executor("default")
-            running = [f for f in getattr(executor, "_pending_futures", ()) if not f.done()]
+        """Start no more jobs, let running ones finish for up to `grace` seconds, then stop.
+
+        A job's own unit of work commits or rolls back; one still running after the grace
+        period is cancelled.
+        """
+        if self._aps.running:
+            self._aps.pause()
+            running = {task for task in self._running if not task.done()}
             if running:
-                await asyncio.wait(running, timeout=grace)
-            self.aps.shutdown(wait=False)
-        self.aps = AsyncIOScheduler(timezone=self.context.settings.tz)
+                _, late = await asyncio.wait(running, timeout=grace)
+                for task in late:
+                    task.cancel()
+            self._aps.shutdown(wait=False)
+        self._aps = AsyncIOScheduler(timezone=self.context.settings.tz)
         log.info("scheduler stopped")

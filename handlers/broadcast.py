@@ -22,6 +22,7 @@ from bot.broadcast import content as contents
 from bot.broadcast import draft, service, texts
 from bot.broadcast import keyboards as kb
 from bot.broadcast.audience import Scope
+from bot.broadcast.callbacks import BroadcastAction as Action
 from bot.broadcast.callbacks import BroadcastCallback as CB
 from bot.broadcast.draft import Draft, MayBroadcast
 from bot.broadcast.engine import Broadcaster
@@ -223,13 +224,13 @@ def create_router() -> Router:
     router.callback_query.register(
         toggle_region,
         Draft.regions,
-        CB.filter(F.action.in_({"region", "all"})),
+        CB.filter(F.action.in_({Action.REGION, Action.ALL})),
         MayBroadcast(),
     )
     router.callback_query.register(
         regions_chosen,
         Draft.regions,
-        CB.filter(F.action == "next"),
+        CB.filter(F.action == Action.NEXT),
         MayBroadcast(),
     )
     router.message.register(
@@ -241,27 +242,27 @@ def create_router() -> Router:
     router.callback_query.register(
         choose_language,
         Draft.language,
-        CB.filter(F.action == "lang"),
+        CB.filter(F.action == Action.LANG),
         MayBroadcast(),
     )
     router.callback_query.register(
         adjust,
         Draft.preview,
-        CB.filter(F.action.in_({"more", "urgent"})),
+        CB.filter(F.action.in_({Action.MORE, Action.URGENT})),
         MayBroadcast(),
     )
     router.callback_query.register(
         send,
         Draft.preview,
-        CB.filter(F.action == "send"),
+        CB.filter(F.action == Action.SEND),
         MayBroadcast(),
     )
     router.callback_query.register(
         cancel_draft,
         StateFilter(Draft),
-        CB.filter(F.action == "cancel"),
+        CB.filter(F.action == Action.CANCEL),
     )
     router.message.register(cancel_draft_command, StateFilter(Draft), Command("cancel"))
     router.message.register(recent, Command("broadcasts"), MayBroadcast())
-    router.callback_query.register(stop, CB.filter(F.action == "stop"), MayBroadcast())
+    router.callback_query.register(stop, CB.filter(F.action == Action.STOP), MayBroadcast())
     return router

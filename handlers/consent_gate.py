@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
 from bot.callbacks import ConsentCallback, LanguageCallback, PrivacyCallback
-from bot.services.onboarding import NOTICE_VERSION, needs_consent
+from bot.members.consent import NOTICE_VERSION, needs_consent
 from bot.texts import privacy_notice
 from db.models import Member, MemberStatus
 

@@ -14,9 +14,10 @@ from bot.callbacks import ConsentCallback, LanguageCallback, RegionCallback
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.filters import Onboarding
 from bot.i18n import language_name
+from bot.members.consent import NOTICE_VERSION, needs_consent
 from bot.notify import notify_coordinators
 from bot.services import intake, onboarding
-from bot.services.onboarding import NOTICE_VERSION, StepError
+from bot.services.onboarding import StepError
 from bot.surveys import errors, present
 from bot.surveys.callbacks import DONE, PICK, SKIP, TOGGLE, IntakeAnswerCallback
 from bot.surveys.definition import TYPED_KINDS
@@ -42,7 +43,7 @@ async def send_step(
     """Show whatever the member has to do next; finish onboarding when nothing is left."""
     chat_id = member.telegram_id
     step = member.onboarding_step
-    if step == onboarding.STEP_CONSENT or (step is None and onboarding.needs_consent(member)):
+    if step == onboarding.STEP_CONSENT or (step is None and needs_consent(member)):
         await bot.send_message(
             chat_id,
             privacy_notice() + "\n\n" + _("Do you agree?"),

@@ -31,6 +31,9 @@ from db.base import utcnow
 from db.models import Member
 
 TYPING = "survey_typing"  # FSM data: the run whose text/number question was just shown
+SURVEY_BUTTONS = tuple(
+    c.__prefix__ + c.__separator__ for c in (SurveyAnswerCallback, StartCallback)
+)
 
 
 class ForgetTyping(BaseMiddleware):
@@ -44,7 +47,7 @@ class ForgetTyping(BaseMiddleware):
     ) -> Any:
         state: FSMContext | None = data.get("state")
         other = (
-            isinstance(event, CallbackQuery) and not (event.data or "").startswith(("sv:", "svs:"))
+            isinstance(event, CallbackQuery) and not (event.data or "").startswith(SURVEY_BUTTONS)
         ) or (isinstance(event, Message) and (event.text or "").startswith("/"))
         if state is not None and other and (await state.get_data()).get(TYPING) is not None:
             await state.update_data({TYPING: None})

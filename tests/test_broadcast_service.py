@@ -19,8 +19,8 @@ from bot.broadcast.quiet import QuietHours
 from bot.config import Settings
 from bot.factory import create_bot
 from bot.i18n import CatalogueI18n, create_i18n
+from bot.members.consent import NOTICE_VERSION
 from bot.services import privacy
-from bot.services.onboarding import NOTICE_VERSION
 from bot.services.roles import NotAllowed
 from botapi_emulator import Emulator, SimUser
 from db.models import (

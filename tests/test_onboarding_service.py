@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.members.consent import NOTICE_VERSION
 from bot.services import intake, members, onboarding, privacy, roles
-from bot.services.onboarding import NOTICE_VERSION, StepError
+from bot.services.onboarding import StepError
 from bot.services.roles import NotAllowed
 from bot.surveys.errors import Rejected, Stale
 from db.models import Consent, Member, MemberStatus, OutboundCopy, ProfileAnswer, Region

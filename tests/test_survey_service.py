@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.i18n import create_i18n
+from bot.members.consent import NOTICE_VERSION
 from bot.scheduler import JobContext
-from bot.services.onboarding import NOTICE_VERSION
 from bot.services.roles import Actor, NotAllowed
 from bot.surveys import answering, export, jobs, library, responses, results, schedule
 from bot.surveys.errors import AlreadyFinished, Closed, Rejected, Stale

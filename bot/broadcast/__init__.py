@@ -13,7 +13,8 @@ How it works (details in each module):
 - engine.Broadcaster runs one broadcast at a time, urgent first, holding the others in
   quiet hours (quiet.py); run.Run paces sends (ratelimit.py: global rate, 1 msg/s per
   chat, a 429 pauses everyone) and sorts outcomes (403 / chat not found: unreachable;
-  5xx / network: retried with back-off; other 400: failed);
+  5xx / network: retried with back-off; other 400: failed); a run and its progress message
+  (progress.py) get only the engine's shared pieces (context.EngineContext), not the engine;
 - journal.Journal commits 'sending' before each call and 'sent' right after, so a crash
   leaves only the calls in flight ambiguous; on start they are sent again;
 - content.pick chooses the version: one for everyone, else the reader's language,

@@ -1,8 +1,7 @@
 """Who receives a broadcast, and who may send one.
 
-Recipients: active members (so not paused, left or unreachable) whose consent is for the
-current privacy notice, in the chosen regions (or all), optionally only those reading one
-language or who gave one intake answer.
+Recipients: reachable members (bot.members.consent) in the chosen regions (or all),
+optionally only those reading one language or who gave one intake answer.
 
 Senders: admins (ADMIN_IDS, or a role grant "admin" without a region) for any regions;
 coordinators (role grant "coordinator" with a region) for their own regions only.
@@ -18,9 +17,9 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.members.consent import reachable
 from bot.services import roles
-from bot.services.onboarding import NOTICE_VERSION
-from db.models import Member, MemberStatus, ProfileAnswer
+from db.models import Member, ProfileAnswer
 
 
 @dataclass(frozen=True)
@@ -31,10 +30,7 @@ class Audience:
 
 
 def recipient_criteria(audience: Audience, default_locale: str) -> list[ColumnElement[bool]]:
-    criteria: list[ColumnElement[bool]] = [
-        Member.status == MemberStatus.ACTIVE.value,
-        Member.consent_version >= NOTICE_VERSION,
-    ]
+    criteria = reachable()
     if audience.region_ids is not None:
         criteria.append(Member.region_id.in_(audience.region_ids))
     if audience.language is not None:

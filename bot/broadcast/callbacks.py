@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 
 
-class BroadcastCallback(CallbackData, prefix="bc"):
-    """action: region (value: region id), all, next, lang (value: code or *), more,
-    urgent, send, cancel (the draft), stop (value: broadcast id)."""
+class BroadcastAction(StrEnum):
+    REGION = "region"  # value: region id
+    ALL = "all"
+    NEXT = "next"
+    LANG = "lang"  # value: language code, or * for one version for everyone
+    MORE = "more"
+    URGENT = "urgent"
+    SEND = "send"
+    CANCEL = "cancel"  # the draft
+    STOP = "stop"  # value: broadcast id
 
-    action: str
+
+class BroadcastCallback(CallbackData, prefix="bc"):
+    action: BroadcastAction
     value: str = ""

@@ -20,7 +20,6 @@ from bot.broadcast import keyboards as kb
 from bot.broadcast import service, texts
 from bot.broadcast.audience import Audience, Scope, scope
 from bot.broadcast.content import EVERYONE, Content
-from bot.broadcast.engine import ACTIVE
 from bot.broadcast.quiet import QuietHours, may_start_at
 from bot.config import SUPPORTED_LOCALES, Settings
 from db.models import Broadcast, Region
@@ -110,5 +109,5 @@ async def recent_list(
         lines.append(
             texts.list_line(b.id, b.created_at, b.status, counts["sent"], b.total, settings.tz)
         )
-    unfinished = [b.id for b, _counts in items if b.status in ACTIVE]
+    unfinished = [b.id for b, _counts in items if b.status in service.ACTIVE]
     return "\n".join(lines), kb.stop_buttons(unfinished)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 from datetime import datetime
 
 from aiogram import Bot
@@ -18,19 +17,19 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.broadcast.context import EngineContext, SendWindow
 from bot.broadcast.journal import Journal
 from bot.broadcast.options import EngineOptions
 from bot.broadcast.progress import Progress
 from bot.broadcast.quiet import QuietHours, may_start_at
 from bot.broadcast.ratelimit import ChatSpacing, RateLimiter
 from bot.broadcast.run import Run
-from bot.broadcast.service import load_versions, state_counts
+from bot.broadcast.service import ACTIVE, load_versions, state_counts
 from bot.broadcast.tally import Tally
 from bot.config import FREE_BROADCAST_RATE, Settings
 from db.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryState
 
 log = logging.getLogger(__name__)
-ACTIVE = (BroadcastStatus.QUEUED.value, BroadcastStatus.SENDING.value)
 
 
 class Broadcaster:
@@ -54,9 +53,13 @@ class Broadcaster:
         if linger is None:
             linger = 0.0 if settings.broadcast_rate <= FREE_BROADCAST_RATE else 0.005
         self.journal = Journal(session_factory, linger)
-        self.stopping = False
+        window = SendWindow(settings.broadcast_rate, self.options.max_window)
+        self.context = EngineContext(
+            bot=bot, session_factory=session_factory, settings=settings, i18n=i18n,
+            options=self.options, limiter=self.limiter, spacing=self.spacing,
+            journal=self.journal, window=window, quiet=self.quiet,
+        )  # fmt: skip
         self.resumed = 0  # deliveries found 'sending' at the last start
-        self._latency = 0.0
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._run: Run | None = None
@@ -66,13 +69,21 @@ class Broadcaster:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
+    @property
+    def stopping(self) -> bool:
+        return self.context.stopping
+
     def now(self) -> datetime:
-        return self.options.clock()
+        return self.context.now()
 
     @property
     def latency(self) -> float:
         """Average seconds from claiming a delivery to its recorded result."""
-        return self._latency
+        return self.context.window.latency
+
+    def window(self) -> int:
+        """Sends in flight at the observed latency (statistics)."""
+        return self.context.window.size()
 
     def wake(self) -> None:
         """Look for work now (a broadcast was created, cancelled, or the clock moved)."""
@@ -84,7 +95,7 @@ class Broadcaster:
     async def start(self) -> None:
         if self.running:
             return
-        self.stopping = False
+        self.context.stopping = False
         self._wake = asyncio.Event()
         self.resumed = await self._resume()
         self.journal.start()
@@ -94,7 +105,7 @@ class Broadcaster:
         """Finish the sends in flight, record them, and stop (leadership lost, shutdown)."""
         if self._task is None:
             return
-        self.stopping = True
+        self.context.stopping = True
         self.wake()
         try:
             await asyncio.wait_for(asyncio.shield(self._task), self.options.stop_timeout)
@@ -107,7 +118,7 @@ class Broadcaster:
 
     async def abort(self) -> None:
         """Stop at once without recording anything more, like a killed process (tests)."""
-        self.stopping = True
+        self.context.stopping = True
         if self._run is not None:
             for task in list(self._run.inflight):
                 task.cancel()
@@ -117,32 +128,6 @@ class Broadcaster:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
-
-    # -- used by runs --------------------------------------------------------
-    def quiet_now(self) -> bool:
-        return self.quiet is not None and self.quiet.contains(self.now())
-
-    def window(self) -> int:
-        """Sends in flight: just enough for the rate at the observed latency, at least 1."""
-        needed = math.ceil(self.settings.broadcast_rate * self._latency * 1.25)
-        return max(1, min(self.options.max_window, needed))
-
-    def observe_latency(self, seconds: float) -> None:
-        self._latency = seconds if not self._latency else 0.9 * self._latency + 0.1 * seconds
-
-    async def urgent_waiting(self, current_id: int) -> bool:
-        async with self.session_factory() as session:
-            found = await session.scalar(
-                select(Broadcast.id)
-                .where(
-                    Broadcast.status.in_(ACTIVE),
-                    Broadcast.urgent.is_(True),
-                    Broadcast.id != current_id,
-                    Broadcast.due_at <= self.now(),
-                )
-                .limit(1)
-            )
-        return found is not None
 
     # -- the loop ------------------------------------------------------------
     async def _resume(self) -> int:
@@ -200,7 +185,7 @@ class Broadcaster:
                 await self._drive(broadcast)
                 return 0
             if broadcast.due_at <= now:  # held by quiet hours
-                await Progress(self, broadcast).waiting(starts)
+                await Progress(self.context, broadcast).waiting(starts)
             soonest = starts if soonest is None else min(soonest, starts)
         if soonest is None:
             return self.options.poll_interval
@@ -219,8 +204,8 @@ class Broadcaster:
                 await session.commit()
         tally = Tally(broadcast.total, counts["sent"], counts["unreachable"], counts["failed"],
                       counts["skipped"])  # fmt: skip
-        progress = Progress(self, broadcast)
-        run = self._run = Run(self, broadcast, versions, tally)
+        progress = Progress(self.context, broadcast)
+        run = self._run = Run(self.context, broadcast, versions, tally)
         progress.follow(tally)
         try:
             verdict = await run.drive()
@@ -248,4 +233,4 @@ class Broadcaster:
             extra={"broadcast_id": broadcast_id, "status": broadcast.status, **dict(counts)},
         )
         cancelled = broadcast.status == BroadcastStatus.CANCELLED
-        await Progress(self, broadcast).finished(counts, cancelled)
+        await Progress(self.context, broadcast).finished(counts, cancelled)

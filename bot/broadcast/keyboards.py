@@ -8,6 +8,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.broadcast.callbacks import BroadcastAction as Action
 from bot.broadcast.callbacks import BroadcastCallback as CB
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import language_name
@@ -23,24 +24,24 @@ def regions(
     for region in items:
         mark = "✅ " if region.id in chosen else ""
         builder.button(
-            text=mark + region.name, callback_data=CB(action="region", value=str(region.id))
+            text=mark + region.name, callback_data=CB(action=Action.REGION, value=str(region.id))
         )
         count += 1
     rows = [2] * (count // 2) + ([1] if count % 2 else [])
     if everywhere is not None:
         builder.button(
-            text=("✅ " if everywhere else "") + _("All pools"), callback_data=CB(action="all")
+            text=("✅ " if everywhere else "") + _("All pools"), callback_data=CB(action=Action.ALL)
         )
         rows.append(1)
-    builder.button(text=_("Next"), callback_data=CB(action="next"))
-    builder.button(text=_("Cancel"), callback_data=CB(action="cancel"))
+    builder.button(text=_("Next"), callback_data=CB(action=Action.NEXT))
+    builder.button(text=_("Cancel"), callback_data=CB(action=Action.CANCEL))
     builder.adjust(*rows, 2)
     return builder.as_markup()
 
 
 def cancel_only() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Cancel"), callback_data=CB(action="cancel"))
+    builder.button(text=_("Cancel"), callback_data=CB(action=Action.CANCEL))
     return builder.as_markup()
 
 
@@ -48,12 +49,14 @@ def languages(given: Collection[str]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if not given:
         builder.button(
-            text=_("One version for everyone"), callback_data=CB(action="lang", value="*")
+            text=_("One version for everyone"), callback_data=CB(action=Action.LANG, value="*")
         )
     for code in SUPPORTED_LOCALES:
         if code not in given:
-            builder.button(text=language_name(code), callback_data=CB(action="lang", value=code))
-    builder.button(text=_("Cancel"), callback_data=CB(action="cancel"))
+            builder.button(
+                text=language_name(code), callback_data=CB(action=Action.LANG, value=code)
+            )
+    builder.button(text=_("Cancel"), callback_data=CB(action=Action.CANCEL))
     builder.adjust(*([1] if not given else []), 2)
     return builder.as_markup()
 
@@ -61,14 +64,14 @@ def languages(given: Collection[str]) -> InlineKeyboardMarkup:
 def preview(can_send: bool, can_add: bool, urgent: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if can_send:
-        builder.button(text="✅ " + _("Send"), callback_data=CB(action="send"))
+        builder.button(text="✅ " + _("Send"), callback_data=CB(action=Action.SEND))
     if can_add:
-        builder.button(text=_("Add a language"), callback_data=CB(action="more"))
+        builder.button(text=_("Add a language"), callback_data=CB(action=Action.MORE))
     mark = "✅ " if urgent else ""
     builder.button(
-        text=mark + _("Urgent: also during quiet hours"), callback_data=CB(action="urgent")
+        text=mark + _("Urgent: also during quiet hours"), callback_data=CB(action=Action.URGENT)
     )
-    builder.button(text=_("Cancel"), callback_data=CB(action="cancel"))
+    builder.button(text=_("Cancel"), callback_data=CB(action=Action.CANCEL))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -78,7 +81,7 @@ def stop_buttons(broadcast_ids: Iterable[int]) -> InlineKeyboardMarkup | None:
     for broadcast_id in broadcast_ids:
         builder.button(
             text=_("Cancel #{number}").format(number=broadcast_id),
-            callback_data=CB(action="stop", value=str(broadcast_id)),
+            callback_data=CB(action=Action.STOP, value=str(broadcast_id)),
         )
     builder.adjust(1)
     markup = builder.as_markup()

@@ -9,7 +9,6 @@ import logging
 import random
 import time
 from collections import deque
-from typing import TYPE_CHECKING
 
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -22,12 +21,11 @@ from aiogram.exceptions import (
 from sqlalchemy import func, select
 
 from bot.broadcast.content import HEADER, Content, pick, send
+from bot.broadcast.context import EngineContext
+from bot.broadcast.service import urgent_waiting
 from bot.broadcast.tally import Item, Tally
-from bot.services.onboarding import NOTICE_VERSION
-from db.models import Broadcast, BroadcastDelivery, DeliveryState, Member, MemberStatus
-
-if TYPE_CHECKING:
-    from bot.broadcast.engine import Broadcaster
+from bot.members.consent import is_reachable
+from db.models import Broadcast, BroadcastDelivery, DeliveryState, Member
 
 log = logging.getLogger(__name__)
 # 400 answers meaning the person cannot be reached (rather than a bad message).
@@ -38,9 +36,9 @@ class Run:
     """Drives one broadcast until it is done, cancelled, deferred, pre-empted or stopped."""
 
     def __init__(
-        self, engine: Broadcaster, broadcast: Broadcast, versions: dict[str, Content], tally: Tally
+        self, ctx: EngineContext, broadcast: Broadcast, versions: dict[str, Content], tally: Tally
     ) -> None:
-        self.engine = engine
+        self.ctx = ctx
         self.broadcast_id = broadcast.id
         self.urgent = broadcast.urgent
         self.versions = versions
@@ -58,7 +56,8 @@ class Run:
         self.changed.set()
 
     async def drive(self) -> str:
-        options = self.engine.options
+        ctx = self.ctx
+        options = ctx.options
         cursor, exhausted = 0, False
         next_check = 0.0
         try:
@@ -84,13 +83,13 @@ class Run:
                         return "done"
                     await self._wait(self.retry[0][0] - now if self.retry else None)
                     continue
-                ready = self.engine.spacing.ready_at(item.chat_id)
+                ready = ctx.spacing.ready_at(item.chat_id)
                 if ready > now:
                     heapq.heappush(self.retry, (ready, next(self._order), item))
                     continue
                 await self._free_slot()
-                await self.engine.limiter.acquire()
-                self.engine.spacing.note(item.chat_id)
+                await ctx.limiter.acquire()
+                ctx.spacing.note(item.chat_id)
                 task = asyncio.create_task(self._deliver(item))
                 self.inflight.add(task)
                 task.add_done_callback(self._finished)
@@ -112,7 +111,7 @@ class Run:
     async def _free_slot(self) -> None:
         while True:
             self.changed.clear()
-            if len(self.inflight) < self.engine.window():
+            if len(self.inflight) < self.ctx.window.size():
                 return
             await self.changed.wait()
 
@@ -123,24 +122,24 @@ class Run:
         self.changed.set()
 
     async def _verdict(self) -> str | None:
-        engine = self.engine
-        if engine.stopping:
+        ctx = self.ctx
+        if ctx.stopping:
             return "stopped"
-        async with engine.session_factory() as session:
+        async with ctx.session_factory() as session:
             status = await session.scalar(
                 select(Broadcast.status).where(Broadcast.id == self.broadcast_id)
             )
-        if status is None or status == "cancelled":
-            return "cancelled"
-        if not self.urgent:
-            if engine.quiet_now():
-                return "deferred"
-            if await engine.urgent_waiting(self.broadcast_id):
-                return "yield"
+            if status is None or status == "cancelled":
+                return "cancelled"
+            if not self.urgent:
+                if ctx.quiet_now():
+                    return "deferred"
+                if await urgent_waiting(session, self.broadcast_id, ctx.now()):
+                    return "yield"
         return None
 
     async def _fill(self, cursor: int) -> tuple[int, bool]:
-        size = self.engine.options.batch_size
+        size = self.ctx.options.batch_size
         d = BroadcastDelivery
         query = (
             select(d.id, d.member_id, Member.telegram_id, Member.language, Member.status,
@@ -151,21 +150,21 @@ class Run:
             .order_by(d.id)
             .limit(size)
         )  # fmt: skip
-        async with self.engine.session_factory() as session:
+        async with self.ctx.session_factory() as session:
             rows = (await session.execute(query)).all()
         if not rows:
             return cursor, True
-        default = self.engine.settings.default_locale
+        default = self.ctx.settings.default_locale
         skipped = []
         for row in rows:
-            if row.status != MemberStatus.ACTIVE or (row.consent_version or 0) < NOTICE_VERSION:
+            if not is_reachable(row.status, row.consent_version):
                 skipped.append(row.id)
             else:
                 self.buffer.append(
                     Item(row.id, row.member_id, row.telegram_id, row.language or default)
                 )
         if skipped:
-            journal = self.engine.journal
+            journal = self.ctx.journal
             reason = "member not active"
             await asyncio.gather(
                 *(journal.close(i, DeliveryState.SKIPPED, reason) for i in skipped)
@@ -174,7 +173,7 @@ class Run:
         return rows[-1].id, len(rows) < size
 
     async def _queued_left(self) -> bool:
-        async with self.engine.session_factory() as session:
+        async with self.ctx.session_factory() as session:
             left = await session.scalar(
                 select(func.count()).where(
                     BroadcastDelivery.broadcast_id == self.broadcast_id,
@@ -184,19 +183,19 @@ class Run:
         return bool(left)
 
     async def _deliver(self, item: Item) -> None:
-        engine, journal = self.engine, self.engine.journal
+        ctx, journal = self.ctx, self.ctx.journal
         started = time.monotonic()
         if not await journal.claim(item.delivery_id):
             return  # cancelled or erased meanwhile
         _, content = pick(self.versions, item.language)
-        header = engine.i18n.gettext(HEADER, locale=item.language)
+        header = ctx.i18n.gettext(HEADER, locale=item.language)
         try:
             message_id = await send(
-                engine.bot, item.chat_id, content, header,
-                paid=engine.settings.broadcast_paid, timeout=engine.options.request_timeout,
+                ctx.bot, item.chat_id, content, header,
+                paid=ctx.settings.broadcast_paid, timeout=ctx.options.request_timeout,
             )  # fmt: skip
         except TelegramRetryAfter as exc:
-            engine.limiter.pause(exc.retry_after)
+            ctx.limiter.pause(exc.retry_after)
             await journal.requeue(item.delivery_id, f"429: retry after {exc.retry_after}")
             self.buffer.appendleft(item)
         except TelegramForbiddenError as exc:
@@ -208,23 +207,23 @@ class Run:
                 await self._failed(item, exc)
         except (TelegramServerError, TelegramNetworkError) as exc:
             item.failures += 1
-            if item.failures >= engine.options.max_attempts:
+            if item.failures >= ctx.options.max_attempts:
                 await self._failed(item, exc)
             else:
                 await journal.requeue(item.delivery_id, f"{type(exc).__name__}: {exc.message}")
-                delay = engine.options.retry_base * 2 ** (item.failures - 1)
-                delay = min(engine.options.retry_cap, delay) * random.uniform(0.8, 1.2)
+                delay = ctx.options.retry_base * 2 ** (item.failures - 1)
+                delay = min(ctx.options.retry_cap, delay) * random.uniform(0.8, 1.2)
                 due = time.monotonic() + delay
                 heapq.heappush(self.retry, (due, next(self._order), item))
         except TelegramAPIError as exc:
             await self._failed(item, exc)
         else:
-            await journal.sent(item.delivery_id, message_id, engine.now())
+            await journal.sent(item.delivery_id, message_id, ctx.now())
             self.tally.sent += 1
-            engine.observe_latency(time.monotonic() - started)
+            ctx.window.observe(time.monotonic() - started)
 
     async def _unreachable(self, item: Item, exc: TelegramAPIError) -> None:
-        await self.engine.journal.unreachable(item.delivery_id, item.member_id, exc.message)
+        await self.ctx.journal.unreachable(item.delivery_id, item.member_id, exc.message)
         self.tally.unreachable += 1
 
     async def _failed(self, item: Item, exc: TelegramAPIError) -> None:
@@ -233,5 +232,5 @@ class Run:
             extra={"broadcast_id": self.broadcast_id, "delivery_id": item.delivery_id,
                    "error": exc.message},
         )  # fmt: skip
-        await self.engine.journal.close(item.delivery_id, DeliveryState.FAILED, exc.message)
+        await self.ctx.journal.close(item.delivery_id, DeliveryState.FAILED, exc.message)
         self.tally.failed += 1

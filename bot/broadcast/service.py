@@ -32,6 +32,7 @@ from db.models import (
     Region,
 )
 
+ACTIVE = (BroadcastStatus.QUEUED.value, BroadcastStatus.SENDING.value)
 FINISHED = (BroadcastStatus.DONE.value, BroadcastStatus.CANCELLED.value)
 
 
@@ -285,3 +286,18 @@ async def forget_requester(session: AsyncSession, telegram_id: int) -> None:
         .where(Broadcast.created_by == telegram_id)
         .values(created_by=None, progress_message_id=None)
     )
+
+
+async def urgent_waiting(session: AsyncSession, current_id: int, now: datetime) -> bool:
+    """Is another urgent broadcast due (so a non-urgent run should give way)?"""
+    found = await session.scalar(
+        select(Broadcast.id)
+        .where(
+            Broadcast.status.in_(ACTIVE),
+            Broadcast.urgent.is_(True),
+            Broadcast.id != current_id,
+            Broadcast.due_at <= now,
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -9,13 +9,14 @@ from aiogram.exceptions import TelegramAPIError
 from sqlalchemy import select
 
 from bot.questions import rules
-from bot.scheduler import JobContext, Scheduler
+from bot.scheduler import Every, JobContext, Scheduler
 from bot.services import members, roles
 from db.base import utcnow
 from db.models import Region, RoleGrant
 
 log = logging.getLogger(__name__)
 JOB_ID = "questions:remind"
+INTERVAL_SECONDS = 30 * 60
 
 
 async def remind_overdue(ctx: JobContext) -> int:
@@ -69,15 +70,10 @@ async def remind_overdue(ctx: JobContext) -> int:
     return reminded
 
 
+async def remind(scheduler: Scheduler) -> None:
+    """The job: every half hour, starting at once."""
+    await remind_overdue(scheduler.context)
+
+
 async def rebuild(scheduler: Scheduler) -> None:
-    scheduler.aps.add_job(
-        remind_overdue,
-        "interval",
-        minutes=30,
-        id=JOB_ID,
-        kwargs={"ctx": scheduler.context},
-        replace_existing=True,
-        next_run_time=utcnow(),
-        coalesce=True,
-        max_instances=1,
-    )
+    scheduler.add_job(remind, Every(INTERVAL_SECONDS), id=JOB_ID)

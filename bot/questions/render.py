@@ -16,8 +16,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import (
     AskTopicCallback,
+    DraftAction,
     DraftCallback,
+    QuestionAction,
     QuestionActionCallback,
+    Satisfaction,
     SatisfactionCallback,
 )
 from bot.questions.relay import Card
@@ -38,15 +41,15 @@ def topic_picker(offer: bool = False) -> InlineKeyboardMarkup:
             text=topic_label(topic), callback_data=AskTopicCallback(topic=topic, offer=offer)
         )
     if offer:
-        builder.button(text=_("No, thanks"), callback_data=DraftCallback(action="cancel"))
+        builder.button(text=_("No, thanks"), callback_data=DraftCallback(action=DraftAction.CANCEL))
     builder.adjust(2)
     return builder.as_markup()
 
 
 def draft_controls() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text="📨 " + _("Send"), callback_data=DraftCallback(action="send"))
-    builder.button(text=_("Cancel"), callback_data=DraftCallback(action="cancel"))
+    builder.button(text="📨 " + _("Send"), callback_data=DraftCallback(action=DraftAction.SEND))
+    builder.button(text=_("Cancel"), callback_data=DraftCallback(action=DraftAction.CANCEL))
     builder.adjust(2)
     return builder.as_markup()
 
@@ -111,20 +114,28 @@ def card_buttons(question: Question) -> InlineKeyboardMarkup:
     if question.status == QuestionStatus.CLOSED:
         builder.button(
             text=_("Reopen"),
-            callback_data=QuestionActionCallback(question_id=question.id, action="reopen"),
+            callback_data=QuestionActionCallback(
+                question_id=question.id, action=QuestionAction.REOPEN
+            ),
         )
     else:
         builder.button(
             text=_("Assign to me"),
-            callback_data=QuestionActionCallback(question_id=question.id, action="assign"),
+            callback_data=QuestionActionCallback(
+                question_id=question.id, action=QuestionAction.ASSIGN
+            ),
         )
         builder.button(
             text=_("Close"),
-            callback_data=QuestionActionCallback(question_id=question.id, action="close"),
+            callback_data=QuestionActionCallback(
+                question_id=question.id, action=QuestionAction.CLOSE
+            ),
         )
         builder.button(
             text=_("Not urgent") if question.urgent else _("Mark urgent"),
-            callback_data=QuestionActionCallback(question_id=question.id, action="urgent"),
+            callback_data=QuestionActionCallback(
+                question_id=question.id, action=QuestionAction.URGENT
+            ),
         )
     builder.adjust(3)
     return builder.as_markup()
@@ -133,10 +144,12 @@ def card_buttons(question: Question) -> InlineKeyboardMarkup:
 def satisfaction(question_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
-        text="👍", callback_data=SatisfactionCallback(question_id=question_id, value="up")
+        text="👍",
+        callback_data=SatisfactionCallback(question_id=question_id, value=Satisfaction.UP),
     )
     builder.button(
-        text="👎", callback_data=SatisfactionCallback(question_id=question_id, value="down")
+        text="👎",
+        callback_data=SatisfactionCallback(question_id=question_id, value=Satisfaction.DOWN),
     )
     return builder.as_markup()
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import SUPPORTED_LOCALES
+from bot.members.consent import reachable
 from bot.services import audit, roles
 from db.base import utcnow
 from db.models import Member, MembershipMode, MemberStatus, Region
@@ -111,10 +112,8 @@ async def decide_pending(
 async def broadcast_recipients(
     session: AsyncSession, region_ids: list[int] | None = None
 ) -> list[Member]:
-    """Members who may receive surveys and announcements: the broadcaster's own rule."""
-    from bot.broadcast.audience import Audience, recipient_criteria
-
-    audience = Audience(region_ids=tuple(region_ids) if region_ids is not None else None)
-    # The default locale only matters for language filters, which this query has none of.
-    query = select(Member).where(*recipient_criteria(audience, default_locale=""))
+    """Members who may receive surveys and announcements (bot.members.consent.reachable)."""
+    query = select(Member).where(*reachable())
+    if region_ids is not None:
+        query = query.where(Member.region_id.in_(region_ids))
     return list(await session.scalars(query.order_by(Member.id)))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.members.consent import NOTICE_VERSION
 from bot.services import intake, members
 from db.base import utcnow
 from db.models import (
@@ -22,8 +23,6 @@ from db.models import (
 )
 from db.seed import match_key
 
-NOTICE_VERSION = 1
-
 STEP_CONSENT = "consent"
 STEP_REGION = "region"
 STEP_MUNICIPALITY = "municipality"
@@ -31,10 +30,6 @@ STEP_MUNICIPALITY = "municipality"
 
 class StepError(Exception):
     """The action does not fit the member's current step (old button, forged data)."""
-
-
-def needs_consent(member: Member | None) -> bool:
-    return member is not None and (member.consent_version or 0) < NOTICE_VERSION
 
 
 async def active_regions(session: AsyncSession) -> list[Region]:

@@ -6,17 +6,34 @@ self-contained; every press is re-checked against the stored response (or intake
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 
-PICK, TOGGLE, DONE, SKIP, BACK = "p", "t", "d", "s", "b"
+
+class SurveyAction(StrEnum):
+    """What an answer button does; one letter each, as callback data has 64 bytes."""
+
+    PICK = "p"  # choose this option (single choice, yes/no, scale)
+    TOGGLE = "t"  # add or remove this option (multiple choice)
+    DONE = "d"  # multiple choice finished
+    SKIP = "s"
+    BACK = "b"
+
+
+# Short names for the keyboards and handlers.
+PICK, TOGGLE, DONE, SKIP, BACK = (
+    SurveyAction.PICK, SurveyAction.TOGGLE, SurveyAction.DONE, SurveyAction.SKIP,
+    SurveyAction.BACK,
+)  # fmt: skip
 
 
 class SurveyAnswerCallback(CallbackData, prefix="sv"):
-    """A button of question `q` (ids ≤ 20 characters) of run `run`; action as above."""
+    """Button `a` (with option `o`) of question `q` (ids ≤ 20 characters) of run `run`."""
 
     run: int
     q: str
-    a: str
+    a: SurveyAction
     o: str = ""
 
 

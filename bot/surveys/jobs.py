@@ -15,7 +15,7 @@ from aiogram.exceptions import TelegramAPIError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.scheduler import JobContext, Scheduler
+from bot.scheduler import At, Every, JobContext, Scheduler
 from bot.surveys import invite, library, runs
 from bot.surveys.definition import shown
 from db.base import utcnow
@@ -122,16 +122,9 @@ async def run_due(scheduler: Scheduler) -> None:
     ctx = scheduler.context
     await tick(ctx)
     upcoming = await next_event(ctx, utcnow())
-    if upcoming is not None and scheduler.aps.running:
-        scheduler.aps.add_job(
-            run_due, "date", run_date=upcoming, id=NEXT_ID, kwargs={"scheduler": scheduler},
-            replace_existing=True, misfire_grace_time=None,
-        )  # fmt: skip
+    if upcoming is not None and scheduler.running:
+        scheduler.add_job(run_due, At(upcoming), id=NEXT_ID)
 
 
 async def rebuild(scheduler: Scheduler) -> None:
-    scheduler.aps.add_job(
-        run_due, "interval", seconds=INTERVAL_SECONDS, id=TICK_ID,
-        kwargs={"scheduler": scheduler}, replace_existing=True, next_run_time=utcnow(),
-        coalesce=True, max_instances=1,
-    )  # fmt: skip
+    scheduler.add_job(run_due, Every(INTERVAL_SECONDS), id=TICK_ID)

@@ -18,7 +18,15 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.surveys import errors
-from bot.surveys.callbacks import BACK, DONE, PICK, SKIP, TOGGLE, SurveyAnswerCallback
+from bot.surveys.callbacks import (
+    BACK,
+    DONE,
+    PICK,
+    SKIP,
+    TOGGLE,
+    SurveyAction,
+    SurveyAnswerCallback,
+)
 from bot.surveys.definition import NO, YES, SurveyDefinition, SurveyQuestion, shown
 
 SCALE_ROW = 6  # 0-10 needs two rows (Telegram allows 8 buttons in a row)
@@ -93,7 +101,7 @@ def keyboard(
     builder = InlineKeyboardBuilder()
     sizes: list[int] = []
 
-    def button(text: str, action: str, option: str = "") -> None:
+    def button(text: str, action: SurveyAction, option: str = "") -> None:
         builder.button(text=text, callback_data=data(question.id, action, option))
 
     given = answers.get(question.id)

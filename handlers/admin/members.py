@@ -12,7 +12,12 @@ from babel.numbers import format_decimal, format_percent
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, notify
-from bot.callbacks import MemberActionCallback, MemberCardCallback, MembersPageCallback
+from bot.callbacks import (
+    MemberAction,
+    MemberActionCallback,
+    MemberCardCallback,
+    MembersPageCallback,
+)
 from bot.config import Settings
 from bot.services import audit, members, regions, staff
 from bot.services.members import MembershipError
@@ -55,7 +60,7 @@ def _page_keyboard(
         builder.button(
             text=text,
             callback_data=MembersPageCallback(
-                region_id=region_id or 0, status=status or "", page=target
+                region_id=region_id or 0, status=status or None, page=target
             ),
         )
     builder.adjust(*([1] * len(rows)), max(len(nav), 1))
@@ -130,13 +135,16 @@ async def members_page(
 
 def _card_keyboard(member_id: int, status: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    actions = []
+    actions: list[tuple[str, MemberAction]] = []
     if status == MemberStatus.PENDING:
-        actions += [("✅ " + _("Approve"), "approve"), (_("Decline"), "decline")]
+        actions += [
+            ("✅ " + _("Approve"), MemberAction.APPROVE),
+            (_("Decline"), MemberAction.DECLINE),
+        ]
     if status == MemberStatus.ACTIVE:
-        actions.append((_("Pause"), "pause"))
+        actions.append((_("Pause"), MemberAction.PAUSE))
     if status != MemberStatus.LEFT:
-        actions.append((_("Remove from pool"), "remove"))
+        actions.append((_("Remove from pool"), MemberAction.REMOVE))
     for text, action in actions:
         builder.button(
             text=text, callback_data=MemberActionCallback(member_id=member_id, action=action)
@@ -233,15 +241,14 @@ async def member_action(
 ) -> None:
     action = callback_data.action
     try:
-        if action in ("approve", "decline"):
+        if action in (MemberAction.APPROVE, MemberAction.DECLINE):
             await members.decide_pending(
-                session, actor, callback_data.member_id, action == "approve"
+                session, actor, callback_data.member_id, action == MemberAction.APPROVE
             )
             await notify.tell_member_decision(bot, settings, i18n, session, callback_data.member_id)
-        elif action in (audit.PAUSE, audit.REMOVE):
-            await staff.set_status(session, actor, callback_data.member_id, action)
         else:
-            raise NotAllowed
+            change = audit.PAUSE if action == MemberAction.PAUSE else audit.REMOVE
+            await staff.set_status(session, actor, callback_data.member_id, change)
     except NotAllowed:
         await query.answer(
             _("This button no longer works. Send /start to continue."), show_alert=True

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import AdminMenuCallback
+from bot.callbacks import AdminMenuAction, AdminMenuCallback
 from bot.commands import publish_staff_commands
 from bot.config import Settings
 from bot.services import audit, regions, roles
@@ -21,13 +21,13 @@ from handlers.admin.members import members_screen, stats_screen
 from handlers.admin.regions import regions_screen
 
 
-def _menu(actor: Actor) -> list[tuple[str, str, str]]:
+def _menu(actor: Actor) -> list[tuple[AdminMenuAction, str, str]]:
     items = [
-        ("members", _("Members"), "/members"),
-        ("stats", _("Statistics"), "/stats"),
-        ("regions", _("Regions"), "/regions"),
-        ("coordinators", _("Coordinators"), "/coordinators"),
-        ("audit", _("Audit log"), "/audit"),
+        (AdminMenuAction.MEMBERS, _("Members"), "/members"),
+        (AdminMenuAction.STATS, _("Statistics"), "/stats"),
+        (AdminMenuAction.REGIONS, _("Regions"), "/regions"),
+        (AdminMenuAction.COORDINATORS, _("Coordinators"), "/coordinators"),
+        (AdminMenuAction.AUDIT, _("Audit log"), "/audit"),
     ]
     return items
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.services.onboarding import NOTICE_VERSION
+from bot.members.consent import NOTICE_VERSION
 from botapi_emulator import Emulator, SimUser
 from db.base import utcnow
 from db.models import Member, Region, RoleGrant

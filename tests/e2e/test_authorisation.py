@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.callbacks import (
+    AdminMenuAction,
     AdminMenuCallback,
     ApprovalCallback,
+    MemberAction,
     MemberActionCallback,
     MemberCardCallback,
     MembersPageCallback,
@@ -42,12 +44,25 @@ def commands(s: Scenario) -> list[Case]:
 
 def buttons(s: Scenario) -> list[tuple[str, set[str]]]:
     return [
-        (AdminMenuCallback(action="stats").pack(), {"A", "B", "admin"}),
-        (MembersPageCallback(region_id=s.region_a, status="", page=0).pack(), {"A", "admin"}),
+        (AdminMenuCallback(action=AdminMenuAction.STATS).pack(), {"A", "B", "admin"}),
+        (MembersPageCallback(region_id=s.region_a, status=None, page=0).pack(), {"A", "admin"}),
         (MemberCardCallback(member_id=s.active_a).pack(), {"A", "admin"}),
         (MemberCardCallback(member_id=s.active_b).pack(), {"B", "admin"}),
-        (MemberActionCallback(member_id=s.active_a, action="pause").pack(), {"A", "admin"}),
+        (
+            MemberActionCallback(member_id=s.active_a, action=MemberAction.PAUSE).pack(),
+            {"A", "admin"},
+        ),
         (ApprovalCallback(member_id=s.pending_a, approve=False).pack(), {"A", "admin"}),
+        # Forged: an action or filter no button carries is a dead button for everyone.
+        ("adm:drop_tables", set()),
+        (f"mpage:{s.region_a}:everyone:0", set()),
+        (f"mact:{s.active_a}:promote", set()),
+        ("privacy:delete_all", set()),
+        ("draft:resend", set()),
+        ("q:1:delete", set()),
+        ("sat:1:meh", set()),
+        ("sv:1:q1:x:", set()),
+        ("bc:everyone:", set()),
     ]
 
 

@@ -15,7 +15,7 @@ from bot.broadcast import service as broadcasts
 from bot.broadcast.audience import Audience
 from bot.broadcast.content import Content
 from bot.config import Settings
-from bot.services.onboarding import NOTICE_VERSION
+from bot.members.consent import NOTICE_VERSION
 from botapi_emulator import Emulator
 from db.base import utcnow
 from db.engine import create_engine, create_session_factory

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, select, update
 
-from bot.services.onboarding import NOTICE_VERSION
+from bot.members.consent import NOTICE_VERSION
 from botapi_emulator import Emulator
 from db.models import Consent, Member, MemberStatus, OutboundCopy, ProfileAnswer, Region
 from expertpool_sandbox.harness import RunningBot

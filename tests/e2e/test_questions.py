@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from bot.callbacks import QuestionActionCallback
+from bot.members.consent import NOTICE_VERSION
 from bot.questions import jobs
 from bot.scheduler import JobContext
-from bot.services.onboarding import NOTICE_VERSION
 from botapi_emulator import Emulator, SimGroup, SimUser
 from db.base import utcnow
 from db.models import Member, Question, QuestionMessage, Region, RoleGrant

@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 
 from bot.broadcast import EngineOptions
 from bot.config import Settings
+from bot.members.consent import NOTICE_VERSION
 from bot.scheduler import JobContext, Scheduler
-from bot.services.onboarding import NOTICE_VERSION
 from bot.surveys import export, jobs, library
 from bot.surveys.definition import SurveyDefinition, shown
 from bot.surveys.validate import check_text

@@ -1,0 +1,1 @@
+"""Member rules that other features rely on (consent, who can be reached)."""
