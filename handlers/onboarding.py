@@ -16,8 +16,9 @@ from bot.filters import Onboarding
 from bot.i18n import language_name
 from bot.members.consent import NOTICE_VERSION, needs_consent
 from bot.notify import notify_coordinators
-from bot.services import intake, onboarding
-from bot.services.onboarding import StepError
+from bot.onboarding import intake
+from bot.onboarding import service as onboarding
+from bot.onboarding.service import StepError
 from bot.surveys import errors, present
 from bot.surveys.callbacks import DONE, PICK, SKIP, TOGGLE, IntakeAnswerCallback
 from bot.surveys.definition import TYPED_KINDS

@@ -18,7 +18,9 @@ from bot.filters import MenuButton
 from bot.i18n import language_name
 from bot.messenger import Messenger
 from bot.notify import notify_coordinators
-from bot.services import members, onboarding, privacy
+from bot.onboarding import service as onboarding
+from bot.privacy import service as privacy
+from bot.services import members
 from bot.services.members import MembershipError
 from bot.texts import privacy_notice, status_label
 from db.models import Member, MemberStatus, Region

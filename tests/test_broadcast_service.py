@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.factory import create_bot
 from bot.i18n import CatalogueI18n, create_i18n
 from bot.members.consent import NOTICE_VERSION
-from bot.services import privacy
+from bot.privacy import service as privacy
 from bot.services.roles import NotAllowed
 from botapi_emulator import Emulator, SimUser
 from db.models import (

@@ -18,6 +18,9 @@ TRANSACTION_CALLS = {"commit", "rollback"}
 SQL_BUILDERS = {"select", "insert", "update", "delete"}
 WITHOUT_AIOGRAM = [
     *sorted((ROOT / "bot" / "services").glob("*.py")),
+    *sorted((ROOT / "bot" / "members").glob("*.py")),
+    *sorted((ROOT / "bot" / "onboarding").glob("*.py")),
+    *sorted((ROOT / "bot" / "privacy").glob("*.py")),
     ROOT / "bot" / "messenger.py",
     ROOT / "bot" / "questions" / "rules.py",
     ROOT / "bot" / "questions" / "service.py",

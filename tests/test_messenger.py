@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messenger import Markup, Reason, Undeliverable
-from bot.services import privacy
+from bot.privacy import service as privacy
 from bot.telegram.messenger import TelegramMessenger, reason_of
 from db.base import utcnow
 from db.models import Member, OutboundCopy, Question, QuestionStatus

@@ -8,8 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.members.consent import NOTICE_VERSION
-from bot.services import intake, members, onboarding, privacy, roles
-from bot.services.onboarding import StepError
+from bot.onboarding import intake
+from bot.onboarding import service as onboarding
+from bot.onboarding.service import StepError
+from bot.privacy import service as privacy
+from bot.services import members, roles
 from bot.services.roles import NotAllowed
 from bot.surveys.errors import Rejected, Stale
 from db.models import Consent, Member, MemberStatus, OutboundCopy, ProfileAnswer, Region

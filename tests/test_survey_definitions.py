@@ -12,7 +12,7 @@ import pytest
 from bot.cli_admin import CliError
 from bot.cli_surveys import run as cli_run
 from bot.config import SUPPORTED_LOCALES
-from bot.services.intake import INTAKE_FILE, load
+from bot.onboarding.intake import INTAKE_FILE, load
 from bot.surveys import when
 from bot.surveys.definition import shown
 from bot.surveys.errors import NOT_A_NUMBER, OUT_OF_RANGE, TOO_LONG, Rejected

@@ -4,7 +4,7 @@ Every step is stored at once, so answering resumes after anything. Which questio
 next (skip logic), what a button may do and how a typed answer is checked is decided here;
 where the answers and the current question are kept is up to the `Answering` in use: a
 survey run's response (bot/surveys/responses.py) or the member's profile for the intake
-(bot/services/intake.py). A button for any question but the current one is stale.
+(bot/onboarding/intake.py). A button for any question but the current one is stale.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.members.consent import NOTICE_VERSION
-from bot.services import intake, members
+from bot.onboarding import intake
+from bot.services import members
 from db.base import utcnow
 from db.models import (
     Consent,

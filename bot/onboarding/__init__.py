@@ -1,0 +1,1 @@
+"""Onboarding: language, consent, region and the intake (asked on the survey engine)."""
