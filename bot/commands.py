@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import SUPPORTED_LOCALES, Settings
+from bot.marking import N_
 from bot.services import members
-from bot.texts import N_
 from db.models import RoleGrant
 
 log = logging.getLogger(__name__)

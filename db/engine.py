@@ -14,6 +14,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# Handlers name the session type from here: they receive the unit of work from the
+# middleware and hand it to services, and never import sqlalchemy themselves (.importlinter).
+__all__ = ["AsyncSession", "create_engine", "create_session_factory"]
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()

@@ -6,7 +6,6 @@ from aiogram import Bot, Router, html
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, notify
 from bot.callbacks import ApprovalCallback
@@ -14,6 +13,7 @@ from bot.config import Settings
 from bot.services import members
 from bot.services.members import MembershipError
 from bot.services.roles import Actor, NotAllowed
+from db.engine import AsyncSession
 
 
 async def decide(

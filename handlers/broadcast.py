@@ -16,11 +16,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast import content as contents
 from bot.broadcast import draft, service, texts
 from bot.broadcast import keyboards as kb
+from bot.broadcast import telegram as broadcast_telegram
 from bot.broadcast.audience import Scope
 from bot.broadcast.callbacks import BroadcastAction as Action
 from bot.broadcast.callbacks import BroadcastCallback as CB
@@ -31,6 +31,7 @@ from bot.config import SUPPORTED_LOCALES, Settings
 from bot.messenger import Messenger
 from bot.services.roles import NotAllowed
 from db.base import utcnow
+from db.engine import AsyncSession
 
 
 def _prompt() -> str:
@@ -98,7 +99,7 @@ async def regions_chosen(
 
 
 async def receive_content(message: Message, state: FSMContext, i18n: I18n) -> None:
-    found = contents.from_message(message)
+    found = broadcast_telegram.from_message(message)
     if found is None:
         await message.answer(_("Please send a text, a photo, a document or a voice message."))
         return

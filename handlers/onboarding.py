@@ -7,7 +7,6 @@ from aiogram.filters import CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.callbacks import ConsentCallback, LanguageCallback, RegionCallback
@@ -23,6 +22,7 @@ from bot.surveys import errors, present
 from bot.surveys.callbacks import DONE, PICK, SKIP, TOGGLE, IntakeAnswerCallback
 from bot.surveys.definition import TYPED_KINDS
 from bot.texts import privacy_notice
+from db.engine import AsyncSession
 from db.models import Member, MemberStatus, Region
 from handlers.selfservice import reply_unknown_command
 

@@ -8,7 +8,6 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import QuestionActionCallback
 from bot.config import Settings
@@ -19,6 +18,7 @@ from bot.questions.rules import QuestionError
 from bot.services import regions
 from bot.services.roles import Actor, NotAllowed
 from db.base import utcnow
+from db.engine import AsyncSession
 from db.models import Question
 from handlers.questions import message_kind, message_text
 

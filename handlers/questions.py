@@ -9,7 +9,6 @@ from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.callbacks import AskTopicCallback, DraftCallback, SatisfactionCallback
@@ -19,6 +18,7 @@ from bot.messenger import Messenger
 from bot.questions import render, rules, service
 from bot.questions.rules import QuestionError
 from bot.questions.service import Followed
+from db.engine import AsyncSession
 from db.models import Member, Question
 from handlers.selfservice import reply_unknown_command
 

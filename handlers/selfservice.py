@@ -9,7 +9,6 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.callbacks import PrivacyCallback, RegionCallback
@@ -23,6 +22,7 @@ from bot.privacy import service as privacy
 from bot.services import members
 from bot.services.members import MembershipError
 from bot.texts import privacy_notice, status_label
+from db.engine import AsyncSession
 from db.models import Member, MemberStatus, Region
 
 

@@ -11,7 +11,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.filters import Staff
@@ -21,6 +20,7 @@ from bot.surveys import admin_texts, export, library, report, results, schedule
 from bot.surveys.definition import shown
 from bot.surveys.when import WhenError
 from db.base import utcnow
+from db.engine import AsyncSession
 
 EXPORT = "survey_export"
 

@@ -13,7 +13,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.config import Settings
@@ -28,6 +27,7 @@ from bot.surveys.library import definition_of
 from bot.surveys.listing import open_for, waiting_for_text
 from bot.surveys.responses import RunAnswering
 from db.base import utcnow
+from db.engine import AsyncSession
 from db.models import Member
 
 TYPING = "survey_typing"  # FSM data: the run whose text/number question was just shown

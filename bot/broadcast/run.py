@@ -20,10 +20,11 @@ from aiogram.exceptions import (
 )
 from sqlalchemy import func, select
 
-from bot.broadcast.content import HEADER, Content, pick, send
+from bot.broadcast.content import HEADER, Content, pick
 from bot.broadcast.context import EngineContext
 from bot.broadcast.service import urgent_waiting
 from bot.broadcast.tally import Item, Tally
+from bot.broadcast.telegram import send
 from bot.members.consent import is_reachable
 from db.models import Broadcast, BroadcastDelivery, DeliveryState, Member
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import SUPPORTED_LOCALES
+from bot.marking import N_
 from bot.surveys import source
 from bot.surveys.definition import SurveyDefinition, Texts
-from bot.texts import N_
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 ID = re.compile(r"[a-z0-9_]{1,20}")

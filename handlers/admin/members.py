@@ -9,7 +9,6 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_decimal, format_percent
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, notify
 from bot.callbacks import (
@@ -23,6 +22,7 @@ from bot.services import audit, members, regions, staff
 from bot.services.members import MembershipError
 from bot.services.roles import Actor, NotAllowed
 from bot.texts import status_label
+from db.engine import AsyncSession
 from db.models import MemberStatus, Region
 from handlers.admin.common import Reply, bar, member_card, member_label, number, send
 

@@ -6,11 +6,11 @@ from aiogram import Router, html
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import regions
 from bot.services.regions import RegionError
 from bot.services.roles import Actor, NotAllowed
+from db.engine import AsyncSession
 from handlers.admin.common import Reply, send
 
 

@@ -8,13 +8,13 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AdminMenuAction, AdminMenuCallback
 from bot.commands import publish_staff_commands
 from bot.config import Settings
 from bot.services import audit, regions, roles
 from bot.services.roles import Actor, NotAllowed
+from db.engine import AsyncSession
 from db.models import Region
 from handlers.admin.common import Reply, send
 from handlers.admin.members import members_screen, stats_screen
