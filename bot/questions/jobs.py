@@ -143,11 +143,12 @@ async def retry_translations(ctx: JobContext, *, everything: bool = False) -> in
                 continue
             if isinstance(result, Translation):
                 locale = await _locale(session, ctx, item)
-                text = (
-                    views.staff_translation(locale, result)
-                    if item.direction == "staff"
-                    else views.member_translation(locale, result, item.text)
-                )
+                with ctx.i18n.context():  # a job has no update whose middleware sets it
+                    text = (
+                        views.staff_translation(locale, result)
+                        if item.direction == "staff"
+                        else views.member_translation(locale, result, item.text)
+                    )
                 await session.delete(pending)
                 await session.commit()  # once: a failed send below is not repeated
                 try:

@@ -90,6 +90,11 @@ class Translator:
             log.exception("translation request failed")
             return Untranslated(Reason.TEMPORARY, None, None, "request failed")
 
+    async def idle(self) -> None:
+        """Wait until requests left running in the background are done (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def close(self) -> None:
         """Stop requests still running (their texts stay pending in the database)."""
         for task in list(self._tasks):

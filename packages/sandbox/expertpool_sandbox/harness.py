@@ -24,8 +24,8 @@ from bot.factory import create_bot, create_dispatcher
 from bot.features import start_bridge, stop_bridge
 from bot.i18n import CatalogueI18n, create_i18n
 from bot.privacy import notice
-from bot.scheduler import JobContext
 from bot.scale.storage import create_events_isolation, create_storage
+from bot.scheduler import JobContext
 from db.engine import create_engine, create_session_factory
 
 
