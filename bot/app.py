@@ -106,7 +106,7 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
             events_isolation=create_events_isolation(storage),
         )
         await notice.apply(session_factory, settings)
-        bridge = await start_bridge(settings, session_factory, dp)
+        bridge = await start_bridge(bot, session_factory, settings, i18n, dp)
         stack.push_async_callback(stop_bridge, dp)
         leader_services(bot, session_factory, settings, i18n, services, dp, bridge)
         await wait_for_api(bot)

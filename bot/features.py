@@ -40,17 +40,25 @@ def leader_services(
 
 
 async def start_bridge(
-    settings: Settings,
+    bot: Bot,
     session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    i18n: I18n,
     dp: Dispatcher,
 ) -> Bridge:
     """Build the language bridge from settings, read the providers' languages (a provider
-    that is down does not stop start-up) and give handlers its `translator`. Close it with
+    that is down does not stop start-up) and give handlers its `translator`, which adds a
+    translation that arrives after its handler stopped waiting at once. Close it with
     `stop_bridge`."""
     bridge = Bridge.from_settings(settings)
     await bridge.start()
+    context = JobContext(bot, session_factory, settings, i18n, bridge)
+
+    async def deliver_late() -> None:
+        await question_jobs.retry_translations(context, fresh=True)
+
     dp["bridge"] = bridge
-    dp["translator"] = Translator(bridge, session_factory)
+    dp["translator"] = Translator(bridge, session_factory, on_late=deliver_late)
     return bridge
 
 

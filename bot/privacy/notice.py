@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -41,9 +42,15 @@ async def sync_revision(session: AsyncSession, providers: tuple[str, ...]) -> in
 
 async def apply(session_factory: async_sessionmaker[AsyncSession], settings: Settings) -> int:
     """At start-up: sync the revision and make the notice (and its version) say so."""
-    async with session_factory() as session:
-        revision = await sync_revision(session, settings.translation_provider)
-        await session.commit()
+    for attempt in range(2):  # two workers starting together may both insert the row
+        async with session_factory() as session:
+            revision = await sync_revision(session, settings.translation_provider)
+            try:
+                await session.commit()
+                break
+            except IntegrityError:
+                if attempt:
+                    raise
     set_notice_revision(revision, service_names(settings.translation_provider))
     log.info("privacy notice", extra={"version": notice_version(), "revision": revision})
     return notice_version()

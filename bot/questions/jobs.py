@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from aiogram.exceptions import TelegramAPIError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.bridge import Translation
@@ -106,15 +106,18 @@ class _Owed:
     member_id: int | None
 
 
-async def retry_translations(ctx: JobContext, *, everything: bool = False) -> int:
+async def retry_translations(
+    ctx: JobContext, *, everything: bool = False, fresh: bool = False
+) -> int:
     """Try again the translations owed to chats whose next attempt has come (`everything`:
-    all of them); add each that arrives as a reply to its original. Returns how many."""
+    all of them; `fresh`: also those not tried again yet, when a late translation arrived);
+    add each that arrives as a reply to its original. Returns how many."""
     bridge = ctx.bridge
     if bridge is None or not bridge.configured:
         return 0
     async with ctx.session_factory() as session:
         owed = []
-        for pending in await translation.due(session, everything=everything):
+        for pending in await translation.due(session, everything=everything, fresh=fresh):
             row = await session.get(QuestionMessage, pending.message_id)
             question = await session.get(Question, pending.question_id)
             if row is None or not row.text or question is None:
@@ -138,19 +141,21 @@ async def retry_translations(ctx: JobContext, *, everything: bool = False) -> in
             wait=ctx.settings.translation_timeout + 5,
         )  # fmt: skip
         async with ctx.session_factory() as session:
-            pending = await session.get(PendingTranslation, item.id)
-            if pending is None:
-                continue
             if isinstance(result, Translation):
+                # Claim the row by deleting it: of two runs at once, one sends.
+                claimed = await session.execute(
+                    delete(PendingTranslation).where(PendingTranslation.id == item.id)
+                )
+                if not getattr(claimed, "rowcount", 0):
+                    continue
                 locale = await _locale(session, ctx, item)
+                await session.commit()  # once: a failed send below is not repeated
                 with ctx.i18n.context():  # a job has no update whose middleware sets it
                     text = (
                         views.staff_translation(locale, result)
                         if item.direction == "staff"
-                        else views.member_translation(locale, result, item.text)
+                        else views.member_translation(locale, result, None)
                     )
-                await session.delete(pending)
-                await session.commit()  # once: a failed send below is not repeated
                 try:
                     await messenger.send_text(
                         item.chat_id, text, thread_id=item.thread_id, reply_to=item.reply_to
@@ -158,6 +163,9 @@ async def retry_translations(ctx: JobContext, *, everything: bool = False) -> in
                     delivered += 1
                 except Undeliverable as exc:
                     log.warning("late translation not delivered", extra={"reason": str(exc)})
+                continue
+            pending = await session.get(PendingTranslation, item.id)
+            if pending is None:
                 continue
             if result.retry_later and translation.postpone(pending, result.retry_after):
                 await session.commit()

@@ -28,6 +28,7 @@ from db.models import Member, MemberStatus, Municipality, Question, QuestionMess
 log = logging.getLogger(__name__)
 
 UNTRANSLATED = "="  # a coordinator's text starting with this goes to the member untranslated
+TOGETHER_LIMIT = 3600  # characters of an answer plus its translation sent as one message
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,11 @@ class Views(Protocol):
         """A member's text translated for the coordinators (sent as a reply to the original)."""
         ...
 
-    def member_translation(self, locale: str, translation: Translation, original: str) -> str:
-        """A coordinator's answer in the member's language, the original kept beneath it."""
+    def member_translation(
+        self, locale: str, translation: Translation, original: str | None
+    ) -> str:
+        """A coordinator's answer in the member's language, the original kept beneath it
+        (`original` None: sent as a reply to the original, which the member has already)."""
         ...
 
     def untranslated(self, locale: str, follows: bool) -> str:
@@ -157,7 +161,7 @@ class Inbox:
             text = (
                 self.views.staff_translation(locale, result)
                 if direction == "staff"
-                else self.views.member_translation(locale, result, row.text or "")
+                else self.views.member_translation(locale, result, None)
             )
         elif result.retry_later:
             assert self.translator is not None and row.text
@@ -329,11 +333,19 @@ class Inbox:
         if not plain and text and self.translator is not None and self._translates_for(member):
             pair = (self.translator.staff_language, locale)
             translated = await self.translator.translate(text, *pair, member_id=member.id)
+        # A text answer and its translation in one message when both fit; else the original
+        # first and the translation as a reply to it.
+        together = (
+            kind == "text"
+            and isinstance(translated, Translation)
+            and len(text or "") + len(translated.text) <= TOGETHER_LIMIT
+        )
         try:
             header = await self.messenger.send_text(member.telegram_id, header_text)
             if plain:
                 copy = await self.messenger.send_text(member.telegram_id, html.escape(text or ""))
-            elif kind == "text" and isinstance(translated, Translation):
+            elif together:
+                assert isinstance(translated, Translation)
                 copy = await self.messenger.send_text(
                     member.telegram_id,
                     self.views.member_translation(locale, translated, text or ""),
@@ -362,7 +374,7 @@ class Inbox:
         )  # fmt: skip
         self.session.add(row)
         rules.mark_answered(question)
-        if translated is not None and not (kind == "text" and isinstance(translated, Translation)):
+        if translated is not None and not together:
             await self.session.flush()  # the pending translation refers to the row
             await self._note(
                 row, translated, "member", pair,

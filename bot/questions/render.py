@@ -30,6 +30,7 @@ from bot.questions.rules import TOPICS
 from db.models import Member, Municipality, Question, QuestionStatus, Region
 
 TOPIC_NAME_LIMIT = 128
+NOTE_LIMIT = 3800  # characters of a translation in one message (Telegram allows 4,096)
 PROVIDER_LABELS = {"libretranslate": "LibreTranslate", "deepl": "DeepL", "azure": "Azure"}
 
 
@@ -78,6 +79,11 @@ def topic_name(
         if room >= 8:
             title += " · " + (line if len(line) <= room else line[: room - 1].rstrip() + "…")
     return title[:TOPIC_NAME_LIMIT]
+
+
+def clip(text: str, limit: int = NOTE_LIMIT) -> str:
+    """A translation that fits one message with its label (translations can grow)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def provider_label(provider: str) -> str:
@@ -219,17 +225,25 @@ class InboxViews:
                 language=language_name(translation.source),
                 provider=provider_label(translation.provider),
             )
-        return f"🌐 <i>{html.quote(label)}</i>\n{html.quote(translation.text)}"
+        return f"🌐 <i>{html.quote(label)}</i>\n{html.quote(clip(translation.text))}"
 
-    def member_translation(self, locale: str, translation: Translation, original: str) -> str:
+    def member_translation(
+        self, locale: str, translation: Translation, original: str | None
+    ) -> str:
+        provider = provider_label(translation.provider)
         with self.i18n.use_locale(locale):
-            label = _("Machine translation ({provider}). The original text:").format(
-                provider=provider_label(translation.provider)
-            )
-        return (
-            f"{html.quote(translation.text)}\n\n🌐 <i>{html.quote(label)}</i>\n"
-            f"<blockquote expandable>{html.quote(original)}</blockquote>"
-        )
+            if original is None:
+                label = _("Machine translation ({provider}) of the message above.").format(
+                    provider=provider
+                )
+            else:
+                label = _("Machine translation ({provider}). The original text:").format(
+                    provider=provider
+                )
+        text = f"{html.quote(clip(translation.text))}\n\n🌐 <i>{html.quote(label)}</i>"
+        if original is None:
+            return text
+        return f"{text}\n<blockquote expandable>{html.quote(original)}</blockquote>"
 
     def untranslated(self, locale: str, follows: bool) -> str:
         with self.i18n.use_locale(locale):

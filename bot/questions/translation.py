@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.bridge import Bridge, Reason, Result, Untranslated, translate
+from bot.bridge import Bridge, Reason, Result, Translation, Untranslated, translate
 from db.base import utcnow
 from db.models import PendingTranslation, QuestionMessage
 
@@ -41,11 +42,18 @@ class Translator:
         session_factory: async_sessionmaker[AsyncSession],
         *,
         quick_wait: float = QUICK_WAIT,
+        on_late: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
+        """`on_late`: called when a translation a caller stopped waiting for arrives after
+        all (e.g. the retry job for translations never tried again yet), so it is added
+        to its chat at once rather than at the next retry."""
         self.bridge = bridge
         self.session_factory = session_factory
         self.quick_wait = quick_wait
+        self.on_late = on_late
         self._tasks: set[asyncio.Task[Result]] = set()
+        self._late_run: asyncio.Task[None] | None = None
+        self._late_again = False
 
     @property
     def active(self) -> bool:
@@ -73,8 +81,29 @@ class Translator:
             {task}, timeout=self.quick_wait if wait is None else wait
         )
         if task not in done:
+            if self.on_late is not None:
+                task.add_done_callback(self._arrived_late)
             return Untranslated(Reason.TEMPORARY, None, None, "still waiting for the provider")
         return task.result()
+
+    def _arrived_late(self, task: asyncio.Task[Result]) -> None:
+        if task.cancelled() or not isinstance(task.result(), Translation):
+            return
+        if self._late_run is None or self._late_run.done():
+            self._late_run = asyncio.create_task(self._deliver_late())
+        else:
+            self._late_again = True  # one more run once the current one is done
+
+    async def _deliver_late(self) -> None:
+        assert self.on_late is not None
+        while True:
+            self._late_again = False
+            try:
+                await self.on_late()
+            except Exception:
+                log.exception("late translations not delivered")
+            if not self._late_again:
+                return
 
     async def _translate(
         self, text: str, source: str, target: str, member_id: int | None
@@ -91,16 +120,23 @@ class Translator:
             return Untranslated(Reason.TEMPORARY, None, None, "request failed")
 
     async def idle(self) -> None:
-        """Wait until requests left running in the background are done (tests, shutdown)."""
-        while self._tasks:
+        """Wait until requests left running in the background (and the delivery of late
+        translations) are done (tests, shutdown)."""
+        while self._tasks or (self._late_run is not None and not self._late_run.done()):
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            if self._late_run is not None:
+                await asyncio.gather(self._late_run, return_exceptions=True)
 
     async def close(self) -> None:
         """Stop requests still running (their texts stay pending in the database)."""
+        self.on_late = None
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._late_run is not None:
+            self._late_run.cancel()
+            await asyncio.gather(self._late_run, return_exceptions=True)
 
 
 def owe(
@@ -133,10 +169,17 @@ def owe(
     )
 
 
-async def due(session: AsyncSession, *, everything: bool = False) -> list[PendingTranslation]:
-    """Owed translations whose next attempt has come (`everything`: all of them)."""
+async def due(
+    session: AsyncSession, *, everything: bool = False, fresh: bool = False
+) -> list[PendingTranslation]:
+    """Owed translations whose next attempt has come (`everything`: all of them; `fresh`:
+    also those never tried again yet, whatever their time)."""
     query = select(PendingTranslation).order_by(PendingTranslation.id)
-    if not everything:
+    if fresh:
+        query = query.where(
+            (PendingTranslation.attempts == 0) | (PendingTranslation.next_attempt_at <= utcnow())
+        )
+    elif not everything:
         query = query.where(PendingTranslation.next_attempt_at <= utcnow())
     return list(await session.scalars(query))
 

@@ -259,10 +259,34 @@ async def test_an_outage_loses_nothing_and_the_late_translation_is_added(
             (m.text or "").startswith("[ar] ") and m.reply_to_message_id == original.message_id
         )
     )
-    assert ANSWER in (translated.text or "")
-    assert any(e["type"] == "expandable_blockquote" for e in translated.entities)
+    assert ANSWER not in (translated.text or "")  # the original is the message above
+    assert t(app, "Machine translation ({provider}) of the message above.", "ar").format(
+        provider="DeepL"
+    ) in (translated.text or "")
     assert await pending_count(app) == 0
     assert await jobs.retry_translations(app.job_context(), everything=True) == 0
+
+    # A slow provider: the original goes after the short wait; the translation is added
+    # as soon as it arrives, without waiting for the retry job.
+    deepl.slow_next(1, seconds=1.0)
+    await amina.reply(original, "وماذا عن المواصلات إلى المدرسة؟")
+    follow = await group.wait_for_message(
+        lambda m: m.text == "وماذا عن المواصلات إلى المدرسة؟", thread_id=thread
+    )
+    await group.wait_for_message(
+        lambda m: (
+            m.reply_to_message_id == follow.message_id
+            and m.text == "🌐 " + t(app, "Machine translation follows.", "nl")
+        ),
+        thread_id=thread,
+    )
+    arrived = await group.wait_for_message(
+        lambda m: m.reply_to_message_id == follow.message_id and "[nl] " in (m.text or ""),
+        thread_id=thread,
+    )
+    assert "DeepL" in (arrived.text or "")
+    await translator(app).idle()
+    assert await pending_count(app) == 0
 
 
 async def test_owed_translations_survive_a_restart(
@@ -353,3 +377,65 @@ async def test_mydata_lists_and_delete_erases_translations_and_the_notice_names_
     await app.settled()
     async with app.session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(CachedTranslation)) == 0
+
+
+async def test_captions_long_answers_and_private_cards(
+    emulator: Emulator, app: RunningBot, deepl: DeepLServer
+) -> None:
+    pool = await bridge_pool(emulator, app, "ar", "Amina")
+    assert pool.group is not None
+    amina, coordinator, group = pool.member, pool.coordinator, pool.group
+
+    # A photo's caption is translated like a text, under the copied photo.
+    await amina.send_text("/ask")
+    await amina.wait_for_message(lambda m: bool(m.button_texts))
+    await amina.press(t(app, "Housing", "ar"))
+    await amina.wait_for_edit()
+    await amina.send_photo(caption="هذه الرسالة من البلدية")
+    await amina.wait_for_message(lambda m: "📨" in " ".join(m.button_texts))
+    await amina.press(lambda b: b["text"].startswith("📨"))
+    await wait_text(amina, "Twente")
+    photo = await group.wait_for_message(lambda m: m.media_kind == "photo")
+    note = await group.wait_for_message(lambda m: m.reply_to_message_id == photo.message_id)
+    assert "[nl] " in (note.text or "") and "DeepL" in (note.text or "")
+    thread = photo.thread_id
+
+    # The coordinator's photo goes as it is, its caption translated in a reply.
+    await coordinator.send_photo(caption="Vul dit formulier in.", chat=group, thread_id=thread)
+    await amina.wait_for_message(lambda m: (m.text or "").startswith("💬"))
+    copied = await amina.wait_for_message(lambda m: m.media_kind == "photo")
+    assert copied.caption == "Vul dit formulier in."
+    reply = await amina.wait_for_message(lambda m: m.reply_to_message_id == copied.message_id)
+    assert (reply.text or "").startswith("[ar] ")
+
+    # An answer too long to send with its translation in one message: the original first,
+    # then the translation as a reply to it.
+    long_answer = " ".join(["Lees de brief van de gemeente rustig door."] * 70)
+    await coordinator.send_text(long_answer, chat=group, thread_id=thread)
+    await amina.wait_for_message(lambda m: (m.text or "").startswith("💬"))
+    original = await amina.wait_for_message()
+    assert original.text == long_answer
+    translated = await amina.wait_for_message(
+        lambda m: m.reply_to_message_id == original.message_id
+    )
+    assert (translated.text or "").startswith("[ar] ") and len(translated.text or "") < 4096
+
+
+async def test_private_cards_get_the_translation_in_the_coordinators_language(
+    emulator: Emulator, app: RunningBot
+) -> None:
+    pool = await make_pool(emulator, app, "ar", linked=False, name="Amina")
+    async with app.session_factory() as session:
+        await session.execute(update(Member).values(consent_version=notice_version()))
+        coordinator = Member(telegram_id=pool.coordinator.id, language="en", status="active",
+                             consent_version=notice_version())  # fmt: skip
+        session.add(coordinator)
+        await session.commit()
+    await ask(app, pool.member, "ar", "Money and benefits", ARABIC)
+    await wait_text(pool.member, "Twente")
+    copy = await pool.coordinator.wait_for_message(lambda m: m.text == ARABIC)
+    note = await pool.coordinator.wait_for_message(
+        lambda m: m.reply_to_message_id == copy.message_id
+    )
+    label = t(app, "Machine translation from {language} ({provider}):", "en")
+    assert (note.text or "").startswith("🌐 " + label.format(language="العربية", provider="DeepL"))

@@ -107,7 +107,7 @@ class RunningBot:
         )
         running = cls(settings, engine, session_factory, bot, dp, i18n, UpdateTracker(dp))
         await notice.apply(session_factory, settings)
-        running.bridge = await start_bridge(settings, session_factory, dp)
+        running.bridge = await start_bridge(bot, session_factory, settings, i18n, dp)
         if broadcaster is not False:
             options = broadcaster if isinstance(broadcaster, EngineOptions) else None
             running.broadcaster = Broadcaster(bot, session_factory, settings, i18n, options)
