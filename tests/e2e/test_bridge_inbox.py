@@ -439,3 +439,39 @@ async def test_private_cards_get_the_translation_in_the_coordinators_language(
     )
     label = t(app, "Machine translation from {language} ({provider}):", "en")
     assert (note.text or "").startswith("🌐 " + label.format(language="العربية", provider="DeepL"))
+
+
+async def test_the_leader_retries_owed_translations_and_reads_languages_daily(
+    app: RunningBot, deepl: DeepLServer, azure: AzureServer
+) -> None:
+    from bot.features import leader_services
+
+    _services, scheduler = leader_services(
+        app.bot, app.session_factory, app.settings, app.i18n, bridge=app.bridge
+    )
+    await scheduler.start()
+    try:
+        assert scheduler.has_job(jobs.TRANSLATIONS_JOB_ID)
+        assert scheduler.has_job(jobs.LANGUAGES_JOB_ID)
+    finally:
+        await scheduler.stop()
+    reads = len([r for r in deepl.requests if r.method == "GET"])
+    await jobs.refresh_languages(scheduler)
+    assert len([r for r in deepl.requests if r.method == "GET"]) > reads
+    assert any(r.method == "GET" for r in azure.requests)
+
+
+def test_a_topic_name_with_a_translated_summary_stays_within_128_characters() -> None:
+    from bot.i18n import create_i18n
+    from bot.questions.render import InboxViews
+    from db.models import Question
+
+    i18n = create_i18n("nl")
+    views = InboxViews(i18n)
+    question = Question(id=12345, topic="education", language="ar")
+    member = Member(id=7, display_name="Amina " * 5)
+    with i18n.context():
+        name = views.topic_name("nl", question, member, "Hoe vind ik " + "een school " * 30)
+        plain = views.topic_name("nl", question, member, None)
+    assert len(name) <= 128 and name.endswith("…") and " · Hoe vind ik een school" in name
+    assert plain.endswith("Amina ")
