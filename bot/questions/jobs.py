@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.bridge import Translation
 from bot.messenger import Undeliverable
 from bot.questions import render, rules, translation
+from bot.questions.translation import translation_copy
 from bot.scheduler import Every, JobContext, Scheduler
 from bot.services import members, roles
 from bot.telegram.messenger import TelegramMessenger
@@ -96,6 +97,7 @@ LANGUAGES_INTERVAL_SECONDS = 24 * 60 * 60
 @dataclass(frozen=True)
 class _Owed:
     id: int
+    question_id: int
     direction: str
     chat_id: int
     thread_id: int | None
@@ -124,7 +126,7 @@ async def retry_translations(
                 await session.delete(pending)
                 continue
             owed.append(
-                _Owed(pending.id, pending.direction, pending.chat_id, pending.thread_id,
+                _Owed(pending.id, pending.question_id, pending.direction, pending.chat_id, pending.thread_id,
                       pending.reply_to, pending.source, pending.target, row.text,
                       question.member_id)
             )  # fmt: skip
@@ -157,12 +159,16 @@ async def retry_translations(
                         else views.member_translation(locale, result, None)
                     )
                 try:
-                    await messenger.send_text(
+                    sent = await messenger.send_text(
                         item.chat_id, text, thread_id=item.thread_id, reply_to=item.reply_to
                     )
-                    delivered += 1
                 except Undeliverable as exc:
                     log.warning("late translation not delivered", extra={"reason": str(exc)})
+                    continue
+                delivered += 1
+                if item.direction == "staff":
+                    session.add(translation_copy(item.question_id, item.chat_id, sent))
+                    await session.commit()
                 continue
             pending = await session.get(PendingTranslation, item.id)
             if pending is None:

@@ -20,7 +20,7 @@ from bot.bridge import Result, Translation
 from bot.config import Settings
 from bot.messenger import Markup, Messenger, Reason, Undeliverable
 from bot.questions import rules
-from bot.questions.translation import NOT_AVAILABLE, Translator, owe
+from bot.questions.translation import NOT_AVAILABLE, Translator, owe, translation_copy
 from bot.services import members, roles
 from db.base import utcnow
 from db.models import Member, MemberStatus, Municipality, Question, QuestionMessage, Region
@@ -118,7 +118,11 @@ class Inbox:
                 staff.display_name if staff and staff.display_name else str(question.assignee_id)
             )
         earlier = await rules.earlier_count(self.session, question)
-        translating = self._translates_for(member)
+        # From settings, not the translator: every use case refreshes cards, not all have it.
+        translating = (
+            bool(self.settings.translation_provider)
+            and self._member_language(member) != self.settings.staff_language
+        )
         return Card(question, member, region, municipality, earlier, assignee, translating)
 
     # --- the language bridge ---
@@ -176,9 +180,14 @@ class Inbox:
         else:
             return
         try:
-            await self.messenger.send_text(chat_id, text, thread_id=thread_id, reply_to=reply_to)
+            sent = await self.messenger.send_text(
+                chat_id, text, thread_id=thread_id, reply_to=reply_to
+            )
         except Undeliverable as exc:
             log.warning("translation note not delivered", extra={"reason": str(exc)})
+            return
+        if direction == "staff":  # a copy of the member's words: /delete removes it too
+            self.session.add(translation_copy(row.question_id, chat_id, sent))
 
     def _to_staff(self, member: Member) -> tuple[str, str]:
         assert self.translator is not None

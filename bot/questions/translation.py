@@ -139,6 +139,19 @@ class Translator:
             await asyncio.gather(self._late_run, return_exceptions=True)
 
 
+def translation_copy(question_id: int, chat_id: int, message_id: int) -> QuestionMessage:
+    """The record of a translation note in a coordinators' chat (a copy of member words, so
+    replying to it answers the question and /delete removes it)."""
+    return QuestionMessage(
+        question_id=question_id,
+        direction="copy",
+        kind="translation",
+        coordinator_chat_id=chat_id,
+        coordinator_message_id=message_id,
+        created_at=utcnow(),
+    )
+
+
 def owe(
     session: AsyncSession,
     row: QuestionMessage,
@@ -194,4 +207,6 @@ def postpone(pending: PendingTranslation, retry_after: float | None) -> bool:
     return True
 
 
-__all__ = ["NOT_AVAILABLE", "QUICK_WAIT", "Translator", "due", "owe", "postpone"]
+__all__ = [
+    "NOT_AVAILABLE", "QUICK_WAIT", "Translator", "due", "owe", "postpone", "translation_copy",
+]  # fmt: skip

@@ -439,6 +439,13 @@ async def test_private_cards_get_the_translation_in_the_coordinators_language(
     )
     label = t(app, "Machine translation from {language} ({provider}):", "en")
     assert (note.text or "").startswith("🌐 " + label.format(language="العربية", provider="DeepL"))
+    # /delete also removes the translation of the member's words from the private chat.
+    await pool.member.send_command("/delete")
+    await pool.member.wait_for_message(lambda m: len(m.button_texts) == 2)
+    await pool.member.press(t(app, "Yes, delete everything", "ar"))
+    await pool.member.wait_for_message(lambda m: "/start" in (m.text or ""))
+    await app.settled()
+    assert copy.deleted and note.deleted
 
 
 async def test_the_leader_retries_owed_translations_and_reads_languages_daily(
