@@ -174,6 +174,7 @@ class Inbox:
                 reply_to=reply_to, source=pair[0], target=pair[1],
                 retry_after=result.retry_after,
             )  # fmt: skip
+            await self.session.commit()  # owed before the label promises it
             text = self.views.untranslated(locale, follows=True)
         elif result.reason in NOT_AVAILABLE:
             text = self.views.untranslated(locale, follows=False)
