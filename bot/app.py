@@ -23,8 +23,9 @@ from aiogram.exceptions import (
 from bot.commands import publish_commands
 from bot.config import ConfigError, Settings
 from bot.factory import create_bot, create_dispatcher
-from bot.features import leader_services
+from bot.features import leader_services, start_bridge, stop_bridge
 from bot.i18n import create_i18n
+from bot.privacy import notice
 from bot.scale.health import HealthCheck
 from bot.scale.leader import LeaderServices, Leadership
 from bot.scale.locks import KEY_PREFIX, create_lock_backend, postgres_exclusive
@@ -104,7 +105,10 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
             storage,
             events_isolation=create_events_isolation(storage),
         )
-        leader_services(bot, session_factory, settings, i18n, services, dp)
+        await notice.apply(session_factory, settings)
+        bridge = await start_bridge(bot, session_factory, settings, i18n, dp)
+        stack.push_async_callback(stop_bridge, dp)
+        leader_services(bot, session_factory, settings, i18n, services, dp, bridge)
         await wait_for_api(bot)
         try:
             await publish_commands(bot, session_factory, settings, i18n)

@@ -7,8 +7,10 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import broadcast
+from bot.bridge import Bridge
 from bot.config import Settings
 from bot.questions import jobs as question_jobs
+from bot.questions.translation import Translator
 from bot.scale.leader import LeaderServices
 from bot.scheduler import JobContext, Scheduler
 from bot.surveys import jobs as survey_jobs
@@ -21,14 +23,49 @@ def leader_services(
     i18n: I18n,
     services: LeaderServices | None = None,
     dp: Dispatcher | None = None,
+    bridge: Bridge | None = None,
 ) -> tuple[LeaderServices, Scheduler]:
-    """The scheduler (question reminders, survey runs) and, given the dispatcher whose
-    handlers wake it, the broadcaster (unless the dispatcher already has one)."""
+    """The scheduler (question reminders, owed translations, the bridge's daily language
+    lists, survey runs) and, given the dispatcher whose handlers wake it, the broadcaster
+    (unless the dispatcher already has one)."""
     services = services if services is not None else LeaderServices()
-    scheduler = Scheduler(JobContext(bot, session_factory, settings, i18n))
+    scheduler = Scheduler(JobContext(bot, session_factory, settings, i18n, bridge))
     scheduler.on_start("questions", question_jobs.rebuild)
+    scheduler.on_start("translations", question_jobs.rebuild_translations)
     scheduler.on_start("surveys", survey_jobs.rebuild)
     services.add("scheduler", scheduler.start, scheduler.stop)
     if dp is not None and "broadcaster" not in dp.workflow_data:
         broadcast.register(services, dp, bot, session_factory, settings, i18n)
     return services, scheduler
+
+
+async def start_bridge(
+    bot: Bot,
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    i18n: I18n,
+    dp: Dispatcher,
+) -> Bridge:
+    """Build the language bridge from settings, read the providers' languages (a provider
+    that is down does not stop start-up) and give handlers its `translator`, which adds a
+    translation that arrives after its handler stopped waiting at once. Close it with
+    `stop_bridge`."""
+    bridge = Bridge.from_settings(settings)
+    await bridge.start()
+    context = JobContext(bot, session_factory, settings, i18n, bridge)
+
+    async def deliver_late() -> None:
+        await question_jobs.retry_translations(context, fresh=True)
+
+    dp["bridge"] = bridge
+    dp["translator"] = Translator(bridge, session_factory, on_late=deliver_late)
+    return bridge
+
+
+async def stop_bridge(dp: Dispatcher) -> None:
+    translator = dp.workflow_data.pop("translator", None)
+    if isinstance(translator, Translator):
+        await translator.close()
+    bridge = dp.workflow_data.pop("bridge", None)
+    if isinstance(bridge, Bridge):
+        await bridge.close()

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
@@ -27,6 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from db.base import utcnow
+
+if TYPE_CHECKING:
+    from bot.bridge import Bridge
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,7 @@ class JobContext:
     session_factory: async_sessionmaker[AsyncSession]
     settings: Settings
     i18n: I18n
+    bridge: Bridge | None = None  # the language bridge, when translation is configured
 
 
 @dataclass(frozen=True)

@@ -466,3 +466,41 @@ class CachedTranslation(Base):
         ForeignKey("members.id", ondelete="CASCADE"), nullable=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PendingTranslation(Base):
+    """A translation still owed to a chat: the original went without it, the bridge retries.
+
+    `message_id` is the question message whose text is translated; `chat_id`/`thread_id`
+    where the translation goes, as a reply to `reply_to` (the original there).
+    `direction`: "staff" (a member's text for the coordinators) or "member" (an answer).
+    """
+
+    __tablename__ = "pending_translations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[int] = mapped_column(ForeignKey("question_messages.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(8))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    reply_to: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    source: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(8))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class NoticeRevision(Base):
+    """One row: which translation providers the privacy notice named at the last start, and
+    how often that set changed (the notice's version is the base version plus `revision`)."""
+
+    __tablename__ = "notice_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    providers: Mapped[str] = mapped_column(String(64), default="")
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
 from bot.callbacks import ConsentCallback, LanguageCallback, PrivacyCallback
-from bot.members.consent import NOTICE_VERSION, needs_consent
+from bot.members.consent import needs_consent, notice_version
 from bot.texts import privacy_notice
 from db.models import Member, MemberStatus
 
@@ -33,14 +33,14 @@ async def ask_again(message: Message) -> None:
         _("Our privacy notice has changed. Please read it and tell us if you agree.")
         + "\n\n"
         + privacy_notice(),
-        reply_markup=keyboards.consent(NOTICE_VERSION),
+        reply_markup=keyboards.consent(notice_version()),
     )
 
 
 async def ask_again_on_button(query: CallbackQuery) -> None:
     await query.answer(_("Please answer the privacy question first."), show_alert=True)
     if isinstance(query.message, Message):
-        await query.message.answer(privacy_notice(), reply_markup=keyboards.consent(NOTICE_VERSION))
+        await query.message.answer(privacy_notice(), reply_markup=keyboards.consent(notice_version()))
 
 
 def create_router() -> Router:

@@ -13,7 +13,7 @@ from bot.callbacks import ConsentCallback, LanguageCallback, RegionCallback
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.filters import Onboarding
 from bot.i18n import language_name
-from bot.members.consent import NOTICE_VERSION, needs_consent
+from bot.members.consent import needs_consent, notice_version
 from bot.notify import notify_coordinators
 from bot.onboarding import intake
 from bot.onboarding import service as onboarding
@@ -48,7 +48,7 @@ async def send_step(
         await bot.send_message(
             chat_id,
             privacy_notice() + "\n\n" + _("Do you agree?"),
-            reply_markup=keyboards.consent(NOTICE_VERSION),
+            reply_markup=keyboards.consent(notice_version()),
         )
     elif step == onboarding.STEP_REGION:
         await bot.send_message(

@@ -15,6 +15,7 @@ from bot.filters import Staff
 from bot.messenger import Messenger
 from bot.questions import render, rules, service
 from bot.questions.rules import QuestionError
+from bot.questions.translation import Translator
 from bot.services import regions
 from bot.services.roles import Actor, NotAllowed
 from db.base import utcnow
@@ -36,6 +37,7 @@ async def _answer(
     session: AsyncSession,
     settings: Settings,
     i18n: I18n,
+    translator: Translator | None = None,
 ) -> None:
     """Relay a coordinator's message to the member and show them the outcome."""
     failure = await service.answer(
@@ -43,6 +45,7 @@ async def _answer(
         chat_id=message.chat.id, message_id=message.message_id,
         author_id=message.from_user.id if message.from_user else 0,
         kind=message_kind(message) or "text", text=message_text(message),
+        translator=translator,
     )  # fmt: skip
     if failure is None:
         await messenger.react(message.chat.id, message.message_id, "👌")
@@ -87,6 +90,7 @@ async def topic_message(
     actor: Actor | None,
     settings: Settings,
     i18n: I18n,
+    translator: Translator | None = None,
 ) -> None:
     if message.from_user is None or message.from_user.is_bot or message.message_thread_id is None:
         return
@@ -102,7 +106,7 @@ async def topic_message(
     if text.startswith("!"):
         rules.add_note(session, question, message.chat.id, message.message_id, message.from_user.id)
         return
-    await _answer(message, question, messenger, session, settings, i18n)
+    await _answer(message, question, messenger, session, settings, i18n, translator)
 
 
 async def private_reply(
@@ -112,6 +116,7 @@ async def private_reply(
     actor: Actor,
     settings: Settings,
     i18n: I18n,
+    translator: Translator | None = None,
 ) -> None:
     assert message.reply_to_message is not None
     question = await rules.by_coordinator_message(
@@ -126,7 +131,7 @@ async def private_reply(
         question = await rules.for_staff(session, actor, question.id)
     except NotAllowed:
         return
-    await _answer(message, question, messenger, session, settings, i18n)
+    await _answer(message, question, messenger, session, settings, i18n, translator)
 
 
 async def _question_arg(
@@ -156,6 +161,7 @@ async def reply_command(
     actor: Actor,
     settings: Settings,
     i18n: I18n,
+    translator: Translator | None = None,
 ) -> None:
     found = await _question_arg(message, command, session, actor)
     if found is None:
@@ -172,7 +178,7 @@ async def reply_command(
     sent = await bot.send_message(
         message.chat.id, text
     )  # a clean copy to relay, without the command
-    await _answer(sent, question, messenger, session, settings, i18n)
+    await _answer(sent, question, messenger, session, settings, i18n, translator)
 
 
 async def close_command(

@@ -18,6 +18,7 @@ from bot.messenger import Messenger
 from bot.questions import render, rules, service
 from bot.questions.rules import QuestionError
 from bot.questions.service import Followed
+from bot.questions.translation import Translator
 from db.engine import AsyncSession
 from db.models import Member, Question
 from handlers.selfservice import reply_unknown_command
@@ -80,6 +81,7 @@ async def choose_topic(
     member: Member | None,
     settings: Settings,
     i18n: I18n,
+    translator: Translator | None = None,
 ) -> None:
     try:
         asker = rules.require_asker(member)
@@ -93,7 +95,7 @@ async def choose_topic(
     await query.answer()
     if callback_data.offer:
         await keyboards.drop_buttons(query)
-        await send_question(bot, messenger, session, settings, i18n, asker, draft)
+        await send_question(bot, messenger, session, settings, i18n, asker, draft, translator)
         return
     if isinstance(query.message, Message):
         await query.message.edit_text(
@@ -111,10 +113,11 @@ async def send_question(
     i18n: I18n,
     member: Member,
     draft: Question,
+    translator: Translator | None = None,
 ) -> None:
     views = render.InboxViews(i18n)
     try:
-        sent = await service.send(session, messenger, views, settings, member, draft)
+        sent = await service.send(session, messenger, views, settings, member, draft, translator)
     except QuestionError as exc:
         await bot.send_message(member.telegram_id, error_text(exc.reason))
         return
@@ -140,6 +143,7 @@ async def draft_button(
     member: Member | None,
     settings: Settings,
     i18n: I18n,
+    translator: Translator | None = None,
 ) -> None:
     draft = await rules.draft_of(session, member) if member is not None else None
     if draft is None or member is None:
@@ -148,7 +152,7 @@ async def draft_button(
     await keyboards.drop_buttons(query)
     await query.answer()
     if callback_data.action == "send":
-        await send_question(bot, messenger, session, settings, i18n, member, draft)
+        await send_question(bot, messenger, session, settings, i18n, member, draft, translator)
     else:
         await rules.cancel_draft(session, member)
         await bot.send_message(member.telegram_id, _("Okay, nothing was sent."))
@@ -219,12 +223,13 @@ async def follow_up(
     member: Member,
     settings: Settings,
     i18n: I18n,
+    translator: Translator | None = None,
 ) -> None:
     assert message.reply_to_message is not None
     result = await service.follow_up(
         session, messenger, render.InboxViews(i18n), settings, member,
         reply_to=message.reply_to_message.message_id, kind=message_kind(message) or "text",
-        text=message_text(message), message_id=message.message_id,
+        text=message_text(message), message_id=message.message_id, translator=translator,
     )  # fmt: skip
     if result.outcome == Followed.NO_QUESTION:
         await offer_question(message, session, member)

@@ -7,7 +7,7 @@ import json
 from aiogram import Bot, F, Router, html
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
@@ -162,6 +162,11 @@ async def send_my_data(bot: Bot, session: AsyncSession, member: Member, settings
         _("Times coordinators looked at or changed your data: {count}").format(
             count=len(data["staff_access_to_your_data"])
         ),
+        ngettext(
+            "{count} machine translation of your texts is stored.",
+            "{count} machine translations of your texts are stored.",
+            len(data["machine_translations"]),
+        ).format(count=len(data["machine_translations"])),
         "",
         _("The file below has all of it. Delete everything with /delete."),
     ]

@@ -16,7 +16,7 @@ Every server translates by `fake_translation`: visibly fake and deterministic. I
 real providers promise to keep in the mode asked for (tags and `translate="no"` spans in HTML
 mode, ⟦n⟧ tokens) and "translates" everything else, so a term sent unprotected comes back
 changed. Languages are configurable per server; faults are injected on the next translate
-requests (`fail_next`, `rate_limit_next`, `hang_next`); every request is logged.
+requests (`fail_next`, `rate_limit_next`, `hang_next`, `slow_next`); every request is logged.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class _Fault:
     status: int = 500
     retry_after: str | None = None
     hang: bool = False
+    delay: float = 0.0  # answer normally, this many seconds late
 
 
 @dataclass
@@ -87,6 +88,10 @@ class StandIn:
     def rate_limit_next(self, count: int = 1, retry_after: float | None = None) -> None:
         header = None if retry_after is None else f"{retry_after:g}"
         self._faults.extend(_Fault(status=429, retry_after=header) for _ in range(count))
+
+    def slow_next(self, count: int = 1, seconds: float = 1.0) -> None:
+        """The next requests are answered normally, `seconds` late."""
+        self._faults.extend(_Fault(delay=seconds) for _ in range(count))
 
     def hang_next(self, count: int = 1) -> None:
         """The next requests get no answer (until `hang_seconds` or the server closes)."""
@@ -147,6 +152,9 @@ class StandIn:
         if not self._faults:
             return None
         fault = self._faults.popleft()
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+            return None
         if fault.hang:
             try:
                 await asyncio.wait_for(self._released.wait(), self.hang_seconds)

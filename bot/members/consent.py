@@ -12,11 +12,30 @@ from sqlalchemy import ColumnElement
 
 from db.models import Member, MemberStatus
 
-NOTICE_VERSION = 1
+NOTICE_VERSION = 1  # the base version; see notice_version()
+_revision = 0
+_services: tuple[str, ...] = ()
+
+
+def notice_version() -> int:
+    """The current notice's version: the base version plus the revision set at start-up
+    (`bot.privacy.notice.sync_revision` raises it when the translation providers change)."""
+    return NOTICE_VERSION + _revision
+
+
+def set_notice_revision(revision: int, services: tuple[str, ...] = ()) -> None:
+    """Set at start-up: the revision, and the translation services the notice names."""
+    global _revision, _services
+    _revision, _services = revision, tuple(services)
+
+
+def notice_services() -> tuple[str, ...]:
+    """Translation services that see member texts (names for the privacy notice)."""
+    return _services
 
 
 def consent_is_current(consent_version: int | None) -> bool:
-    return (consent_version or 0) >= NOTICE_VERSION
+    return (consent_version or 0) >= notice_version()
 
 
 def needs_consent(member: Member | None) -> bool:
@@ -33,5 +52,5 @@ def reachable() -> list[ColumnElement[bool]]:
     """SQL criteria on Member: who may receive surveys and announcements."""
     return [
         Member.status == MemberStatus.ACTIVE.value,
-        Member.consent_version >= NOTICE_VERSION,
+        Member.consent_version >= notice_version(),
     ]

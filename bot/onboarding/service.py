@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.members.consent import NOTICE_VERSION
+from bot.members.consent import notice_version
 from bot.onboarding import intake
 from bot.services import members
 from db.base import utcnow
@@ -45,7 +45,7 @@ async def choose_language(session: AsyncSession, telegram_id: int, language: str
 
 
 async def give_consent(session: AsyncSession, member: Member, version: int) -> None:
-    if version != NOTICE_VERSION:
+    if version != notice_version():
         raise StepError("consent for an outdated notice")
     now = utcnow()
     session.add(Consent(member_id=member.id, notice_version=version, given_at=now))

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.bridge import forget_member_translations, member_translations
 from bot.broadcast import service as broadcast_service
 from bot.config import Settings
 from bot.messenger import Messenger, Undeliverable
@@ -110,6 +111,7 @@ async def export(
             )
         ],
         "surveys": await member_survey_data(session, member, settings),
+        "machine_translations": await member_translations(session, member.id),
         "staff_access_to_your_data": [
             {"action": entry.action, "at": _iso(entry.created_at)}
             for entry in await audit.about_member(session, member.id)
@@ -147,6 +149,7 @@ async def erase(session: AsyncSession, member: Member, settings: Settings | None
                 if m.coordinator_chat_id and m.coordinator_message_id]  # fmt: skip
     await forget_member(session, member, settings)  # keeps only anonymous choices for totals
     await broadcast_service.forget_requester(session, member.telegram_id)
+    await forget_member_translations(session, member.id)
     await session.delete(member)  # consents, answers and copies go with it (ON DELETE CASCADE)
     await session.flush()
     return Erasure(copies=targets, topics=topics)

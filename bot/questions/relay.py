@@ -8,20 +8,27 @@ No aiogram here.
 
 from __future__ import annotations
 
+import asyncio
+import html
 import logging
 from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.bridge import Result, Translation
 from bot.config import Settings
 from bot.messenger import Markup, Messenger, Reason, Undeliverable
 from bot.questions import rules
+from bot.questions.translation import NOT_AVAILABLE, Translator, owe, translation_copy
 from bot.services import members, roles
 from db.base import utcnow
 from db.models import Member, MemberStatus, Municipality, Question, QuestionMessage, Region
 
 log = logging.getLogger(__name__)
+
+UNTRANSLATED = "="  # a coordinator's text starting with this goes to the member untranslated
+TOGETHER_LIMIT = 3600  # characters of an answer plus its translation sent as one message
 
 
 @dataclass(frozen=True)
@@ -34,12 +41,17 @@ class Card:
     municipality: Municipality | None
     earlier: int
     assignee: str | None
+    translating: bool = False  # the language bridge translates between member and coordinators
 
 
 class Views(Protocol):
     """Texts and keyboards of the question flow, each rendered in `locale`."""
 
-    def topic_name(self, locale: str, question: Question, member: Member) -> str: ...
+    def topic_name(
+        self, locale: str, question: Question, member: Member, summary: str | None = None
+    ) -> str:
+        """`summary`: the question's first text in the staff language, if translated."""
+        ...
 
     def card(self, locale: str, card: Card) -> tuple[str, Markup]:
         """The card's text and its buttons."""
@@ -53,6 +65,21 @@ class Views(Protocol):
         """The member's notice that the question is closed, with the rating buttons."""
         ...
 
+    def staff_translation(self, locale: str, translation: Translation) -> str:
+        """A member's text translated for the coordinators (sent as a reply to the original)."""
+        ...
+
+    def member_translation(
+        self, locale: str, translation: Translation, original: str | None
+    ) -> str:
+        """A coordinator's answer in the member's language, the original kept beneath it
+        (`original` None: sent as a reply to the original, which the member has already)."""
+        ...
+
+    def untranslated(self, locale: str, follows: bool) -> str:
+        """The short label next to an original sent without its translation."""
+        ...
+
 
 @dataclass
 class Inbox:
@@ -60,6 +87,7 @@ class Inbox:
     session: AsyncSession
     settings: Settings
     views: Views
+    translator: Translator | None = None
 
     async def _reader_locale(self, telegram_id: int) -> str:
         reader = await members.get_by_telegram_id(self.session, telegram_id)
@@ -90,15 +118,95 @@ class Inbox:
                 staff.display_name if staff and staff.display_name else str(question.assignee_id)
             )
         earlier = await rules.earlier_count(self.session, question)
-        return Card(question, member, region, municipality, earlier, assignee)
+        # From settings, not the translator: every use case refreshes cards, not all have it.
+        translating = (
+            bool(self.settings.translation_provider)
+            and self._member_language(member) != self.settings.staff_language
+        )
+        return Card(question, member, region, municipality, earlier, assignee, translating)
+
+    # --- the language bridge ---
+
+    def _member_language(self, member: Member) -> str:
+        return member.language or self.settings.default_locale
+
+    def _translates_for(self, member: Member) -> bool:
+        return (
+            self.translator is not None
+            and self.translator.active
+            and self._member_language(member) != self.translator.staff_language
+        )
+
+    async def translate_for_staff(self, member: Member, text: str | None) -> Result | None:
+        """A member's text (or caption) in the staff language; None: nothing to translate.
+        Ask before writing anything in this session: no database lock is held while waiting."""
+        if not text or self.translator is None or not self._translates_for(member):
+            return None
+        source, target = self._to_staff(member)
+        return await self.translator.translate(text, source, target, member_id=member.id)
+
+    async def _note(
+        self,
+        row: QuestionMessage,
+        result: Result | None,
+        direction: str,
+        pair: tuple[str, str],
+        *,
+        chat_id: int,
+        thread_id: int | None,
+        reply_to: int,
+        locale: str,
+    ) -> None:
+        """After an original: its translation, or a label saying none is available (yet)
+        and, when asking again may help, a pending translation for the retry job."""
+        if result is None:
+            return
+        if isinstance(result, Translation):
+            text = (
+                self.views.staff_translation(locale, result)
+                if direction == "staff"
+                else self.views.member_translation(locale, result, None)
+            )
+        elif result.retry_later:
+            assert self.translator is not None and row.text
+            owe(
+                self.session, row, direction, chat_id=chat_id, thread_id=thread_id,
+                reply_to=reply_to, source=pair[0], target=pair[1],
+                retry_after=result.retry_after,
+            )  # fmt: skip
+            await self.session.commit()  # owed before the label promises it
+            text = self.views.untranslated(locale, follows=True)
+        elif result.reason in NOT_AVAILABLE:
+            text = self.views.untranslated(locale, follows=False)
+        else:
+            return
+        try:
+            sent = await self.messenger.send_text(
+                chat_id, text, thread_id=thread_id, reply_to=reply_to
+            )
+        except Undeliverable as exc:
+            log.warning("translation note not delivered", extra={"reason": str(exc)})
+            return
+        if direction == "staff":  # a copy of the member's words: /delete removes it too
+            self.session.add(translation_copy(row.question_id, chat_id, sent))
+
+    def _to_staff(self, member: Member) -> tuple[str, str]:
+        assert self.translator is not None
+        return self._member_language(member), self.translator.staff_language
 
     async def deliver_new(self, question: Question, member: Member) -> Region | None:
         """Open a forum topic (or private cards) for a just-sent question and copy its messages."""
         region = await self.session.get(Region, question.region_id) if question.region_id else None
         incoming = await rules.messages(self.session, question, "in")
+        # Before any write (no database lock is held while waiting), all texts at once.
+        results = await asyncio.gather(
+            *(self.translate_for_staff(member, row.text) for row in incoming)
+        )
+        translated = {row.id: result for row, result in zip(incoming, results, strict=True)}
+        summary = next((r.text for r in translated.values() if isinstance(r, Translation)), None)
         if region is not None and region.coordinator_chat_id:
             chat_id = region.coordinator_chat_id
-            name = self.views.topic_name(self.settings.default_locale, question, member)
+            name = self.views.topic_name(self.settings.default_locale, question, member, summary)
             try:
                 thread_id = await self.messenger.create_topic(chat_id, name)
             except Undeliverable as exc:
@@ -110,13 +218,15 @@ class Inbox:
                 await self.session.commit()  # answers in the new topic must find their question
                 await self._post_card(question, member, chat_id, thread_id)
                 for row in incoming:
-                    await self._copy_in(question, member, row, chat_id, thread_id)
+                    await self._copy_in(
+                        question, member, row, chat_id, thread_id, translated[row.id]
+                    )
                 return region
         for chat_id in await roles.coordinator_ids(self.session, self.settings, question.region_id):
             try:
                 await self._post_card(question, member, chat_id, None)
                 for row in incoming:
-                    await self._copy_in(question, member, row, chat_id, None)
+                    await self._copy_in(question, member, row, chat_id, None, translated[row.id])
             except Undeliverable as exc:
                 log.warning("coordinator not reachable for a question", extra={"reason": str(exc)})
         return region
@@ -146,7 +256,9 @@ class Inbox:
         row: QuestionMessage,
         chat_id: int,
         thread_id: int | None,
+        translated: Result | None = None,
     ) -> None:
+        """Copy a member's message, then add its translation (or say why there is none)."""
         assert row.member_message_id is not None
         copy = await self.messenger.copy(
             chat_id, member.telegram_id, row.member_message_id, thread_id=thread_id
@@ -158,16 +270,32 @@ class Inbox:
             coordinator_chat_id=chat_id,
             coordinator_message_id=copy,
         )
+        if translated is not None:
+            locale = (
+                self.settings.default_locale
+                if thread_id is not None
+                else await self._reader_locale(chat_id)
+            )
+            await self._note(
+                row, translated, "staff", self._to_staff(member),
+                chat_id=chat_id, thread_id=thread_id, reply_to=copy, locale=locale,
+            )  # fmt: skip
 
     async def relay_follow_up(
-        self, question: Question, member: Member, row: QuestionMessage
+        self,
+        question: Question,
+        member: Member,
+        row: QuestionMessage,
+        translated: Result | None = None,
     ) -> None:
-        """A member's later message joins the question where the coordinators are."""
+        """A member's later message joins the question where the coordinators are
+        (`translated`: from `translate_follow_up`, asked before anything was written)."""
         if question.thread_id is not None and question.coordinator_chat_id is not None:
             try:
                 await self._copy_in(
-                    question, member, row, question.coordinator_chat_id, question.thread_id
-                )
+                    question, member, row, question.coordinator_chat_id, question.thread_id,
+                    translated,
+                )  # fmt: skip
                 return
             except Undeliverable as exc:
                 log.warning("question topic unavailable", extra={"reason": str(exc)})
@@ -184,7 +312,7 @@ class Inbox:
                     coordinator_chat_id=chat_id,
                     coordinator_message_id=head,
                 )
-                await self._copy_in(question, member, row, chat_id, None)
+                await self._copy_in(question, member, row, chat_id, None, translated)
             except Undeliverable as exc:
                 log.warning("coordinator not reachable for a follow-up", extra={"reason": str(exc)})
 
@@ -197,16 +325,43 @@ class Inbox:
         kind: str,
         text: str | None,
     ) -> str | None:
-        """Copy a coordinator's message to the member with a header; None when delivered, else why not."""
+        """Copy a coordinator's message to the member with a header; None when delivered, else why not.
+
+        A text starting with UNTRANSLATED goes without it and untranslated; other texts and
+        captions go in the member's language when the bridge translates for them."""
         member = await self.session.get(Member, question.member_id)
         if member is None:
             return "gone"
-        header_text = self.views.answer_header(
-            member.language or self.settings.default_locale, question.id
+        locale = self._member_language(member)
+        header_text = self.views.answer_header(locale, question.id)
+        plain = kind == "text" and text is not None and text.startswith(UNTRANSLATED)
+        if plain:
+            assert text is not None
+            text = text[len(UNTRANSLATED) :].lstrip()
+        translated: Result | None = None
+        pair = (self.settings.default_locale, locale)
+        if not plain and text and self.translator is not None and self._translates_for(member):
+            pair = (self.translator.staff_language, locale)
+            translated = await self.translator.translate(text, *pair, member_id=member.id)
+        # A text answer and its translation in one message when both fit; else the original
+        # first and the translation as a reply to it.
+        together = (
+            kind == "text"
+            and isinstance(translated, Translation)
+            and len(text or "") + len(translated.text) <= TOGETHER_LIMIT
         )
         try:
             header = await self.messenger.send_text(member.telegram_id, header_text)
-            copy = await self.messenger.copy(member.telegram_id, from_chat, message_id)
+            if plain:
+                copy = await self.messenger.send_text(member.telegram_id, html.escape(text or ""))
+            elif together:
+                assert isinstance(translated, Translation)
+                copy = await self.messenger.send_text(
+                    member.telegram_id,
+                    self.views.member_translation(locale, translated, text or ""),
+                )
+            else:
+                copy = await self.messenger.copy(member.telegram_id, from_chat, message_id)
         except Undeliverable as exc:
             if exc.reason is Reason.BLOCKED:
                 member.status = MemberStatus.UNREACHABLE
@@ -221,11 +376,20 @@ class Inbox:
             author_id=author_id,
             delivered=True,
         )
-        self._record(
-            question, "out", kind, text=text, member_message_id=copy,
-            coordinator_chat_id=from_chat, coordinator_message_id=message_id, author_id=author_id, delivered=True,
+        row = QuestionMessage(
+            question_id=question.id, direction="out", kind=kind, text=text,
+            member_message_id=copy, coordinator_chat_id=from_chat,
+            coordinator_message_id=message_id, author_id=author_id, delivered=True,
+            created_at=utcnow(),
         )  # fmt: skip
+        self.session.add(row)
         rules.mark_answered(question)
+        if translated is not None and not together:
+            await self.session.flush()  # the pending translation refers to the row
+            await self._note(
+                row, translated, "member", pair,
+                chat_id=member.telegram_id, thread_id=None, reply_to=copy, locale=locale,
+            )  # fmt: skip
         return None
 
     async def refresh_cards(self, question: Question) -> None:

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.bridge import Translation
 from bot.callbacks import (
     AskTopicCallback,
     DraftAction,
@@ -23,11 +24,14 @@ from bot.callbacks import (
     Satisfaction,
     SatisfactionCallback,
 )
-from bot.questions.relay import Card
+from bot.i18n import language_name
+from bot.questions.relay import UNTRANSLATED, Card
 from bot.questions.rules import TOPICS
 from db.models import Member, Municipality, Question, QuestionStatus, Region
 
 TOPIC_NAME_LIMIT = 128
+NOTE_LIMIT = 3800  # characters of a translation in one message (Telegram allows 4,096)
+PROVIDER_LABELS = {"libretranslate": "LibreTranslate", "deepl": "DeepL", "azure": "Azure"}
 
 
 def topic_label(topic: str) -> str:
@@ -62,11 +66,28 @@ def status_label(status: str) -> str:
     }.get(QuestionStatus(status), status)
 
 
-def topic_name(question: Question, member: Member, topic_text: str) -> str:
-    """Forum topic title: `#17 · Housing · ar · Amina` (plain text, at most 128 characters)."""
+def topic_name(
+    question: Question, member: Member, topic_text: str, summary: str | None = None
+) -> str:
+    """Forum topic title: `#17 · Housing · ar · Amina` and, when the question's first text
+    was translated, `· ` and its start (plain text, at most 128 characters)."""
     name = member.display_name or _("member {number}").format(number=member.id)
     title = f"#{question.id} · {topic_text} · {question.language} · {name}"
+    if summary:
+        room = TOPIC_NAME_LIMIT - len(title) - 3
+        line = " ".join(summary.split())
+        if room >= 8:
+            title += " · " + (line if len(line) <= room else line[: room - 1].rstrip() + "…")
     return title[:TOPIC_NAME_LIMIT]
+
+
+def clip(text: str, limit: int = NOTE_LIMIT) -> str:
+    """A translation that fits one message with its label (translations can grow)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def provider_label(provider: str) -> str:
+    return PROVIDER_LABELS.get(provider, provider)
 
 
 def card_text(
@@ -76,6 +97,7 @@ def card_text(
     municipality: Municipality | None,
     earlier: int,
     assignee: str | None,
+    translating: bool = False,
 ) -> str:
     lines = [
         "<b>"
@@ -106,6 +128,13 @@ def card_text(
     lines.append(
         _("Everything you write here goes to the member. Start with ! for an internal note.")
     )
+    if translating:
+        lines.append(
+            _(
+                "Your text answers reach the member in their language (machine translation). "
+                "Start with {prefix} to send a text without translation."
+            ).format(prefix=UNTRANSLATED)
+        )
     return "\n".join(lines)
 
 
@@ -160,15 +189,17 @@ class InboxViews:
 
     i18n: I18n
 
-    def topic_name(self, locale: str, question: Question, member: Member) -> str:
+    def topic_name(
+        self, locale: str, question: Question, member: Member, summary: str | None = None
+    ) -> str:
         with self.i18n.use_locale(locale):
-            return topic_name(question, member, topic_label(question.topic))
+            return topic_name(question, member, topic_label(question.topic), summary)
 
     def card(self, locale: str, card: Card) -> tuple[str, InlineKeyboardMarkup]:
         with self.i18n.use_locale(locale):
             text = card_text(
                 card.question, card.member, card.region, card.municipality, card.earlier,
-                card.assignee,
+                card.assignee, card.translating,
             )  # fmt: skip
             return text, card_buttons(card.question)
 
@@ -187,3 +218,38 @@ class InboxViews:
                 + _("You can reply to an answer within 7 days to open it again."),
                 satisfaction(number),
             )  # fmt: skip
+
+    def staff_translation(self, locale: str, translation: Translation) -> str:
+        with self.i18n.use_locale(locale):
+            label = _("Machine translation from {language} ({provider}):").format(
+                language=language_name(translation.source),
+                provider=provider_label(translation.provider),
+            )
+        return f"🌐 <i>{html.quote(label)}</i>\n{html.quote(clip(translation.text))}"
+
+    def member_translation(
+        self, locale: str, translation: Translation, original: str | None
+    ) -> str:
+        provider = provider_label(translation.provider)
+        with self.i18n.use_locale(locale):
+            if original is None:
+                label = _("Machine translation ({provider}) of the message above.").format(
+                    provider=provider
+                )
+            else:
+                label = _("Machine translation ({provider}). The original text:").format(
+                    provider=provider
+                )
+        text = f"{html.quote(clip(translation.text))}\n\n🌐 <i>{html.quote(label)}</i>"
+        if original is None:
+            return text
+        return f"{text}\n<blockquote expandable>{html.quote(original)}</blockquote>"
+
+    def untranslated(self, locale: str, follows: bool) -> str:
+        with self.i18n.use_locale(locale):
+            label = (
+                _("Machine translation follows.")
+                if follows
+                else _("No machine translation available.")
+            )
+        return f"🌐 <i>{html.quote(label)}</i>"

@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.messenger import Messenger, Undeliverable
 from bot.questions import rules
 from bot.questions.relay import Inbox, Views
+from bot.questions.translation import Translator
 from bot.services.roles import Actor, NotAllowed
 from db.models import Member, Question, QuestionStatus
 
@@ -35,6 +36,7 @@ async def send(
     settings: Settings,
     member: Member,
     draft: Question,
+    translator: Translator | None = None,
 ) -> Sent | None:
     """Send a draft to the coordinators; None when another tap on Send is sending it already.
 
@@ -43,7 +45,8 @@ async def send(
     if not await rules.submit(session, draft):
         return None
     await session.commit()  # the number is taken, whatever happens on Telegram's side
-    region = await Inbox(messenger, session, settings, views).deliver_new(draft, member)
+    inbox = Inbox(messenger, session, settings, views, translator)
+    region = await inbox.deliver_new(draft, member)
     return Sent(draft.id, region.name if region is not None else None)
 
 
@@ -71,20 +74,22 @@ async def follow_up(
     kind: str,
     text: str | None,
     message_id: int,
+    translator: Translator | None = None,
 ) -> FollowUp:
     """A member's reply to a message of their question joins it (and opens it again if closed)."""
     question = await rules.by_member_reply(session, member, reply_to)
     if question is None:
         return FollowUp(Followed.NO_QUESTION)
-    inbox = Inbox(messenger, session, settings, views)
+    inbox = Inbox(messenger, session, settings, views, translator)
     reopened = question.status == QuestionStatus.CLOSED
+    if reopened and not rules.member_may_reopen(question):
+        return FollowUp(Followed.CLOSED, question.id)
+    translated = await inbox.translate_for_staff(member, text)  # before anything is written
     if reopened:
-        if not rules.member_may_reopen(question):
-            return FollowUp(Followed.CLOSED, question.id)
         rules.reopen(question)
         await inbox.set_topic_open(question, True)
     row = await rules.add_incoming(session, question, kind, text, message_id)
-    await inbox.relay_follow_up(question, member, row)
+    await inbox.relay_follow_up(question, member, row, translated)
     return FollowUp(Followed.REOPENED if reopened else Followed.ADDED, question.id)
 
 
@@ -100,10 +105,11 @@ async def answer(
     author_id: int,
     kind: str,
     text: str | None,
+    translator: Translator | None = None,
 ) -> str | None:
     """Relay a coordinator's message to the member; None when delivered, else why not
     ("blocked", "gone", "failed")."""
-    failure = await Inbox(messenger, session, settings, views).relay_answer(
+    failure = await Inbox(messenger, session, settings, views, translator).relay_answer(
         question, chat_id, message_id, author_id, kind, text
     )
     await session.commit()  # the member may reply to the answer at once

@@ -163,6 +163,8 @@ async def test_arabic_newcomer_asks_and_the_coordinator_answers_in_the_topic(
     await page.locator(".chat-row", has_text="Twente · coördinatoren").click()
     await page.locator(".topic-chip", has_text=f"#{number[1]} ·").click()
     await expect(_bubble(page, "in", question)).to_be_visible()
+    # The sandbox's demo translator, clearly labelled, adds a Dutch translation.
+    await expect(_bubble(page, "in", "[demo translation] Hoe vind ik een school")).to_be_visible()
     answer = "Het Onderwijsloket van de gemeente helpt je een school te vinden."
     await _send(page, answer)
     delivered = page.locator(".row.out", has_text=answer).locator(".reaction")
@@ -172,6 +174,7 @@ async def test_arabic_newcomer_asks_and_the_coordinator_answers_in_the_topic(
     # Back in the newcomer's chat, the answer is there.
     await page.locator(".chat-row", has_text="Salma").click()
     await expect(_bubble(page, "in", answer)).to_be_visible()
+    await expect(_bubble(page, "in", "[demo translation]")).to_be_visible()  # Arabic + original
     await expect(page.locator(".row.in .text", has_text="💬")).to_be_visible()
     await _screenshot(page, "sandbox-newcomer-chat.png")
 
@@ -199,7 +202,10 @@ async def test_demo_data_page_api_and_a_restart(tmp_path: Path) -> None:
         assert chats["Admin"]["role"] == "Admin"
         rotterdam = chats["Rotterdam · coördinatoren"]
         assert rotterdam["role"] == "Coordinators of Rotterdam"
-        assert [t["name"] for t in rotterdam["topics"]] == ["#1 · Wonen · uk · Olena"]
+        assert [t["name"].split(" · [")[0] for t in rotterdam["topics"]] == [
+            "#1 · Wonen · uk · Olena"
+        ]
+        assert "[demo translation]" in rotterdam["topics"][0]["name"]
         assert {a["name"] for a in rotterdam["actors"]} == {"Daan"}
 
         created = await _post(http, first.url + "/sandbox/api/members", {"language_code": "so"})

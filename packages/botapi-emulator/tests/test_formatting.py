@@ -24,6 +24,17 @@ def test_html_offsets_are_utf16() -> None:
     assert entities == [{"offset": 3, "length": 2, "type": "italic"}]
 
 
+def test_html_blockquote_and_expandable_blockquote() -> None:
+    text, entities = parse_html(
+        "[ar] نص\n🌐 <i>label</i>\n<blockquote expandable>De &lt;b&gt; tekst</blockquote>"
+        "<blockquote>kort</blockquote>"
+    )
+    assert text == "[ar] نص\n🌐 label\nDe <b> tekst" + "kort"
+    quote, plain = entities[1], entities[2]
+    assert quote == {"offset": 17, "length": 12, "type": "expandable_blockquote"}
+    assert plain == {"offset": 29, "length": 4, "type": "blockquote"}
+
+
 def test_html_nested_spoiler_pre_language_and_unknown_entity() -> None:
     text, entities = parse_html(
         '<span class="tg-spoiler">s</span><pre><code class="language-py">x</code></pre> &nbsp;'

@@ -259,7 +259,10 @@ async def _ask_and_answer(
     )
     if question.answer is not None:
         await coordinator.send_text(question.answer, chat=group, thread_id=topic.message_thread_id)
-        await asker.wait_for_message(lambda m: question.answer == m.text, timeout=STEP_TIMEOUT)
+        # The answer arrives as it is, or machine-translated with the original beneath it.
+        await asker.wait_for_message(
+            lambda m: question.answer in (m.text or ""), timeout=STEP_TIMEOUT
+        )
 
 
 def survey_files(folder: Path = SURVEY_FOLDER) -> list[tuple[str, bytes]]:

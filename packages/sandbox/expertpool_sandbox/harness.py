@@ -16,12 +16,16 @@ from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import prepare_database
+from bot.bridge import Bridge
 from bot.broadcast import Broadcaster, EngineOptions
 from bot.commands import publish_commands
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
+from bot.features import start_bridge, stop_bridge
 from bot.i18n import CatalogueI18n, create_i18n
+from bot.privacy import notice
 from bot.scale.storage import create_events_isolation, create_storage
+from bot.scheduler import JobContext
 from db.engine import create_engine, create_session_factory
 
 
@@ -71,6 +75,11 @@ class RunningBot:
     tracker: UpdateTracker
     task: asyncio.Task[Any] | None = field(default=None, repr=False)
     broadcaster: Broadcaster | None = None
+    bridge: Bridge | None = None
+
+    def job_context(self) -> JobContext:
+        """What the leader's scheduler would give a job of this bot."""
+        return JobContext(self.bot, self.session_factory, self.settings, self.i18n, self.bridge)
 
     @classmethod
     async def start(
@@ -97,6 +106,8 @@ class RunningBot:
             events_isolation=create_events_isolation(storage),
         )
         running = cls(settings, engine, session_factory, bot, dp, i18n, UpdateTracker(dp))
+        await notice.apply(session_factory, settings)
+        running.bridge = await start_bridge(bot, session_factory, settings, i18n, dp)
         if broadcaster is not False:
             options = broadcaster if isinstance(broadcaster, EngineOptions) else None
             running.broadcaster = Broadcaster(bot, session_factory, settings, i18n, options)
@@ -135,6 +146,7 @@ class RunningBot:
             exc = self.task.exception()
             if exc is not None:
                 raise exc
+        await stop_bridge(self.dispatcher)
         await self.dispatcher.storage.close()
         await self.bot.session.close()
         await self.engine.dispose()

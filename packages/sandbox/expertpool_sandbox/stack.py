@@ -1,7 +1,8 @@
 """The running sandbox: the emulator, the real bot against it, and the page, as one object.
 
 ``async with Sandbox(folder, port=0) as sandbox:`` starts the Bot API emulator, the bot
-(SQLite in `folder`, leader services included), seeds demo data on the first start and
+(SQLite in `folder`, leader services included; a labelled demo translator unless
+TRANSLATION_PROVIDER is set), seeds demo data on the first start and
 serves the page at ``sandbox.url``. The emulated chats are saved to `folder` every few
 seconds and on stop, so a restart continues where the last run stopped.
 """
@@ -25,6 +26,7 @@ from botapi_emulator import Emulator
 from expertpool_sandbox import demo, snapshot
 from expertpool_sandbox.harness import RunningBot
 from expertpool_sandbox.runner import DEFAULT_PORT
+from expertpool_sandbox.translator import DemoTranslator
 from expertpool_sandbox.webapp import SandboxState, create_web_app
 
 log = logging.getLogger(__name__)
@@ -36,8 +38,16 @@ BOT_NAME = "Expert pool"
 AUTOSAVE_SECONDS = 3.0
 
 
-def sandbox_settings(api_url: str, token: str, database: Path) -> Settings:
-    """The bot's settings in the sandbox: environment values apply, `.env` does not."""
+def sandbox_settings(
+    api_url: str, token: str, database: Path, demo_translator: str | None = None
+) -> Settings:
+    """The bot's settings in the sandbox: environment values apply, `.env` does not.
+    `demo_translator`: the demo translator's address, used as a LibreTranslate server."""
+    translation = (
+        {"translation_provider": "libretranslate", "libretranslate_url": demo_translator}
+        if demo_translator
+        else {}
+    )
     return load_settings(
         _env_file=None,
         bot_token=token,
@@ -49,7 +59,13 @@ def sandbox_settings(api_url: str, token: str, database: Path) -> Settings:
         webhook_secret=None,
         # Scheduled messages should arrive while someone is watching, at any hour.
         quiet_hours=os.environ.get("QUIET_HOURS", "off"),
+        **translation,
     )
+
+
+def wants_demo_translator() -> bool:
+    """The demo translator runs unless TRANSLATION_PROVIDER is set in the environment."""
+    return not os.environ.get("TRANSLATION_PROVIDER")
 
 
 class Sandbox:
@@ -71,6 +87,7 @@ class Sandbox:
         self.emulator: Emulator | None = None
         self.bot: RunningBot | None = None
         self.services: LeaderServices | None = None
+        self.translator: DemoTranslator | None = None
         self._web: web.AppRunner | None = None
         self._autosave: asyncio.Task[None] | None = None
         self._saved_seq = -1
@@ -113,7 +130,14 @@ class Sandbox:
         if saved is not None:
             snapshot.restore(self.data_dir, self.emulator, saved)
         demo.admin(self.emulator)
-        settings = sandbox_settings(self.emulator.api_url, token, database)
+        if wants_demo_translator():
+            self.translator = await DemoTranslator().start()
+        settings = sandbox_settings(
+            self.emulator.api_url,
+            token,
+            database,
+            self.translator.url if self.translator is not None else None,
+        )
         self.bot = await RunningBot.start(settings)
         await self.emulator.wait_until_polling(timeout=15)
         self.services = self._leader_services(self.bot)
@@ -134,7 +158,7 @@ class Sandbox:
     @staticmethod
     def _leader_services(running: RunningBot) -> LeaderServices:
         args = (running.bot, running.session_factory, running.settings, running.i18n)
-        services, _scheduler = leader_services(*args, dp=running.dispatcher)
+        services, _scheduler = leader_services(*args, dp=running.dispatcher, bridge=running.bridge)
         return services
 
     def save(self) -> None:
@@ -174,6 +198,9 @@ class Sandbox:
         if self._web is not None:
             await self._web.cleanup()
             self._web = None
+        if self.translator is not None:
+            await self.translator.close()
+            self.translator = None
         self._ready = False
 
 
