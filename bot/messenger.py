@@ -39,8 +39,16 @@ class Messenger(Protocol):
     """Telegram effects of the use cases. Message-sending methods return the new message id."""
 
     async def send_text(
-        self, chat_id: int, text: str, *, markup: Markup | None = None, thread_id: int | None = None
-    ) -> int: ...
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        markup: Markup | None = None,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> int:
+        """`reply_to`: a message in the same chat this one answers (sent anyway if it is gone)."""
+        ...
 
     async def copy(
         self, chat_id: int, from_chat_id: int, message_id: int, *, thread_id: int | None = None

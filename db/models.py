@@ -560,4 +560,6 @@ class VolunteerAttempt(Base):
         ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
     )
     outcome: Mapped[str] = mapped_column(String(16))
+    # The request's message in the volunteer's chat, so a late reply to it gets a kind answer.
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -19,7 +20,15 @@ from bot.messenger import Markup, Messenger, Reason, Undeliverable
 from bot.questions import rules
 from bot.services import members, roles
 from db.base import utcnow
-from db.models import Member, MemberStatus, Municipality, Question, QuestionMessage, Region
+from db.models import (
+    Member,
+    MemberStatus,
+    Municipality,
+    Question,
+    QuestionMessage,
+    Region,
+    VolunteerRequest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +43,8 @@ class Card:
     municipality: Municipality | None
     earlier: int
     assignee: str | None
+    volunteer: tuple[str, str] | None = None  # (kind, status) of the latest volunteer request
+    offer_volunteer: bool = False  # the question is not in the staff language
 
 
 class Views(Protocol):
@@ -90,7 +101,17 @@ class Inbox:
                 staff.display_name if staff and staff.display_name else str(question.assignee_id)
             )
         earlier = await rules.earlier_count(self.session, question)
-        return Card(question, member, region, municipality, earlier, assignee)
+        volunteer = await self.session.scalar(
+            select(VolunteerRequest)
+            .where(VolunteerRequest.question_id == question.id)
+            .order_by(VolunteerRequest.id.desc())
+            .limit(1)
+        )
+        return Card(
+            question, member, region, municipality, earlier, assignee,
+            (volunteer.kind, volunteer.status) if volunteer is not None else None,
+            question.language != self.settings.staff_language,
+        )  # fmt: skip
 
     async def deliver_new(self, question: Question, member: Member) -> Region | None:
         """Open a forum topic (or private cards) for a just-sent question and copy its messages."""

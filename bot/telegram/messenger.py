@@ -13,7 +13,7 @@ from aiogram.exceptions import (
     TelegramMigrateToChat,
     TelegramNotFound,
 )
-from aiogram.types import ReactionTypeEmoji
+from aiogram.types import ReactionTypeEmoji, ReplyParameters
 
 from bot.messenger import Reason, Undeliverable
 
@@ -54,10 +54,27 @@ class TelegramMessenger:
         self.bot = bot
 
     async def send_text(
-        self, chat_id: int, text: str, *, markup: Any = None, thread_id: int | None = None
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        markup: Any = None,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
     ) -> int:
+        reply = (
+            ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if reply_to is not None
+            else None
+        )
         sent = await _call(
-            self.bot.send_message(chat_id, text, message_thread_id=thread_id, reply_markup=markup)
+            self.bot.send_message(
+                chat_id,
+                text,
+                message_thread_id=thread_id,
+                reply_markup=markup,
+                reply_parameters=reply,
+            )  # fmt: skip
         )
         return sent.message_id
 

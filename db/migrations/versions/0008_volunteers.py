@@ -112,6 +112,7 @@ def upgrade() -> None:
         sa.Column("request_id", sa.Integer(), nullable=False),
         sa.Column("volunteer_id", sa.Integer(), nullable=False),
         sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("message_id", sa.BigInteger(), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["request_id"],
