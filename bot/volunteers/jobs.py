@@ -17,11 +17,13 @@ INTERVAL_SECONDS = 10 * 60
 
 async def move_overdue(ctx: JobContext) -> int:
     """One run: requests past VOLUNTEER_TIMEOUT_HOURS move on, waiting ones are offered again."""
-    async with ctx.session_factory() as session:
-        moved = await service.expire(
-            session, TelegramMessenger(ctx.bot), VolunteerViews(ctx.i18n), InboxViews(ctx.i18n),
-            ctx.settings,
-        )  # fmt: skip
+    # Jobs have no update: the views render through this I18n in the locales they are given.
+    with ctx.i18n.context():
+        async with ctx.session_factory() as session:
+            moved = await service.expire(
+                session, TelegramMessenger(ctx.bot), VolunteerViews(ctx.i18n),
+                InboxViews(ctx.i18n), ctx.settings,
+            )  # fmt: skip
     if moved:
         log.info("volunteer requests moved on", extra={"count": moved})
     return moved
