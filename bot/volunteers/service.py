@@ -646,9 +646,12 @@ async def expire(
     await session.commit()
     for telegram_id, message_id, request_id in told:
         locale = await _coordinator_locale(session, settings, telegram_id)
-        try:
-            if message_id:
+        if message_id:
+            try:  # the Decline button of a request that is no longer theirs goes
                 await messenger.edit_markup(telegram_id, message_id, None)
+            except Undeliverable as exc:
+                log.info("request buttons not removed", extra={"reason": str(exc)})
+        try:
             await messenger.send_text(telegram_id, views.request_over(locale, request_id))
         except Undeliverable as exc:
             log.info("volunteer not told about the timeout", extra={"reason": str(exc)})
@@ -821,9 +824,3 @@ async def stats(
             if entry._times:
                 entry.median_time = timedelta(seconds=statistics.median(entry._times))
     return {r: sorted(e.values(), key=lambda s: s.language) for r, e in result.items()}
-
-
-async def may_ask(session: AsyncSession, actor: Actor | None, question_id: int) -> Question:
-    if actor is None:
-        raise NotAllowed
-    return await rules.for_staff(session, actor, question_id)

@@ -75,7 +75,10 @@ async def test_full_onboarding_in_arabic(
         }
         region = await session.get(Region, member.region_id)
     assert answers == {
-        "since": '"y1_3"', "route": '"b1"', "topics": '["work", "housing"]', "volunteer": '"no"'
+        "since": '"y1_3"',
+        "route": '"b1"',
+        "topics": '["work", "housing"]',
+        "volunteer": '"no"',
     }
     assert region is not None and region.code == "twente"
 

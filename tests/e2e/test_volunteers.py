@@ -343,9 +343,12 @@ async def test_decline_moves_on_and_nobody_left_is_told(
     assert declined.text == t(app, "Okay. We will ask someone else.", "ti")
     await first.wait_for_edit(request, lambda m: not m.inline_keyboard)
     # The old button again: politely refused.
-    assert decline_data == VolunteerRequestCallback(
-        request_id=int(decline_data.split(":")[1]), action=RequestAction.DECLINE
-    ).pack()
+    assert (
+        decline_data
+        == VolunteerRequestCallback(
+            request_id=int(decline_data.split(":")[1]), action=RequestAction.DECLINE
+        ).pack()
+    )
     old = await first.press_callback_data(decline_data, request)
     assert old.text == t(app, "This button no longer works. Send /start to continue.", "ti")
     moved = await second.wait_for_message(lambda m: "ቤት ትምህርቲ" in (m.text or ""))
