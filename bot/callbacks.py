@@ -105,6 +105,7 @@ class QuestionAction(StrEnum):
     CLOSE = "close"
     URGENT = "urgent"
     REOPEN = "reopen"
+    VOLUNTEER = "volunteer"  # ask a volunteer to translate the question (bot.volunteers)
 
 
 class QuestionActionCallback(CallbackData, prefix="q"):

@@ -29,6 +29,7 @@ MEMBER_COMMANDS = [
     ("delete", N_("Delete all your data")),
     ("pause", N_("No messages for a while")),
     ("resume", N_("Get messages again")),
+    ("volunteer", N_("Help as a volunteer translator")),
     ("help", N_("What this bot can do")),
 ]
 STAFF_COMMANDS = [
@@ -40,6 +41,7 @@ STAFF_COMMANDS = [
     ("broadcasts", N_("Recent announcements; cancel one")),
     ("questions", N_("Open questions of your regions")),
     ("reply", N_("Answer a question: /reply 17 text")),
+    ("translate", N_("Reply to an answer: a volunteer translates it")),
     ("stats", N_("Numbers per region")),
     ("regions", N_("List the regions")),
     ("coordinators", N_("Who coordinates what")),

@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25.0, validate_default=True)
     quiet_hours: str = "21:00-09:00"
     question_reminder_hours: float = Field(default=48.0, gt=0)
+    volunteer_timeout_hours: float = Field(default=6.0, gt=0)
     # Language bridge (bot/bridge). Declared before the providers' settings: their validators
     # check which providers TRANSLATION_PROVIDER lists.
     translation_provider: Annotated[tuple[str, ...], NoDecode] = ()

@@ -504,3 +504,100 @@ class NoticeRevision(Base):
     providers: Mapped[str] = mapped_column(String(64), default="")
     revision: Mapped[int] = mapped_column(Integer, default=0)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Volunteer(Base):
+    """A member who helps as a volunteer translator (a "language buddy") for some pairs."""
+
+    __tablename__ = "volunteers"
+    __table_args__ = (UniqueConstraint("member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Round-robin: the volunteer who got a request longest ago (or never) is asked first.
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    pairs: Mapped[list[VolunteerPair]] = relationship(
+        back_populates="volunteer", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="VolunteerPair.id",
+    )  # fmt: skip
+
+
+class VolunteerPair(Base):
+    """One direction a volunteer can translate, e.g. ti → nl."""
+
+    __tablename__ = "volunteer_pairs"
+    __table_args__ = (UniqueConstraint("volunteer_id", "source", "target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(8))
+
+    volunteer: Mapped[Volunteer] = relationship(back_populates="pairs")
+
+
+class VolunteerRequestStatus(enum.StrEnum):
+    WAITING = "waiting"  # volunteers of the pair exist, all busy: asked again by the job
+    ASSIGNED = "assigned"  # with a volunteer
+    DONE = "done"
+    NOBODY = "nobody"  # no volunteer (left) for the pair
+
+
+class VolunteerRequest(Base):
+    """A text of a question's conversation that a coordinator asked a volunteer to translate.
+
+    Only `text` goes to the volunteer. `member_id` is the member whose conversation it is:
+    their /mydata lists it, their /delete erases it (CASCADE).
+    kind: "question" (member's text → staff language) or "answer" (coordinator's → member's).
+    """
+
+    __tablename__ = "volunteer_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[int] = mapped_column(BigInteger)
+    # Where the translation goes in the coordinators' chat: a reply to this message.
+    reply_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    reply_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # For answers: the member's copy of the answer, which the translation replies to.
+    member_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    status: Mapped[str] = mapped_column(
+        String(16), default=VolunteerRequestStatus.WAITING.value, index=True
+    )
+    volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    volunteer_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    translation: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class VolunteerAttempt(Base):
+    """A volunteer who had a request and gave it back: "declined", "timeout" or "stopped"."""
+
+    __tablename__ = "volunteer_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer_requests.id", ondelete="CASCADE"), index=True
+    )
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    outcome: Mapped[str] = mapped_column(String(16))
+    # The request's message in the volunteer's chat, so a late reply to it gets a kind answer.
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,6 +16,7 @@ from handlers import (
     selfservice,
     survey_admin,
     surveys,
+    volunteers,
 )
 
 
@@ -28,6 +29,7 @@ def get_routers() -> list[Router]:
         approval.create_router(),
         admin.create_router(),
         survey_admin.create_router(),
+        volunteers.create_router(),
         question_inbox.create_router(),
         surveys.create_router(),
         onboarding.create_router(),

@@ -40,7 +40,9 @@ async def ask_again(message: Message) -> None:
 async def ask_again_on_button(query: CallbackQuery) -> None:
     await query.answer(_("Please answer the privacy question first."), show_alert=True)
     if isinstance(query.message, Message):
-        await query.message.answer(privacy_notice(), reply_markup=keyboards.consent(notice_version()))
+        await query.message.answer(
+            privacy_notice(), reply_markup=keyboards.consent(notice_version())
+        )
 
 
 def create_router() -> Router:

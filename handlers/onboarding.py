@@ -25,6 +25,7 @@ from bot.texts import privacy_notice
 from db.engine import AsyncSession
 from db.models import Member, MemberStatus, Region
 from handlers.selfservice import reply_unknown_command
+from handlers.volunteers import offer_after_intake
 
 # The intake is asked as a survey is, without a survey's title, "2/5", hints and Back.
 INTAKE_STYLE = present.Style(numbered=False, hints=False, back=False)
@@ -102,6 +103,7 @@ async def finish(
             ).format(region=html.quote(region.name)),
             reply_markup=keyboards.main_menu(),
         )
+        await offer_after_intake(bot, session, member, settings)
         return
     if region is not None:
         text = _(
@@ -113,6 +115,7 @@ async def finish(
             "Thank you! A coordinator will find the right pool for you. You will hear from us here."
         )
     await bot.send_message(member.telegram_id, text, reply_markup=keyboards.main_menu())
+    await offer_after_intake(bot, session, member, settings)
 
     def render() -> str:
         pool = html.quote(region.name) if region else _("no pool yet")

@@ -167,9 +167,21 @@ async def send_my_data(bot: Bot, session: AsyncSession, member: Member, settings
             "{count} machine translations of your texts are stored.",
             len(data["machine_translations"]),
         ).format(count=len(data["machine_translations"])),
-        "",
-        _("The file below has all of it. Delete everything with /delete."),
     ]
+    if sent := len(data["texts_sent_to_a_volunteer_translator"]):
+        lines.append(_("Your texts sent to a volunteer translator: {count}").format(count=sent))
+    if helper := data["you_as_volunteer_translator"]:
+        lines.append(
+            _("You help as a volunteer translator: {pairs}").format(
+                pairs=", ".join(helper["pairs"]) or "–"
+            )
+        )
+        lines.append(
+            _("Texts you translated as a volunteer: {count}").format(
+                count=len(helper["translated"])
+            )
+        )
+    lines += ["", _("The file below has all of it. Delete everything with /delete.")]
     await bot.send_message(member.telegram_id, "\n".join(lines))
     document = json.dumps(data, ensure_ascii=False, indent=2).encode()
     await bot.send_document(

@@ -26,6 +26,7 @@ WITHOUT_AIOGRAM = [
     ROOT / "bot" / "questions" / "service.py",
     ROOT / "bot" / "questions" / "relay.py",
     ROOT / "bot" / "broadcast" / "service.py",
+    ROOT / "bot" / "volunteers" / "service.py",
 ]
 
 

@@ -33,6 +33,7 @@ async def _through_intake(session: AsyncSession, member: Member) -> None:
     await intake.finish_multi(session, member, "topics")
     await intake.skip_question(session, member, "participation")
     await intake.answer_text(session, member, "display_name", "  Amina  ")
+    await intake.answer_choice(session, member, "volunteer", "no")
     assert member.onboarding_step is None
 
 
@@ -47,7 +48,12 @@ async def test_full_onboarding_auto_region(session: AsyncSession) -> None:
     assert member.display_name == "Amina"
     assert member.joined_at is not None
     answers = {a.question: a.value for a in await session.scalars(select(ProfileAnswer))}
-    assert answers == {"since": '"y1_3"', "route": '"b1"', "topics": '["work"]'}
+    assert answers == {
+        "since": '"y1_3"',
+        "route": '"b1"',
+        "topics": '["work"]',
+        "volunteer": '"no"',
+    }
     assert await session.scalar(select(func.count()).select_from(Consent)) == 1
 
 
@@ -140,7 +146,7 @@ async def test_intake_skip_drops_a_started_selection_and_a_name_is_one_line(
     with pytest.raises(Stale):
         await intake.answer_text(session, member, "since", "too late")
     await intake.answer_text(session, member, "display_name", " Anna \n  Maria ")
-    assert (member.display_name, member.onboarding_step) == ("Anna Maria", None)
+    assert (member.display_name, member.onboarding_step) == ("Anna Maria", "intake:volunteer")
     assert await session.scalar(select(func.count()).select_from(ProfileAnswer)) == 0
 
 

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.messenger import Messenger, Undeliverable
 from bot.services import audit
 from bot.surveys.privacy import forget_member, member_survey_data
+from bot.volunteers import service as volunteers
 from db.models import (
     Consent,
     Member,
@@ -112,6 +113,7 @@ async def export(
         ],
         "surveys": await member_survey_data(session, member, settings),
         "machine_translations": await member_translations(session, member.id),
+        **await volunteers.export(session, member),
         "staff_access_to_your_data": [
             {"action": entry.action, "at": _iso(entry.created_at)}
             for entry in await audit.about_member(session, member.id)
@@ -147,6 +149,8 @@ async def erase(session: AsyncSession, member: Member, settings: Settings | None
     )
     targets += [(m.coordinator_chat_id, m.coordinator_message_id) for m in private
                 if m.coordinator_chat_id and m.coordinator_message_id]  # fmt: skip
+    # Requests of their texts in volunteers' chats; their own volunteer rows and translations.
+    targets += await volunteers.erase(session, member)
     await forget_member(session, member, settings)  # keeps only anonymous choices for totals
     await broadcast_service.forget_requester(session, member.telegram_id)
     await forget_member_translations(session, member.id)

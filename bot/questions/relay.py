@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.bridge import Result, Translation
@@ -23,7 +24,15 @@ from bot.questions import rules
 from bot.questions.translation import NOT_AVAILABLE, Translator, owe, translation_copy
 from bot.services import members, roles
 from db.base import utcnow
-from db.models import Member, MemberStatus, Municipality, Question, QuestionMessage, Region
+from db.models import (
+    Member,
+    MemberStatus,
+    Municipality,
+    Question,
+    QuestionMessage,
+    Region,
+    VolunteerRequest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +51,8 @@ class Card:
     earlier: int
     assignee: str | None
     translating: bool = False  # the language bridge translates between member and coordinators
+    volunteer: tuple[str, str] | None = None  # (kind, status) of the latest volunteer request
+    offer_volunteer: bool = False  # the question is not in the staff language
 
 
 class Views(Protocol):
@@ -123,7 +134,17 @@ class Inbox:
             bool(self.settings.translation_provider)
             and self._member_language(member) != self.settings.staff_language
         )
-        return Card(question, member, region, municipality, earlier, assignee, translating)
+        volunteer = await self.session.scalar(
+            select(VolunteerRequest)
+            .where(VolunteerRequest.question_id == question.id)
+            .order_by(VolunteerRequest.id.desc())
+            .limit(1)
+        )
+        return Card(
+            question, member, region, municipality, earlier, assignee, translating,
+            (volunteer.kind, volunteer.status) if volunteer is not None else None,
+            question.language != self.settings.staff_language,
+        )  # fmt: skip
 
     # --- the language bridge ---
 

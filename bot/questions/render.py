@@ -98,6 +98,7 @@ def card_text(
     earlier: int,
     assignee: str | None,
     translating: bool = False,
+    volunteer: tuple[str, str] | None = None,
 ) -> str:
     lines = [
         "<b>"
@@ -122,6 +123,8 @@ def card_text(
         lines.append("🔴 " + _("Urgent"))
     if assignee:
         lines.append(_("Assigned to: {name}").format(name=html.quote(assignee)))
+    if volunteer is not None:
+        lines.append("🤝 " + volunteer_line(*volunteer))
     if question.status == QuestionStatus.CLOSED:
         lines.append(_("Closed."))
     lines.append("")
@@ -135,10 +138,24 @@ def card_text(
                 "Start with {prefix} to send a text without translation."
             ).format(prefix=UNTRANSLATED)
         )
+    lines.append(_("To have an answer translated by a volunteer, reply /translate to it."))
     return "\n".join(lines)
 
 
-def card_buttons(question: Question) -> InlineKeyboardMarkup:
+def volunteer_line(kind: str, status: str) -> str:
+    """The card's line about the latest volunteer translation request."""
+    label = {
+        "waiting": _("waiting for a free volunteer"),
+        "assigned": _("with a volunteer"),
+        "done": _("translated"),
+        "nobody": _("no volunteer available"),
+    }.get(status, status)
+    if kind == "answer":
+        return _("Volunteer translation of an answer: {status}").format(status=label)
+    return _("Volunteer translation of the question: {status}").format(status=label)
+
+
+def card_buttons(question: Question, offer_volunteer: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if question.status == QuestionStatus.CLOSED:
         builder.button(
@@ -166,6 +183,13 @@ def card_buttons(question: Question) -> InlineKeyboardMarkup:
                 question_id=question.id, action=QuestionAction.URGENT
             ),
         )
+        if offer_volunteer:
+            builder.button(
+                text="🤝 " + _("Ask a volunteer to translate"),
+                callback_data=QuestionActionCallback(
+                    question_id=question.id, action=QuestionAction.VOLUNTEER
+                ),
+            )
     builder.adjust(3)
     return builder.as_markup()
 
@@ -199,9 +223,9 @@ class InboxViews:
         with self.i18n.use_locale(locale):
             text = card_text(
                 card.question, card.member, card.region, card.municipality, card.earlier,
-                card.assignee, card.translating,
+                card.assignee, card.translating, card.volunteer,
             )  # fmt: skip
-            return text, card_buttons(card.question)
+            return text, card_buttons(card.question, card.offer_volunteer)
 
     def follow_up_header(self, locale: str, number: int) -> str:
         with self.i18n.use_locale(locale):

@@ -22,6 +22,8 @@ from bot.services import audit, members, regions, staff
 from bot.services.members import MembershipError
 from bot.services.roles import Actor, NotAllowed
 from bot.texts import status_label
+from bot.volunteers import service as volunteers
+from bot.volunteers import views as volunteer_views
 from db.engine import AsyncSession
 from db.models import MemberStatus, Region
 from handlers.admin.common import Reply, bar, member_card, member_label, number, send
@@ -262,7 +264,11 @@ async def member_action(
     await keyboards.drop_buttons(query)
 
 
-def _stats_text(entries: list[staff.RegionStats], locale: str) -> str:
+def _stats_text(
+    entries: list[staff.RegionStats],
+    locale: str,
+    helpers: dict[int, list[volunteers.LanguageStats]],
+) -> str:
     blocks = []
     for entry in entries:
         total = sum(entry.by_status.values())
@@ -315,12 +321,13 @@ def _stats_text(entries: list[staff.RegionStats], locale: str) -> str:
                     share=format_percent(entry.satisfaction, locale=locale)
                 )
             )
+        lines += volunteer_views.stats_lines(helpers.get(entry.region.id, []), locale)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) or _("No regions to show.")
 
 
 async def stats_screen(
-    session: AsyncSession, actor: Actor, args: str | None, locale: str
+    session: AsyncSession, actor: Actor, args: str | None, locale: str, settings: Settings
 ) -> list[Reply]:
     """/stats [region code]: members, languages, questions and surveys per region."""
     region_id = None
@@ -333,13 +340,21 @@ async def stats_screen(
         entries = await staff.stats(session, actor, region_id)
     except NotAllowed:
         return [Reply(_("You can only see the members of your own regions."))]
-    return [Reply(_stats_text(entries, locale))]
+    helpers = await volunteers.stats(session, settings, [e.region.id for e in entries])
+    return [Reply(_stats_text(entries, locale, helpers))]
 
 
 async def stats_command(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, i18n: I18n
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    i18n: I18n,
 ) -> None:
-    await send(message, await stats_screen(session, actor, command.args, i18n.current_locale))
+    await send(
+        message, await stats_screen(session, actor, command.args, i18n.current_locale, settings)
+    )
 
 
 def create_router() -> Router:

@@ -32,7 +32,7 @@ async def start_and_consent(app: RunningBot, user: SimUser, language: str, name:
 
 
 async def skip_intake(app: RunningBot, user: SimUser, language: str) -> None:
-    for _ in range(5):
+    for _ in range(6):
         await user.wait_for_message(lambda m: t(app, "Skip", language) in m.button_texts)
         await user.press(t(app, "Skip", language))
 

@@ -45,6 +45,8 @@ async def test_full_onboarding_in_arabic(
     await amina.press(t(app, "Skip", "ar"))
     await amina.wait_for_message(lambda m: "ما الاسم" in (m.text or ""))
     await amina.send_text("أمينة <b>&</b>")
+    await amina.wait_for_message(lambda m: "كمتطوعين" in (m.text or ""))
+    await amina.press("لا، شكرًا")
     welcome = await wait_text(amina, "Twente")
     assert welcome.text and welcome.text.startswith(
         t(
@@ -72,7 +74,12 @@ async def test_full_onboarding_in_arabic(
             )
         }
         region = await session.get(Region, member.region_id)
-    assert answers == {"since": '"y1_3"', "route": '"b1"', "topics": '["work", "housing"]'}
+    assert answers == {
+        "since": '"y1_3"',
+        "route": '"b1"',
+        "topics": '["work", "housing"]',
+        "volunteer": '"no"',
+    }
     assert region is not None and region.code == "twente"
 
     await amina.press_keyboard(t(app, "My pool", "ar"))
@@ -201,7 +208,7 @@ async def test_restart_in_the_middle_of_onboarding(
         )
         await olena.wait_for_message(lambda m: "Який шлях інтеграції" in (m.text or ""))
         await olena.press("Не знаю")
-        for _ in range(3):
+        for _ in range(4):
             await olena.wait_for_message(lambda m: t(restarted, "Skip", "uk") in m.button_texts)
             await olena.press(t(restarted, "Skip", "uk"))
         await wait_text(olena, "Rotterdam")
@@ -255,6 +262,8 @@ async def test_unexpected_input_at_each_step(
     await hodan.send_text("x" * 65)
     await wait_text(hodan, "64")
     await hodan.send_text("Hodan")
+    await hodan.wait_for_message(lambda m: "turjubaan" in (m.text or ""))
+    await hodan.press(t(app, "Skip", "so"))
     await wait_text(hodan, "Alkmaar")
     member = await member_row(hodan.id)
     assert member is not None and (member.status, member.display_name) == ("active", "Hodan")
@@ -330,6 +339,8 @@ async def test_delete_erases_everything_and_coordinator_copies(
         await user.press(t(app, "Skip", "tr"))
     await user.wait_for_message(lambda m: t(app, "Skip", "tr") in m.button_texts)
     await user.send_text("Mehmet")
+    await user.wait_for_message(lambda m: "çevirmen" in (m.text or ""))
+    await user.press(t(app, "Skip", "tr"))
     card = await admin.wait_for_message(lambda m: "Mehmet" in (m.text or ""))
     member = await member_row(user.id)
     assert member is not None

@@ -112,7 +112,7 @@ async def test_question_round_trip_in_a_forum_topic(emulator: Emulator, app: Run
     assert "Twente" in (card.text or "")
     assert card.callback_data == [
         QuestionActionCallback(question_id=int(topic.name[1:].split()[0]), action=a).pack()
-        for a in ("assign", "close", "urgent")
+        for a in ("assign", "close", "urgent", "volunteer")
     ]
     voice = await group.wait_for_message(
         lambda m: m.media_kind == "voice", thread_id=topic.message_thread_id

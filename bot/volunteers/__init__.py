@@ -1,0 +1,1 @@
+"""Volunteer translators from the pools (language buddies)."""
