@@ -121,6 +121,14 @@ async def survey_schedule(
     except schedule.UnknownRegion:
         await message.answer(_("Unknown region code. See /regions."))
         return
+    except schedule.NoSecret:
+        await message.answer(
+            _(
+                "This survey is anonymous, but the bot has no key for anonymous answers yet. "
+                "Ask the server administrator to set SURVEY_SECRET."
+            )
+        )
+        return
     except NotAllowed:
         await message.answer(_("You can send surveys only to your own regions."))
         return
