@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Bot, Router, html
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_decimal, format_percent
@@ -18,10 +18,13 @@ from bot.callbacks import (
     MembersPageCallback,
 )
 from bot.config import Settings
+from bot.retention import service as retention
+from bot.retention import views as retention_views
 from bot.services import audit, members, regions, staff
 from bot.services.members import MembershipError
 from bot.services.roles import Actor, NotAllowed
 from bot.texts import status_label
+from db.base import utcnow
 from db.engine import AsyncSession
 from db.models import MemberStatus, Region
 from handlers.admin.common import Reply, bar, member_card, member_label, number, send
@@ -320,9 +323,14 @@ def _stats_text(entries: list[staff.RegionStats], locale: str) -> str:
 
 
 async def stats_screen(
-    session: AsyncSession, actor: Actor, args: str | None, locale: str
+    session: AsyncSession,
+    actor: Actor,
+    args: str | None,
+    locale: str,
+    settings: Settings | None = None,
 ) -> list[Reply]:
-    """/stats [region code]: members, languages, questions and surveys per region."""
+    """/stats [region code]: members, languages, questions and surveys per region; with
+    `settings`, also when retention runs next."""
     region_id = None
     if args:
         region = await regions.by_code(session, args)
@@ -333,13 +341,24 @@ async def stats_screen(
         entries = await staff.stats(session, actor, region_id)
     except NotAllowed:
         return [Reply(_("You can only see the members of your own regions."))]
-    return [Reply(_stats_text(entries, locale))]
+    text = _stats_text(entries, locale)
+    if settings is not None:
+        upcoming = retention.next_run(settings, utcnow())
+        text += "\n\n" + retention_views.next_run_line(get_i18n(), upcoming, settings, locale)
+    return [Reply(text)]
 
 
 async def stats_command(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, i18n: I18n
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Actor,
+    i18n: I18n,
+    settings: Settings,
 ) -> None:
-    await send(message, await stats_screen(session, actor, command.args, i18n.current_locale))
+    await send(
+        message, await stats_screen(session, actor, command.args, i18n.current_locale, settings)
+    )
 
 
 def create_router() -> Router:

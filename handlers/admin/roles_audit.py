@@ -64,7 +64,7 @@ async def admin_menu_button(
     if action == "members":
         replies = await members_screen(session, actor, None, locale)
     elif action == "stats":
-        replies = await stats_screen(session, actor, None, locale)
+        replies = await stats_screen(session, actor, None, locale, settings)
     elif action == "regions":
         replies = await regions_screen(session, actor)
     elif action == "coordinators":
