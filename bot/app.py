@@ -19,6 +19,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from sqlalchemy import select
 
 from bot.commands import publish_commands
 from bot.config import ConfigError, Settings
@@ -33,6 +34,7 @@ from bot.scale.storage import create_events_isolation, create_storage, storage_r
 from bot.scale.webhook import webhook_server
 from db import migrate
 from db.engine import create_engine, create_session_factory
+from db.models import Survey
 from db.seed import seed_regions
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,24 @@ async def prepare_database_exclusively(settings: Settings) -> None:
         return
     async with postgres_exclusive(settings.database_url, f"{KEY_PREFIX}:migrate"):
         await prepare_database(settings)
+
+
+async def require_survey_secret(settings: Settings) -> None:
+    """Refuse to start without SURVEY_SECRET once anonymous surveys exist: their answers
+    could be neither resumed nor told apart from a second response."""
+    if settings.survey_secret is not None:
+        return
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            found = await session.scalar(select(Survey.id).where(Survey.anonymous).limit(1))
+    finally:
+        await engine.dispose()
+    if found is not None:
+        raise ConfigError(
+            "SURVEY_SECRET is not set, but the database holds anonymous surveys: "
+            "set it (at least 32 characters, see .env.example)"
+        )
 
 
 async def wait_for_api(bot: Bot, max_delay: float = 60.0) -> None:
@@ -88,6 +108,7 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
     """
     settings.require_token()
     await prepare_database_exclusively(settings)
+    await require_survey_secret(settings)
     services = services if services is not None else LeaderServices()
     async with AsyncExitStack() as stack:
         engine = create_engine(settings.database_url)

@@ -121,3 +121,13 @@ class Satisfaction(StrEnum):
 class SatisfactionCallback(CallbackData, prefix="sat"):
     question_id: int
     value: Satisfaction
+
+
+class RetentionAction(StrEnum):
+    KEEP = "keep"
+
+
+class RetentionCallback(CallbackData, prefix="keep"):
+    """An inactive member answers retention's question (bot/retention)."""
+
+    action: RetentionAction

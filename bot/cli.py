@@ -17,7 +17,7 @@ from types import ModuleType
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import cli_admin, cli_surveys
+from bot import cli_admin, cli_retention, cli_surveys
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 
@@ -40,6 +40,7 @@ def _parser(plugins: dict[str, ModuleType] | None = None) -> argparse.ArgumentPa
     commands.add_parser("migrate", help="apply database migrations and seed a fresh database")
     cli_admin.add_parsers(commands)
     cli_surveys.add_parsers(commands)
+    cli_retention.add_parsers(commands)
     for plugin in (plugins or {}).values():
         plugin.add_parser(commands)
     return parser
@@ -61,6 +62,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
             asyncio.run(app.prepare_database_exclusively(settings))
         for line in asyncio.run(cli_surveys.run(args, settings)):
             print(line)
+    elif args.command == "retention":
+        asyncio.run(app.prepare_database_exclusively(settings))
+        for line in asyncio.run(cli_retention.run(args, settings)):
+            print(line)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         token = settings.bot_token.get_secret_value() if settings.bot_token else ""
         setup_logging(settings.log_level, settings.log_format, secrets=[token])
-        if args.command == "run":
+        if args.command == "run" or (args.command == "retention" and not args.dry_run):
             settings.require_token()
         _run(args, settings)
     except cli_admin.CliError as exc:

@@ -28,6 +28,8 @@ _ASYNC_DRIVERS = {
 
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _INSTANCE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
+SURVEY_SECRET_MIN = 32
 _QUIET_HOURS = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
 # Telegram: about 30 messages/s for free; allow_paid_broadcast raises that to 1000/s.
 FREE_BROADCAST_RATE = 30.0
@@ -96,6 +98,15 @@ class Settings(BaseSettings):
     azure_translator_url: str = AZURE_TRANSLATOR_EU_URL
     staff_language: str = "nl"
     translation_timeout: float = 10.0
+    # Key of the keyed hash that stands in for members in anonymous surveys (bot/surveys).
+    survey_secret: SecretStr | None = None
+    # Retention (bot/retention): months (days for the confirmation) before data goes; 0 keeps it.
+    retention_closed_questions_months: int = 12
+    retention_survey_responses_months: int = 24
+    retention_audit_months: int = 24
+    retention_inactive_members_months: int = 18
+    retention_confirm_days: int = 30
+    retention_time: str = "03:30"
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -369,6 +380,47 @@ class Settings(BaseSettings):
         if not 0 < seconds <= 120:
             raise ValueError("must be more than 0 and at most 120 seconds")
         return seconds
+
+    @field_validator("survey_secret", mode="before")
+    @classmethod
+    def _survey_secret(cls, value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        value = str(value).strip()
+        if len(value) < SURVEY_SECRET_MIN:
+            raise ValueError(
+                f"must be at least {SURVEY_SECRET_MIN} characters "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return value
+
+    @field_validator(
+        "retention_closed_questions_months",
+        "retention_survey_responses_months",
+        "retention_audit_months",
+        "retention_inactive_members_months",
+        "retention_confirm_days",
+        mode="before",
+    )
+    @classmethod
+    def _retention_period(cls, value: Any, info: ValidationInfo) -> Any:
+        text = str(value).strip()
+        unit = "days" if info.field_name == "retention_confirm_days" else "months"
+        if not text.isdigit() or int(text) > 1200:
+            raise ValueError(f"'{text}' is not a whole number of {unit} (0-1200)")
+        if unit == "days" and int(text) == 0:
+            raise ValueError("must be at least 1 day")
+        return int(text)
+
+    @field_validator("retention_time", mode="before")
+    @classmethod
+    def _retention_time(cls, value: Any) -> Any:
+        match = _CLOCK.fullmatch(str(value).strip())
+        if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+            raise ValueError("must be a time of day like 03:30 (24-hour clock)")
+        return f"{int(match.group(1)):02d}:{match.group(2)}"
 
     @property
     def tz(self) -> ZoneInfo:

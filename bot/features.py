@@ -11,6 +11,7 @@ from bot.bridge import Bridge
 from bot.config import Settings
 from bot.questions import jobs as question_jobs
 from bot.questions.translation import Translator
+from bot.retention import jobs as retention_jobs
 from bot.scale.leader import LeaderServices
 from bot.scheduler import JobContext, Scheduler
 from bot.surveys import jobs as survey_jobs
@@ -27,14 +28,15 @@ def leader_services(
     bridge: Bridge | None = None,
 ) -> tuple[LeaderServices, Scheduler]:
     """The scheduler (question reminders, owed translations, the bridge's daily language
-    lists, survey runs, volunteer timeouts) and, given the dispatcher whose handlers wake it,
-    the broadcaster (unless the dispatcher already has one)."""
+    lists, survey runs, volunteer timeouts, daily retention) and, given the dispatcher whose
+    handlers wake it, the broadcaster (unless the dispatcher already has one)."""
     services = services if services is not None else LeaderServices()
     scheduler = Scheduler(JobContext(bot, session_factory, settings, i18n, bridge))
     scheduler.on_start("questions", question_jobs.rebuild)
     scheduler.on_start("translations", question_jobs.rebuild_translations)
     scheduler.on_start("surveys", survey_jobs.rebuild)
     scheduler.on_start("volunteers", volunteer_jobs.rebuild)
+    scheduler.on_start("retention", retention_jobs.rebuild)
     services.add("scheduler", scheduler.start, scheduler.stop)
     if dp is not None and "broadcaster" not in dp.workflow_data:
         broadcast.register(services, dp, bot, session_factory, settings, i18n)

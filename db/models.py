@@ -83,6 +83,8 @@ class Member(TimestampMixin, Base):
     consent_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # When retention asked this inactive member to confirm they want to stay (bot/retention).
+    retention_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     region: Mapped[Region | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()

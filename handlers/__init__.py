@@ -13,6 +13,7 @@ from handlers import (
     onboarding,
     question_inbox,
     questions,
+    retention,
     selfservice,
     survey_admin,
     surveys,
@@ -24,6 +25,7 @@ def get_routers() -> list[Router]:
     """New routers for one Dispatcher, in the order they are consulted."""
     return [
         consent_gate.create_router(),
+        retention.create_router(),
         broadcast.create_router(),
         selfservice.create_router(),
         approval.create_router(),

@@ -7,7 +7,7 @@ import json
 from aiogram import Bot, F, Router, html
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
-from aiogram.utils.i18n import I18n, ngettext
+from aiogram.utils.i18n import I18n, get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
@@ -19,6 +19,7 @@ from bot.messenger import Messenger
 from bot.notify import notify_coordinators
 from bot.onboarding import service as onboarding
 from bot.privacy import service as privacy
+from bot.retention import views as retention_views
 from bot.services import members
 from bot.services.members import MembershipError
 from bot.texts import privacy_notice, status_label
@@ -181,6 +182,8 @@ async def send_my_data(bot: Bot, session: AsyncSession, member: Member, settings
                 count=len(helper["translated"])
             )
         )
+    i18n = get_i18n()
+    lines += ["", *retention_views.my_data_lines(i18n, settings, i18n.current_locale)]
     lines += ["", _("The file below has all of it. Delete everything with /delete.")]
     await bot.send_message(member.telegram_id, "\n".join(lines))
     document = json.dumps(data, ensure_ascii=False, indent=2).encode()

@@ -9,7 +9,7 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, Message
-from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
@@ -121,6 +121,14 @@ async def survey_schedule(
     except schedule.UnknownRegion:
         await message.answer(_("Unknown region code. See /regions."))
         return
+    except schedule.NoSecret:
+        await message.answer(
+            _(
+                "This survey is anonymous, but the bot has no key for anonymous answers yet. "
+                "Ask the server administrator to set SURVEY_SECRET."
+            )
+        )
+        return
     except NotAllowed:
         await message.answer(_("You can send surveys only to your own regions."))
         return
@@ -207,6 +215,22 @@ async def survey_export(
     )  # fmt: skip
     responses_name, totals_name = files.names(found.survey.slug, found.survey.version)
     caption = _("{count} responses. Opens in Excel (UTF-8).").format(count=files.rows)
+    if files.coarsened:
+        caption += "\n" + ngettext(
+            "{count} response is shown without language (or region), and without written "
+            "answers, because fewer than 5 people are in its group.",
+            "{count} responses are shown without language (or region), and without written "
+            "answers, because fewer than 5 people are in their group.",
+            files.coarsened,
+        ).format(count=files.coarsened)
+    if files.withheld:
+        caption += "\n" + ngettext(
+            "{count} response is left out: its group is smaller than 5, so it could point "
+            "to one person.",
+            "{count} responses are left out: their group is smaller than 5, so they could "
+            "point to one person.",
+            files.withheld,
+        ).format(count=files.withheld)
     await message.answer_document(
         BufferedInputFile(files.responses, responses_name), caption=caption
     )

@@ -40,7 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PULSE = (ROOT / "surveys" / "monthly-pulse.yaml").read_text(encoding="utf-8")
 PIP = (ROOT / "surveys" / "brede-intake-pip.yaml").read_text(encoding="utf-8")
 ADMIN = Actor(telegram_id=1, is_admin=True, region_ids=frozenset())
-SETTINGS = Settings(bot_token="1:test", admin_ids=(1,), quiet_hours="off", _env_file=None)  # type: ignore[call-arg]
+SETTINGS = Settings(
+    bot_token="1:test", admin_ids=(1,), quiet_hours="off", survey_secret="s" * 32, _env_file=None
+)  # type: ignore[call-arg]
 
 
 @dataclass

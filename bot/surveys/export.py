@@ -4,6 +4,9 @@ responses: one row per response, question ids as columns; option ids as values (
 answers joined with ";"). No member ids or Telegram ids, also for named surveys.
 totals: one row per question and answer with count and share of those who answered
 (finished responses, like /survey_results).
+Anonymous surveys follow the small-group rule (bot/surveys/suppression.py): rows of small
+groups are coarsened or withheld, counts under 5 show as "<5", and both files end with a
+note row (first cell starting with "#") saying what was left out.
 """
 
 from __future__ import annotations
@@ -15,12 +18,16 @@ from dataclasses import dataclass
 from statistics import mean
 from typing import Any
 
+from bot.surveys import suppression
 from bot.surveys.definition import shown
 from bot.surveys.results import Results
+from bot.surveys.suppression import Level
 
 ENCODING = "utf-8-sig"
 FIXED = ["response", "run", "version", "region", "language", "finished"]
 TOTALS = ["question", "kind", "answer", "label", "count", "percent"]
+SMALL = "<5"
+NOTE = "#"
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,8 @@ class Exported:
     responses: bytes
     totals: bytes
     rows: int
+    coarsened: int = 0  # rows shown without language (and maybe region) to protect small groups
+    withheld: int = 0  # rows left out: even coarsened, their group was smaller than 5
 
     def names(self, slug: str, version: int) -> tuple[str, str]:
         return f"{slug}-v{version}-responses.csv", f"{slug}-v{version}-totals.csv"
@@ -50,24 +59,50 @@ def cell(value: Any) -> str:
 
 def export(results: Results, region_names: dict[int, str]) -> Exported:
     questions = results.definition.questions
+    anonymous = results.survey.anonymous
     header = FIXED + [q.id for q in questions]
     body: list[list[Any]] = [header]
-    for number, (response, answers) in enumerate(results.rows, start=1):
+    rows = [(response, answers, Level.WHOLE) for response, answers in results.rows]
+    withheld = coarsened = 0
+    if anonymous:
+        protected = suppression.protect(
+            results.rows, lambda row: row[0].region_id, lambda row: row[0].language
+        )
+        order = {Level.WHOLE: 0, Level.REGION: 1, Level.NONE: 2}
+        rows = sorted(
+            ((response, answers, level) for (response, answers), level in protected.rows),
+            key=lambda row: order[row[2]],
+        )
+        withheld, coarsened = protected.withheld, protected.coarsened
+    for number, (response, answers, level) in enumerate(rows, start=1):
+        region = level != Level.NONE
         body.append(
             [
                 number,
-                response.run_id,
+                response.run_id if region else "",
                 results.survey.version,
-                region_names.get(response.region_id or 0, ""),
-                response.language,
+                region_names.get(response.region_id or 0, "") if region else "",
+                response.language if level == Level.WHOLE else "",
                 "yes" if response.finished else "no",
-                *(cell(answers.get(q.id)) for q in questions),
+                *(
+                    ""
+                    if q.kind == "text" and anonymous and level != Level.WHOLE
+                    else cell(answers.get(q.id))
+                    for q in questions
+                ),
             ]
         )
+    if coarsened or withheld:
+        body.append([f"{NOTE} {_note(coarsened, withheld)}"])
     totals: list[list[Any]] = [TOTALS]
+    hidden = False
     for result in results.questions:
         question, answered = result.question, result.answered
         if question.kind in ("text", "number"):
+            if anonymous and suppression.is_small(answered):
+                totals.append([question.id, question.kind, "", "answered", SMALL, ""])
+                hidden = True
+                continue
             totals.append([question.id, question.kind, "", "answered", answered, ""])
             if question.kind == "number" and result.numbers:
                 average = round(mean(result.numbers), 2)
@@ -78,10 +113,29 @@ def export(results: Results, region_names: dict[int, str]) -> Exported:
             option = question.option(value)
             label = shown(option.text, "en") if option else value
             percent = round(100 * got / answered, 1) if answered else 0
+            if anonymous and suppression.is_small(got):
+                got, percent, hidden = SMALL, "", True
             totals.append([question.id, question.kind, value, label, got, percent])
-    return Exported(_csv(body), _csv(totals), len(body) - 1)
+    if hidden:
+        totals.append([f"{NOTE} Anonymous survey: counts of fewer than 5 people show as <5."])
+    return Exported(_csv(body), _csv(totals), len(rows), coarsened, withheld)
+
+
+def _note(coarsened: int, withheld: int) -> str:
+    return (
+        "Anonymous survey: rows of groups (region x language) with fewer than 5 respondents "
+        f"are shown without language, region or written answers ({coarsened} rows) "
+        f"or left out ({withheld} rows)."
+    )
 
 
 def parse(data: bytes) -> list[dict[str, str]]:
     """Read an export back (used by tests and handy for scripts)."""
-    return list(csv.DictReader(io.StringIO(data.decode(ENCODING))))
+    rows = csv.DictReader(io.StringIO(data.decode(ENCODING)))
+    return [row for row in rows if not (next(iter(row.values()), "") or "").startswith(NOTE)]
+
+
+def notes(data: bytes) -> list[str]:
+    """The note rows of an export (what the small-group rule left out)."""
+    rows = csv.reader(io.StringIO(data.decode(ENCODING)))
+    return [row[0] for row in rows if row and row[0].startswith(NOTE)]

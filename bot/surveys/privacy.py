@@ -5,9 +5,10 @@
   text and number answers deleted; the button choices stay as anonymous totals;
 - unfinished responses (named or anonymous) are deleted;
 - finished anonymous responses lose their keyed hash, so nothing can link them any more
-  (needs `settings`: the key is derived from the bot token);
+  (needs `settings`: the key is derived from SURVEY_SECRET);
 - schedules and runs they made forget their Telegram id.
 Without this hook, ON DELETE CASCADE still removes every named response with the member.
+Retention (bot/retention) applies the same rule, `anonymise`, to responses of old runs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.surveys.anonymity import respondent_key
+from bot.surveys.anonymity import has_secret, respondent_key
 from bot.surveys.definition import TYPED_KINDS, SurveyQuestion, shown
 from bot.surveys.library import definition_of
 from bot.surveys.responses import answers_of
@@ -42,11 +43,15 @@ async def _anonymous_keys(session: AsyncSession, settings: Settings, member: Mem
 async def _responses(
     session: AsyncSession, settings: Settings | None, member: Member
 ) -> list[SurveyResponse]:
-    """Named responses, and with `settings` (the key comes from the bot token) anonymous ones."""
+    """Named responses, and with `settings` (the key comes from SURVEY_SECRET) anonymous ones."""
     found = list(
         await session.scalars(select(SurveyResponse).where(SurveyResponse.member_id == member.id))
     )
-    keys = await _anonymous_keys(session, settings, member) if settings is not None else []
+    keys = (
+        await _anonymous_keys(session, settings, member)
+        if settings is not None and has_secret(settings)
+        else []
+    )
     for start in range(0, len(keys), 500):
         found += await session.scalars(
             select(SurveyResponse).where(
@@ -56,24 +61,33 @@ async def _responses(
     return sorted(found, key=lambda r: r.id)
 
 
+async def anonymise(session: AsyncSession, response: SurveyResponse) -> None:
+    """The one rule that makes a response anonymous (no flush).
+
+    Unfinished: deleted. Finished: member id, keyed hash, message id and times cleared; free
+    text and number answers deleted; the button choices stay as anonymous totals.
+    """
+    if not response.finished:
+        await session.delete(response)
+        return
+    run = await session.get(SurveyRun, response.run_id)
+    survey = await session.get(Survey, run.survey_id) if run else None
+    if survey is not None:
+        typed = [q.id for q in definition_of(survey).questions if q.kind in TYPED_KINDS]
+        await session.execute(
+            delete(SurveyAnswer).where(
+                SurveyAnswer.response_id == response.id, SurveyAnswer.question.in_(typed)
+            )
+        )
+    response.member_id = response.respondent_key = response.message_id = None
+    response.started_at = response.finished_at = None
+
+
 async def forget_member(
     session: AsyncSession, member: Member, settings: Settings | None = None
 ) -> None:
     for response in await _responses(session, settings, member):
-        if not response.finished:
-            await session.delete(response)
-            continue
-        run = await session.get(SurveyRun, response.run_id)
-        survey = await session.get(Survey, run.survey_id) if run else None
-        if survey is not None:
-            typed = [q.id for q in definition_of(survey).questions if q.kind in TYPED_KINDS]
-            await session.execute(
-                delete(SurveyAnswer).where(
-                    SurveyAnswer.response_id == response.id, SurveyAnswer.question.in_(typed)
-                )
-            )
-        response.member_id = response.respondent_key = response.message_id = None
-        response.started_at = response.finished_at = None
+        await anonymise(session, response)
     for model in (SurveySchedule, SurveyRun):
         await session.execute(
             update(model).where(model.created_by == member.telegram_id).values(created_by=None)
@@ -89,7 +103,7 @@ async def member_survey_data(
 ) -> list[dict[str, Any]]:
     """The member's survey responses with their answers, readable (for /mydata).
 
-    With `settings` (the bot token is the key) anonymous responses are found too.
+    With `settings` (SURVEY_SECRET is the key) anonymous responses are found too.
     """
     responses = await _responses(session, settings, member)
     language = member.language or "en"

@@ -15,8 +15,9 @@ from babel.numbers import format_decimal, format_percent
 from bot.i18n import language_name
 from bot.surveys.definition import NO, YES, SurveyQuestion, shown
 from bot.surveys.results import Group, QuestionResult, Results
+from bot.surveys.suppression import MIN_GROUP, is_small
 
-SMALL = 5
+SMALL = MIN_GROUP
 BAR = 10
 LIMIT = 3900  # under Telegram's 4096 characters per message
 SMALL_LABEL = "&lt;5"  # "<5" in Telegram HTML
@@ -28,12 +29,12 @@ def bar(part: int, total: int) -> str:
 
 
 def count(value: int, locale: str) -> str:
-    return SMALL_LABEL if 0 < value < SMALL else format_decimal(value, locale=locale)
+    return SMALL_LABEL if is_small(value) else format_decimal(value, locale=locale)
 
 
 def share(part: int, total: int, locale: str) -> str:
     """ "42%" of `total`, or "" when the part is a small group."""
-    if not total or 0 < part < SMALL:
+    if not total or is_small(part):
         return ""
     return format_percent(part / total, locale=locale)
 
@@ -59,7 +60,7 @@ def _question(number: int, result: QuestionResult, locale: str) -> str:
         f"<b>{number}. {html.quote(shown(question.text, locale))}</b>",
         _("Answers: {count}").format(count=count(result.answered, locale)),
     ]
-    if 0 < result.answered < SMALL:
+    if is_small(result.answered):
         return "\n".join(lines)
     if question.kind == "number" and result.numbers:
         lines.append(

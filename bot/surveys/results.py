@@ -1,7 +1,7 @@
 """Results of a survey version within what the reader may see (their regions, or all).
 
-Counts are exact here; hiding small groups ("<5") is the renderer's job, so the export
-and the tests work with the true numbers.
+Counts are exact here; the small-group rule (bot/surveys/suppression.py) is applied where
+they are shown: the chat report ("<5") and the CSV exports.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.services import audit, regions
 from bot.services.roles import Actor, NotAllowed, require_admin, require_region, require_staff
-from bot.surveys import library, when
+from bot.surveys import anonymity, library, when
 from db.models import Region, Survey, SurveyRun, SurveyRunStatus, SurveySchedule
 
 SCHEDULE, CANCEL = "survey_schedule", "survey_cancel"
@@ -24,6 +24,10 @@ class UnknownSurvey(Exception):
 
 class UnknownRegion(Exception):
     pass
+
+
+class NoSecret(Exception):
+    """An anonymous survey cannot be sent: SURVEY_SECRET is not set."""
 
 
 def make_run(schedule: SurveySchedule, survey: Survey, due: datetime) -> SurveyRun:
@@ -66,6 +70,8 @@ async def create(
     survey = await library.latest(session, slug.lower())
     if survey is None:
         raise UnknownSurvey
+    if survey.anonymous and not anonymity.has_secret(settings):
+        raise NoSecret
     plan = when.parse(words, now, settings.tz)
     schedule = SurveySchedule(
         slug=survey.slug, region_id=region.id if region else None, rule=plan.rule,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Bot, Router, html
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_decimal, format_percent
@@ -18,12 +18,15 @@ from bot.callbacks import (
     MembersPageCallback,
 )
 from bot.config import Settings
+from bot.retention import service as retention
+from bot.retention import views as retention_views
 from bot.services import audit, members, regions, staff
 from bot.services.members import MembershipError
 from bot.services.roles import Actor, NotAllowed
 from bot.texts import status_label
 from bot.volunteers import service as volunteers
 from bot.volunteers import views as volunteer_views
+from db.base import utcnow
 from db.engine import AsyncSession
 from db.models import MemberStatus, Region
 from handlers.admin.common import Reply, bar, member_card, member_label, number, send
@@ -329,7 +332,8 @@ def _stats_text(
 async def stats_screen(
     session: AsyncSession, actor: Actor, args: str | None, locale: str, settings: Settings
 ) -> list[Reply]:
-    """/stats [region code]: members, languages, questions and surveys per region."""
+    """/stats [region code]: members, languages, questions and surveys per region; with
+    `settings`, also when retention runs next."""
     region_id = None
     if args:
         region = await regions.by_code(session, args)
@@ -341,7 +345,10 @@ async def stats_screen(
     except NotAllowed:
         return [Reply(_("You can only see the members of your own regions."))]
     helpers = await volunteers.stats(session, settings, [e.region.id for e in entries])
-    return [Reply(_stats_text(entries, locale, helpers))]
+    text = _stats_text(entries, locale, helpers)
+    upcoming = retention.next_run(settings, utcnow())
+    text += "\n\n" + retention_views.next_run_line(get_i18n(), upcoming, settings, locale)
+    return [Reply(text)]
 
 
 async def stats_command(

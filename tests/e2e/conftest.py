@@ -16,6 +16,7 @@ from tests.servers import fresh_redis_prefix
 
 TOKEN = "123456:E2E-test-token"
 ADMIN_ID = 900_001
+SURVEY_SECRET = "e2e-survey-secret-0123456789abcdef"
 
 
 @pytest.fixture
@@ -47,6 +48,7 @@ def settings_factory(
             "redis_url": redis_prefix[0] if redis_prefix else None,
             "admin_ids": (ADMIN_ID,),
             "default_locale": "nl",
+            "survey_secret": SURVEY_SECRET,
             "_env_file": None,
         }
         values.update(overrides)

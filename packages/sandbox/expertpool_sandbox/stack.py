@@ -36,6 +36,7 @@ BOT_ID = 7_000_000_001
 BOT_USERNAME = "expertpool_sandbox_bot"
 BOT_NAME = "Expert pool"
 AUTOSAVE_SECONDS = 3.0
+SANDBOX_SURVEY_SECRET = "sandbox-only-survey-secret-never-use-in-production"
 
 
 def sandbox_settings(
@@ -60,6 +61,8 @@ def sandbox_settings(
         # Scheduled messages should arrive while someone is watching, at any hour.
         quiet_hours=os.environ.get("QUIET_HOURS", "off"),
         **translation,
+        # A fixed key keeps anonymous answers in the sandbox's database consistent across runs.
+        survey_secret=os.environ.get("SURVEY_SECRET") or SANDBOX_SURVEY_SECRET,
     )
 
 

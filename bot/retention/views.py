@@ -1,0 +1,143 @@
+"""Retention's texts and keyboard: the question to inactive members, the admins' report,
+the next run for /stats, and the periods /mydata states. Texts take the locale explicitly
+(jobs have no update context)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+
+from bot.callbacks import RetentionAction, RetentionCallback
+from bot.config import Settings
+from bot.retention.service import Counts, periods
+from db.models import Member
+
+
+def _labels(i18n: I18n, locale: str) -> dict[str, str]:
+    return {
+        "closed_questions": i18n.gettext(
+            "Closed questions removed, with their messages", locale=locale
+        ),
+        "translations": i18n.gettext("Saved translations removed", locale=locale),
+        "survey_responses": i18n.gettext("Survey answers made anonymous", locale=locale),
+        "audit_entries": i18n.gettext(
+            "Entries removed from the log of who looked at member data", locale=locale
+        ),
+        "members_asked": i18n.gettext(
+            "Members asked if they want to stay (no use for a long time)", locale=locale
+        ),
+        "members_removed": i18n.gettext(
+            "Members removed (no answer to that question)", locale=locale
+        ),
+    }
+
+
+def months(i18n: I18n, count: int, locale: str) -> str:
+    ngettext = i18n.gettext  # named so that extraction sees a plural entry
+    return ngettext("{count} month", "{count} months", count, locale=locale).format(
+        count=format_decimal(count, locale=locale)
+    )
+
+
+def days(i18n: I18n, count: int, locale: str) -> str:
+    ngettext = i18n.gettext  # named so that extraction sees a plural entry
+    return ngettext("{count} day", "{count} days", count, locale=locale).format(
+        count=format_decimal(count, locale=locale)
+    )
+
+
+def when(moment: datetime, settings: Settings, locale: str) -> str:
+    return format_datetime(moment.astimezone(settings.tz), "d MMMM, HH:mm", locale=locale)
+
+
+def ask(i18n: I18n, settings: Settings) -> Callable[[Member], tuple[str, InlineKeyboardMarkup]]:
+    """The question to an inactive member, in their language."""
+
+    def render(member: Member) -> tuple[str, InlineKeyboardMarkup]:
+        locale = member.language or settings.default_locale
+        text = i18n.gettext(
+            "Hello! You have not used the expert pool bot for a long time. Do you want to "
+            "stay in the pool? Then press the button below. If we do not hear from you "
+            "within {period}, we delete your data.",
+            locale=locale,
+        ).format(period=days(i18n, settings.retention_confirm_days, locale))
+        button = InlineKeyboardButton(
+            text=i18n.gettext("Keep me in the pool", locale=locale),
+            callback_data=RetentionCallback(action=RetentionAction.KEEP).pack(),
+        )
+        return text, InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+    return render
+
+
+def blank(i18n: I18n, settings: Settings) -> Callable[[Member], str]:
+    """What replaces an old copy about a removed member in coordinator chats."""
+
+    def render(_member: Member) -> str:
+        return i18n.gettext(
+            "Removed: this member did not use the bot for a long time.",
+            locale=settings.default_locale,
+        )
+
+    return render
+
+
+def report(i18n: I18n, counts: Counts, upcoming: datetime, settings: Settings, locale: str) -> str:
+    """The admins' report after a run, in `locale`."""
+    labels = _labels(i18n, locale)
+    lines = [i18n.gettext("🧹 Data clean-up (retention) is done:", locale=locale)]
+    lines += [f"{labels[kind]}: {format_decimal(n, locale=locale)}" for kind, n in counts.items()]
+    lines.append(next_run_line(i18n, upcoming, settings, locale))
+    return "\n".join(lines)
+
+
+def next_run_line(i18n: I18n, upcoming: datetime, settings: Settings, locale: str) -> str:
+    return i18n.gettext("Next data clean-up (retention): {when}", locale=locale).format(
+        when=when(upcoming, settings, locale)
+    )
+
+
+def my_data_lines(i18n: I18n, settings: Settings, locale: str) -> list[str]:
+    """How long each kind of a member's data is kept, for /mydata."""
+    rules = periods(settings)
+    kept = i18n.gettext("kept until you delete your data with /delete", locale=locale)
+
+    def line(label: str, count: int, rule: str) -> str:
+        text = rule.format(period=months(i18n, count, locale)) if count else kept
+        return f"{label}: {text}"
+
+    lines = [
+        i18n.gettext("How long we keep your data:", locale=locale),
+        line(
+            i18n.gettext("Closed questions and their messages", locale=locale),
+            rules.closed_questions_months,
+            i18n.gettext("deleted {period} after the question is closed", locale=locale),
+        ),
+        line(
+            i18n.gettext("Survey answers linked to you", locale=locale),
+            rules.survey_responses_months,
+            i18n.gettext("made anonymous {period} after the survey closed", locale=locale),
+        ),
+        line(
+            i18n.gettext("Record of who looked at or changed your data", locale=locale),
+            rules.audit_months,
+            i18n.gettext("deleted after {period}", locale=locale),
+        ),
+    ]
+    if rules.inactive_members_months:
+        lines.append(
+            i18n.gettext(
+                "If you do not use the bot for {period}, we ask if you want to stay. "
+                "If you do not answer within {days}, we delete your data.",
+                locale=locale,
+            ).format(
+                period=months(i18n, rules.inactive_members_months, locale),
+                days=days(i18n, rules.confirm_days, locale),
+            )
+        )
+    return lines
