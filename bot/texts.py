@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
+from babel import Locale
 
+from bot.bridge import Reason
 from bot.marking import N_
 from bot.members.consent import notice_services
 from db.models import MemberStatus
@@ -72,3 +75,15 @@ MENU_MSGIDS = {
     "language": N_("Language"),
     "privacy": N_("Privacy"),
 }
+
+
+def draft_problem(code: str, reason: Reason) -> str:
+    """Why a language got no machine draft (broadcasts and surveys)."""
+    name = Locale.parse(code).get_display_name(get_i18n().current_locale) or code
+    if reason is Reason.PAIR_UNSUPPORTED:
+        text = _("{language}: no machine translation is available for this language.")
+    elif reason is Reason.TEMPORARY:
+        text = _("{language}: the translation service did not answer in time. Try again later.")
+    else:
+        text = _("{language}: the translation service could not translate this text.")
+    return "⚠️ " + text.format(language=name)

@@ -10,7 +10,14 @@ from __future__ import annotations
 from bot.bridge.bridge import Bridge, Delivered
 from bot.bridge.glossary import Glossary
 from bot.bridge.privacy import forget_member_translations, member_translations
-from bot.bridge.results import MAX_CHARS, Reason, Result, Translation, Untranslated
+from bot.bridge.results import (
+    MAX_CHARS,
+    Reason,
+    Result,
+    Translation,
+    Untranslated,
+    provider_name,
+)
 from bot.bridge.service import purge_translations, translate, translate_many
 
 __all__ = [
@@ -24,6 +31,7 @@ __all__ = [
     "Untranslated",
     "forget_member_translations",
     "member_translations",
+    "provider_name",
     "purge_translations",
     "translate",
     "translate_many",

@@ -46,4 +46,15 @@ class Untranslated:
 
 Result = Translation | Untranslated
 
-__all__ = ["MAX_CHARS", "Reason", "Result", "Translation", "Untranslated"]
+PROVIDER_NAMES = {"libretranslate": "LibreTranslate", "deepl": "DeepL", "azure": "Azure"}
+
+
+def provider_name(provider: str) -> str:
+    """How readers see a provider's name."""
+    return PROVIDER_NAMES.get(provider, provider)
+
+
+__all__ = [
+    "MAX_CHARS", "PROVIDER_NAMES", "Reason", "Result", "Translation", "Untranslated",
+    "provider_name",
+]  # fmt: skip

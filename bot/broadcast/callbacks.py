@@ -15,6 +15,12 @@ class BroadcastAction(StrEnum):
     MORE = "more"
     URGENT = "urgent"
     SEND = "send"
+    SEND_ANYWAY = "sendany"  # unreviewed machine drafts confirmed
+    BACK = "back"  # from that confirmation to the preview
+    DRAFTS = "drafts"  # machine drafts for the missing languages
+    DRAFT_OK = "dok"  # value: language code of a machine draft
+    DRAFT_EDIT = "dedit"
+    DRAFT_DROP = "ddrop"
     CANCEL = "cancel"  # the draft
     STOP = "stop"  # value: broadcast id
 

@@ -1,7 +1,9 @@
 """The /broadcast conversation's state and views, kept out of the handlers to keep them thin.
 
 The draft lives in FSM data: {"regions": [ids], "all": bool, "versions": {language: content},
-"pending": content | None, "urgent": bool}.
+"pending": content | None, "urgent": bool, "machine": {language: {"provider", "reviewed"}}
+(versions that are machine drafts), "replacing": language | None (a draft being replaced by
+the coordinator's own text), "preview_id": the message showing the preview}.
 """
 
 from __future__ import annotations
@@ -17,14 +19,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast import keyboards as kb
-from bot.broadcast import service, texts
+from bot.broadcast import machine, service, texts
 from bot.broadcast.audience import Audience, Scope, scope
 from bot.broadcast.content import EVERYONE, Content
 from bot.broadcast.quiet import QuietHours, may_start_at
 from bot.config import SUPPORTED_LOCALES, Settings
+from bot.questions.translation import Translator
 from db.models import Broadcast, Region
 
-EMPTY: dict[str, Any] = {"regions": [], "all": False, "versions": {}, "urgent": False}
+EMPTY: dict[str, Any] = {
+    "regions": [], "all": False, "versions": {}, "urgent": False, "machine": {},
+    "replacing": None, "preview_id": None,
+}  # fmt: skip
 
 
 class Draft(StatesGroup):
@@ -59,6 +65,12 @@ def may_add_language(data: dict[str, Any]) -> bool:
     return EVERYONE not in given and len(given) < len(SUPPORTED_LOCALES)
 
 
+def unreviewed(data: dict[str, Any]) -> list[str]:
+    """Languages whose version is a machine draft nobody accepted."""
+    given = data["versions"]
+    return [c for c, mark in data.get("machine", {}).items() if c in given and not mark["reviewed"]]
+
+
 def quiet_start(settings: Settings, now: datetime, urgent: bool) -> datetime | None:
     """When sending would start, if quiet hours hold it now."""
     starts = may_start_at(QuietHours.from_settings(settings), now, now, urgent=urgent)
@@ -85,17 +97,26 @@ async def regions_keyboard(
 
 
 async def preview(
-    session: AsyncSession, settings: Settings, actor: int, data: dict[str, Any], now: datetime
-) -> tuple[str, InlineKeyboardMarkup]:
-    """The preview text and buttons (raises NotAllowed outside the actor's regions)."""
+    session: AsyncSession, settings: Settings, actor: int, data: dict[str, Any], now: datetime,
+    translator: Translator | None = None,
+) -> tuple[str, InlineKeyboardMarkup]:  # fmt: skip
+    """The preview text and buttons (raises NotAllowed outside the actor's regions). With a
+    translation provider, missing languages of the audience can get machine drafts."""
     chosen, given = audience(data), versions(data)
     found = await service.preview(session, settings, actor, chosen, given)
     names = await service.region_names(session, chosen.region_ids)
     text = texts.preview(
         names, found, given, urgent=data["urgent"],
         quiet_start=quiet_start(settings, now, data["urgent"]), tz=settings.tz,
+        machine=data.get("machine"),
     )  # fmt: skip
-    return text, kb.preview(found.total > 0, may_add_language(data), data["urgent"])
+    offer = (
+        translator is not None
+        and translator.active
+        and bool(machine.missing(found, given))
+        and machine.can_draft(given, translator.staff_language)
+    )
+    return text, kb.preview(found.total > 0, may_add_language(data), data["urgent"], offer)
 
 
 async def recent_list(

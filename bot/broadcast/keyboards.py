@@ -61,17 +61,43 @@ def languages(given: Collection[str]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def preview(can_send: bool, can_add: bool, urgent: bool) -> InlineKeyboardMarkup:
+def preview(
+    can_send: bool, can_add: bool, urgent: bool, drafts: bool = False
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if can_send:
         builder.button(text="✅ " + _("Send"), callback_data=CB(action=Action.SEND))
     if can_add:
         builder.button(text=_("Add a language"), callback_data=CB(action=Action.MORE))
+    if drafts:
+        builder.button(
+            text="🌐 " + _("Machine drafts for missing languages"),
+            callback_data=CB(action=Action.DRAFTS),
+        )
     mark = "✅ " if urgent else ""
     builder.button(
         text=mark + _("Urgent: also during quiet hours"), callback_data=CB(action=Action.URGENT)
     )
     builder.button(text=_("Cancel"), callback_data=CB(action=Action.CANCEL))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def machine_draft(code: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="✅ " + _("Accept"), callback_data=CB(action=Action.DRAFT_OK, value=code))
+    builder.button(
+        text="✏️ " + _("Write my own"), callback_data=CB(action=Action.DRAFT_EDIT, value=code)
+    )
+    builder.button(text="🗑 " + _("Drop"), callback_data=CB(action=Action.DRAFT_DROP, value=code))
+    builder.adjust(3)
+    return builder.as_markup()
+
+
+def send_anyway() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Send anyway"), callback_data=CB(action=Action.SEND_ANYWAY))
+    builder.button(text=_("Back"), callback_data=CB(action=Action.BACK))
     builder.adjust(1)
     return builder.as_markup()
 

@@ -40,6 +40,14 @@ class AlreadyFinished(Exception):
     """The broadcast is done or cancelled already."""
 
 
+class UnreviewedDrafts(Exception):
+    """Some versions are machine drafts nobody reviewed, and sending them was not confirmed."""
+
+    def __init__(self, languages: Sequence[str]) -> None:
+        super().__init__(", ".join(languages))
+        self.languages = list(languages)
+
+
 @dataclass(frozen=True)
 class Preview:
     total: int
@@ -165,13 +173,21 @@ async def confirm(
     progress: ProgressMessage,
     progress_text: Callable[[Broadcast], str],
     wake: Callable[[], None] | None = None,
+    unreviewed: Sequence[str] = (),
+    send_unreviewed: bool = False,
 ) -> Broadcast:
     """A coordinator sends a draft: store it, turn the preview into its progress message, commit.
+
+    `unreviewed`: languages whose version is a machine draft nobody accepted; they are sent
+    only with `send_unreviewed` (the coordinator confirmed), else UnreviewedDrafts is raised.
 
     The progress message is edited before the commit because whether that worked is stored:
     the engine, woken after the commit, edits that message from then on (or none at all).
     Raises NotAllowed outside the actor's scope, before anything is said.
     """
+    pending = [code for code in unreviewed if code in versions]
+    if pending and not send_unreviewed:
+        raise UnreviewedDrafts(pending)
     broadcast = await create(
         session, settings, actor=actor, audience=audience, versions=versions, now=now,
         locale=locale, urgent=urgent, progress_message_id=progress.message_id,

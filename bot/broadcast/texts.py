@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import html
-from aiogram.utils.i18n import I18n, get_i18n
+from aiogram.utils.i18n import I18n, get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from babel import Locale
 from babel.dates import format_datetime, format_time, format_timedelta
@@ -108,6 +108,7 @@ def preview(
     urgent: bool,
     quiet_start: datetime | None,
     tz: ZoneInfo,
+    machine: Mapping[str, Mapping[str, object]] | None = None,
 ) -> str:
     lines = ["<b>" + _("Preview") + "</b>", pools(names)]
     counts = ", ".join(f"{number(count)} {code}" for code, count in found.by_language.items())
@@ -125,6 +126,15 @@ def preview(
             _("{count} × {missing}: no version in this language, so they get the {given} version.")
             .format(count=number(count), missing=language(missing), given=language(used))
         )  # fmt: skip
+    machine = machine or {}
+    unreviewed = [code for code, mark in machine.items() if not mark.get("reviewed")]
+    accepted = [code for code, mark in machine.items() if mark.get("reviewed")]
+    if unreviewed:
+        names = ", ".join(language(code) for code in unreviewed)
+        lines.append("🤖 " + _("Machine drafts, not reviewed: {languages}").format(languages=names))
+    if accepted:
+        names = ", ".join(language(code) for code in accepted)
+        lines.append("🤖 " + _("Machine drafts, accepted: {languages}").format(languages=names))
     if urgent:
         lines.append(_("Urgent: this is sent during quiet hours too."))
     elif quiet_start is not None:
@@ -154,3 +164,31 @@ def list_line(
         sent=number(sent),
         total=number(total),
     )
+
+
+def draft_card(code: str, provider: str, status: str) -> str:
+    """The head of a machine draft's message: "new" (with its buttons), "accepted",
+    "dropped" or "replaced"."""
+    name = language(code)
+    if status == "accepted":
+        return "✅ " + _("Machine draft in {language}: accepted.").format(language=name)
+    if status == "dropped":
+        return "🗑 " + _(
+            "Machine draft in {language}: dropped. These members get another version."
+        ).format(language=name)
+    if status == "replaced":
+        return "✏️ " + _("Machine draft in {language}: replaced by your text.").format(language=name)
+    head = _("Machine draft in {language} ({provider}), not reviewed").format(
+        language=name, provider=provider
+    )
+    hint = _("Members get it exactly like this. Accept it, write your own text, or drop it.")
+    return f"🤖 <b>{html.quote(head)}</b>\n{html.quote(hint)}"
+
+
+def unreviewed(codes: Sequence[str]) -> str:
+    names = ", ".join(language(code) for code in codes)
+    return ngettext(
+        "{count} language is an unreviewed machine draft: {languages}.",
+        "{count} languages are unreviewed machine drafts: {languages}.",
+        len(codes),
+    ).format(count=number(len(codes)), languages=names)

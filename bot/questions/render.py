@@ -14,7 +14,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.bridge import Translation
+from bot.bridge import Translation, provider_name
 from bot.callbacks import (
     AskTopicCallback,
     DraftAction,
@@ -31,7 +31,6 @@ from db.models import Member, Municipality, Question, QuestionStatus, Region
 
 TOPIC_NAME_LIMIT = 128
 NOTE_LIMIT = 3800  # characters of a translation in one message (Telegram allows 4,096)
-PROVIDER_LABELS = {"libretranslate": "LibreTranslate", "deepl": "DeepL", "azure": "Azure"}
 
 
 def topic_label(topic: str) -> str:
@@ -87,7 +86,7 @@ def clip(text: str, limit: int = NOTE_LIMIT) -> str:
 
 
 def provider_label(provider: str) -> str:
-    return PROVIDER_LABELS.get(provider, provider)
+    return provider_name(provider)
 
 
 def card_text(

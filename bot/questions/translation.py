@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.bridge import Bridge, Reason, Result, Translation, Untranslated, translate
+from bot.bridge import (
+    Bridge,
+    Reason,
+    Result,
+    Translation,
+    Untranslated,
+    translate,
+    translate_many,
+)
 from db.base import utcnow
 from db.models import PendingTranslation, QuestionMessage
 
@@ -51,7 +60,7 @@ class Translator:
         self.session_factory = session_factory
         self.quick_wait = quick_wait
         self.on_late = on_late
-        self._tasks: set[asyncio.Task[Result]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._late_run: asyncio.Task[None] | None = None
         self._late_again = False
 
@@ -86,6 +95,37 @@ class Translator:
             return Untranslated(Reason.TEMPORARY, None, None, "still waiting for the provider")
         return task.result()
 
+    async def translate_batch(
+        self, texts: Sequence[str], source: str, target: str, *, wait: float | None = None
+    ) -> list[Result]:
+        """One result per text (one provider call for the batch), waiting at most `wait`
+        (default `quick_wait`) seconds; after that every text is Untranslated(TEMPORARY) and
+        the request goes on, so its results land in the cache for the next ask."""
+        task = asyncio.create_task(self._translate_many(list(texts), source, target))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        done, _pending = await asyncio.wait(
+            {task}, timeout=self.quick_wait if wait is None else wait
+        )
+        if task not in done:
+            late = Untranslated(Reason.TEMPORARY, None, None, "still waiting for the provider")
+            return [late] * len(texts)
+        return task.result()
+
+    async def translate_into(
+        self,
+        texts: Sequence[str],
+        source: str,
+        targets: Sequence[str],
+        *,
+        wait: float | None = None,
+    ) -> dict[str, list[Result]]:
+        """`texts` into every target at once (machine drafts), each batch bounded by `wait`."""
+        found = await asyncio.gather(
+            *(self.translate_batch(texts, source, target, wait=wait) for target in targets)
+        )
+        return dict(zip(targets, found, strict=True))
+
     def _arrived_late(self, task: asyncio.Task[Result]) -> None:
         if task.cancelled() or not isinstance(task.result(), Translation):
             return
@@ -118,6 +158,16 @@ class Translator:
         except Exception:  # a database hiccup must not lose the message: retry later
             log.exception("translation request failed")
             return Untranslated(Reason.TEMPORARY, None, None, "request failed")
+
+    async def _translate_many(self, texts: list[str], source: str, target: str) -> list[Result]:
+        try:
+            async with self.session_factory() as session:
+                results = await translate_many(session, self.bridge, texts, source, target)
+                await session.commit()
+                return results
+        except Exception:
+            log.exception("translation request failed")
+            return [Untranslated(Reason.TEMPORARY, None, None, "request failed")] * len(texts)
 
     async def idle(self) -> None:
         """Wait until requests left running in the background (and the delivery of late
