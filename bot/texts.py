@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from babel import Locale
 
@@ -77,9 +77,24 @@ MENU_MSGIDS = {
 }
 
 
+def language_label(code: str) -> str:
+    """A language's name in the reader's language."""
+    return Locale.parse(code).get_display_name(get_i18n().current_locale) or code
+
+
+def unreviewed(codes: list[str]) -> str:
+    """Machine drafts nobody reviewed (asked before sending a broadcast or a survey)."""
+    names = ", ".join(language_label(code) for code in codes)
+    return ngettext(
+        "{count} language is an unreviewed machine draft: {languages}.",
+        "{count} languages are unreviewed machine drafts: {languages}.",
+        len(codes),
+    ).format(count=len(codes), languages=names)
+
+
 def draft_problem(code: str, reason: Reason) -> str:
     """Why a language got no machine draft (broadcasts and surveys)."""
-    name = Locale.parse(code).get_display_name(get_i18n().current_locale) or code
+    name = language_label(code)
     if reason is Reason.PAIR_UNSUPPORTED:
         text = _("{language}: no machine translation is available for this language.")
     elif reason is Reason.TEMPORARY:

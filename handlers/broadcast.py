@@ -34,7 +34,7 @@ from bot.config import SUPPORTED_LOCALES, Settings
 from bot.messenger import Messenger
 from bot.questions.translation import Translator
 from bot.services.roles import NotAllowed
-from bot.texts import draft_problem
+from bot.texts import draft_problem, unreviewed
 from db.base import utcnow
 from db.engine import AsyncSession
 
@@ -212,7 +212,7 @@ async def send(
         return await _refuse(query)
     except service.UnreviewedDrafts as exc:
         await query.answer()
-        text = texts.unreviewed(exc.languages) + "\n" + _("Send anyway?")
+        text = unreviewed(exc.languages) + "\n" + _("Send anyway?")
         await message.edit_text(text, reply_markup=kb.send_anyway())
         return
     await state.clear()

@@ -1,24 +1,29 @@
 """Coordinators and admins: /survey_import /survey_list /survey_schedule /survey_schedules
-/survey_cancel /survey_results /survey_export. Rights are checked in the services.
+/survey_cancel /survey_results /survey_export /survey_drafts /survey_reviewed. Rights are
+checked in the services.
 """
 
 from __future__ import annotations
 
 from aiogram import Bot, F, Router, html
 from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.config import Settings
+from bot.config import SUPPORTED_LOCALES, Settings
 from bot.filters import Staff
+from bot.questions.translation import Translator
 from bot.services import audit, regions
 from bot.services.roles import Actor, NotAllowed
-from bot.surveys import admin_texts, export, library, report, results, schedule
+from bot.surveys import admin_texts, drafts, export, library, report, results, schedule
 from bot.surveys.definition import shown
 from bot.surveys.when import WhenError
+from bot.texts import draft_problem, language_label, unreviewed
 from db.base import utcnow
 from db.engine import AsyncSession
 
@@ -27,6 +32,18 @@ EXPORT = "survey_export"
 
 class ImportFlow(StatesGroup):
     waiting_for_file = State()
+
+
+class ScheduleFlow(StatesGroup):
+    confirm_drafts = State()  # data: {"words": the /survey_schedule arguments}
+
+
+class ScheduleAnyway(CallbackData, prefix="sdr"):
+    go: bool
+
+
+def _can_draft(translator: Translator | None) -> bool:
+    return translator is not None and translator.active
 
 
 def _locale() -> str:
@@ -45,7 +62,9 @@ def _args(command: CommandObject) -> tuple[str | None, str | None, int | None]:
     )
 
 
-async def _import(message: Message, bot: Bot, session: AsyncSession, actor: Actor) -> None:
+async def _import(
+    message: Message, bot: Bot, session: AsyncSession, actor: Actor, translator: Translator | None
+) -> None:
     document = message.document
     assert document is not None
     if (document.file_size or 0) > library.MAX_FILE_BYTES:
@@ -58,13 +77,14 @@ async def _import(message: Message, bot: Bot, session: AsyncSession, actor: Acto
     except library.InvalidSurvey as exc:
         await message.answer(admin_texts.problems(exc.problems))
         return
-    await message.answer(admin_texts.imported(result, _locale()))
+    await message.answer(admin_texts.imported(result, _locale(), _can_draft(translator)))
 
 
 async def import_with_caption(
-    message: Message, bot: Bot, session: AsyncSession, actor: Actor
-) -> None:
-    await _import(message, bot, session, actor)
+    message: Message, bot: Bot, session: AsyncSession, actor: Actor,
+    translator: Translator | None = None,
+) -> None:  # fmt: skip
+    await _import(message, bot, session, actor, translator)
 
 
 async def import_ask(message: Message, state: FSMContext) -> None:
@@ -73,10 +93,11 @@ async def import_ask(message: Message, state: FSMContext) -> None:
 
 
 async def import_file(
-    message: Message, state: FSMContext, bot: Bot, session: AsyncSession, actor: Actor
-) -> None:
+    message: Message, state: FSMContext, bot: Bot, session: AsyncSession, actor: Actor,
+    translator: Translator | None = None,
+) -> None:  # fmt: skip
     await state.clear()
-    await _import(message, bot, session, actor)
+    await _import(message, bot, session, actor, translator)
 
 
 async def import_not_a_file(message: Message, state: FSMContext) -> None:
@@ -102,18 +123,41 @@ async def survey_list(message: Message, session: AsyncSession, settings: Setting
 
 
 async def survey_schedule(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor,
-    settings: Settings,
+    message: Message, command: CommandObject, state: FSMContext, session: AsyncSession,
+    actor: Actor, settings: Settings,
 ) -> None:  # fmt: skip
     words = (command.args or "").split()
     if len(words) < 3:
         await message.answer(admin_texts.usage())
         return
+    await _schedule(message, words, state, session, actor, settings)
+
+
+async def schedule_anyway(
+    query: CallbackQuery, callback_data: ScheduleAnyway, state: FSMContext, session: AsyncSession,
+    actor: Actor, settings: Settings,
+) -> None:  # fmt: skip
+    """The answer to "N languages are unreviewed machine drafts. Schedule anyway?"."""
+    words = (await state.get_data()).get("words")
+    await state.clear()
+    await query.answer()
+    assert isinstance(query.message, Message)
+    await query.message.edit_reply_markup(reply_markup=None)
+    if not callback_data.go or not words:
+        await query.message.answer(_("Cancelled. Nothing was planned."))
+        return
+    await _schedule(query.message, words, state, session, actor, settings, send_unreviewed=True)
+
+
+async def _schedule(
+    message: Message, words: list[str], state: FSMContext, session: AsyncSession, actor: Actor,
+    settings: Settings, send_unreviewed: bool = False,
+) -> None:  # fmt: skip
     locale = _locale()
     try:
         plan, run = await schedule.create(
             session, actor, settings, slug=words[0], region_code=words[1], words=words[2:],
-            locale=locale, now=utcnow(),
+            locale=locale, now=utcnow(), send_unreviewed=send_unreviewed,
         )  # fmt: skip
     except schedule.UnknownSurvey:
         await message.answer(_("Unknown survey. See /survey_list."))
@@ -134,6 +178,18 @@ async def survey_schedule(
         return
     except WhenError as exc:
         await message.answer(admin_texts.when_error(str(exc)))
+        return
+    except schedule.UnreviewedDrafts as exc:
+        await state.set_state(ScheduleFlow.confirm_drafts)
+        await state.set_data({"words": words})
+        buttons = InlineKeyboardBuilder()
+        buttons.button(text=_("Schedule anyway"), callback_data=ScheduleAnyway(go=True))
+        buttons.button(text=_("Cancel"), callback_data=ScheduleAnyway(go=False))
+        buttons.adjust(1)
+        await message.answer(
+            unreviewed(exc.languages) + "\n" + _("Schedule anyway?"),
+            reply_markup=buttons.as_markup(),
+        )
         return
     region = await session.get(regions.Region, plan.region_id) if plan.region_id else None
     await message.answer(admin_texts.planned(plan, run, region, locale, settings.tz))
@@ -237,6 +293,67 @@ async def survey_export(
     await message.answer_document(BufferedInputFile(files.totals, totals_name))
 
 
+def _slug(command: CommandObject) -> str | None:
+    words = (command.args or "").split()
+    return words[0] if words else None
+
+
+async def survey_drafts(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor,
+    translator: Translator | None = None,
+) -> None:  # fmt: skip
+    """Machine drafts for the languages the survey lacks (with a provider), then the file
+    to review."""
+    slug = _slug(command)
+    if slug is None:
+        await message.answer(_("Which survey? For example: /survey_drafts pulse"))
+        return
+    lines: list[str] = []
+    try:
+        if translator is not None and translator.active:
+            made = await drafts.make(session, translator, actor, slug, utcnow())
+            survey = made.survey
+            if made.made:
+                names = ", ".join(language_label(c) for c in made.made)
+                lines.append(_("Machine drafts made for: {languages}.").format(languages=names))
+            lines += [draft_problem(f.language, f.reason) for f in made.failed]
+            if not made.missing:
+                lines.append(_("Every text is there in every language."))
+        else:
+            survey = await drafts.current(session, actor, slug)
+            lines.append(_("Machine translation is not set up on this bot."))
+    except drafts.NoSurvey:
+        await message.answer(_("Unknown survey. See /survey_list."))
+        return
+    await message.answer("\n".join(lines))
+    definition = library.definition_of(survey)
+    caption = admin_texts.drafts_status(survey.slug, definition)
+    name = f"{survey.slug}-v{survey.version}.yaml"
+    await message.answer_document(
+        BufferedInputFile(survey.source.encode("utf-8"), name), caption=caption or None
+    )
+
+
+async def survey_reviewed(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor
+) -> None:
+    words = (command.args or "").split()
+    if not words:
+        await message.answer(_("Which survey? For example: /survey_reviewed pulse"))
+        return
+    codes = [w.lower() for w in words[1:] if w.lower() in SUPPORTED_LOCALES]
+    try:
+        _survey, marked = await drafts.mark_reviewed(session, actor, words[0], codes, utcnow())
+    except drafts.NoSurvey:
+        await message.answer(_("Unknown survey. See /survey_list."))
+        return
+    if not marked:
+        await message.answer(_("This survey has no unreviewed machine drafts."))
+        return
+    names = ", ".join(language_label(c) for c in marked)
+    await message.answer(_("Marked as reviewed: {languages}.").format(languages=names))
+
+
 def create_router() -> Router:
     """This feature's handlers on a new router (one per Dispatcher)."""
     router = Router(name=__name__)
@@ -255,4 +372,9 @@ def create_router() -> Router:
     router.message.register(survey_cancel, Command("survey_cancel"))
     router.message.register(survey_results, Command("survey_results"))
     router.message.register(survey_export, Command("survey_export"))
+    router.message.register(survey_drafts, Command("survey_drafts"))
+    router.message.register(survey_reviewed, Command("survey_reviewed"))
+    router.callback_query.register(
+        schedule_anyway, StateFilter(ScheduleFlow.confirm_drafts), ScheduleAnyway.filter(), Staff()
+    )
     return router

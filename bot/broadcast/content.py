@@ -21,6 +21,9 @@ KINDS = ("text", "photo", "document", "voice")
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 HEADER = N_("📢 News from your expert pool")
+# What members read under a machine-made text (bot/broadcast/machine.py, survey invitations).
+MACHINE_LABEL = N_("Machine translation ({provider}).")
+MACHINE_LABEL_ORIGINAL = N_("Machine translation ({provider}). The original text:")
 
 
 @dataclass(frozen=True)

@@ -26,16 +26,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import languages
 from bot.bridge import Reason, Translation, provider_name
 from bot.broadcast.audience import Audience
-from bot.broadcast.content import EVERYONE, Catalogues, Content, max_length
+from bot.broadcast.content import (
+    EVERYONE,
+    MACHINE_LABEL,
+    MACHINE_LABEL_ORIGINAL,
+    Catalogues,
+    Content,
+    max_length,
+)
 from bot.broadcast.service import Preview, preview
 from bot.config import Settings
-from bot.marking import N_
 from bot.questions.translation import Translator
 from bot.services import audit
 
 AUDIT = "broadcast_machine_drafts"
-LABEL = N_("Machine translation ({provider}).")
-LABEL_WITH_ORIGINAL = N_("Machine translation ({provider}). The original text:")
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -90,7 +94,7 @@ def labelled(
     limit = max_length(original, i18n)
     provider = provider_name(translation.provider)
     text = html.escape(translation.text, quote=False)
-    long_label = i18n.gettext(LABEL_WITH_ORIGINAL, locale=language).format(provider=provider)
+    long_label = i18n.gettext(MACHINE_LABEL_ORIGINAL, locale=language).format(provider=provider)
     length = len(translation.text) + 3 + len(long_label) + original.length
     if length <= limit:
         body = (
@@ -98,7 +102,7 @@ def labelled(
             f"<blockquote expandable>{original.html}</blockquote>"
         )
         return Content(original.kind, body, length, original.file_id)
-    label = i18n.gettext(LABEL, locale=language).format(provider=provider)
+    label = i18n.gettext(MACHINE_LABEL, locale=language).format(provider=provider)
     length = len(translation.text) + 2 + len(label)
     if length > limit:
         return None

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import html
-from aiogram.utils.i18n import I18n, get_i18n, ngettext
+from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from babel import Locale
 from babel.dates import format_datetime, format_time, format_timedelta
@@ -183,12 +183,3 @@ def draft_card(code: str, provider: str, status: str) -> str:
     )
     hint = _("Members get it exactly like this. Accept it, write your own text, or drop it.")
     return f"🤖 <b>{html.quote(head)}</b>\n{html.quote(hint)}"
-
-
-def unreviewed(codes: Sequence[str]) -> str:
-    names = ", ".join(language(code) for code in codes)
-    return ngettext(
-        "{count} language is an unreviewed machine draft: {languages}.",
-        "{count} languages are unreviewed machine drafts: {languages}.",
-        len(codes),
-    ).format(count=number(len(codes)), languages=names)

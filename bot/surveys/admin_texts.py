@@ -11,10 +11,11 @@ from babel.dates import format_timedelta, get_day_names
 
 from bot.i18n import language_name
 from bot.surveys.checker import Problem
-from bot.surveys.definition import shown
+from bot.surveys.definition import SurveyDefinition, shown
 from bot.surveys.invite import when
 from bot.surveys.library import Imported, Outcome
 from bot.surveys.schedule import Listed
+from bot.texts import language_label
 from db.models import Region, SurveyRun, SurveySchedule
 
 MAX_PROBLEMS, MAX_FIELDS = 20, 4
@@ -46,7 +47,27 @@ def missing(report: dict[str, list[str]]) -> list[str]:
     return lines
 
 
-def imported(result: Imported, locale: str) -> str:
+def drafts_status(slug: str, definition: SurveyDefinition) -> str:
+    """What is machine-made in a survey and how to review it ("" when nothing is)."""
+    pending = definition.unreviewed()
+    done = [c for c in definition.machine_drafts if c not in pending]
+    lines = []
+    if pending:
+        names = ", ".join(language_label(c) for c in pending)
+        lines.append("🤖 " + _("Machine drafts, not reviewed: {languages}").format(languages=names))
+        lines.append(
+            _(
+                "Check them in the file. When they are fine, send /survey_reviewed {slug}. "
+                "To change a text, edit the file and import it again."
+            ).format(slug=slug)
+        )
+    if done:
+        names = ", ".join(language_label(c) for c in done)
+        lines.append("🤖 " + _("Machine drafts, accepted: {languages}").format(languages=names))
+    return "\n".join(lines)
+
+
+def imported(result: Imported, locale: str, can_draft: bool = False) -> str:
     survey, count = result.survey, len(result.definition.questions)
     texts = {
         Outcome.NEW: _("New survey {slug}, version {version}, with {count} questions."),
@@ -62,8 +83,17 @@ def imported(result: Imported, locale: str) -> str:
     head = texts[result.outcome].format(slug=survey.slug, version=survey.version, count=count)
     title = html.quote(shown(result.definition.title, locale))
     anonymous = [_("Anonymous: answers are not linked to members.")] if survey.anonymous else []
+    drafts = []
+    if result.missing and can_draft:
+        drafts.append(
+            _("Machine drafts for the missing languages: /survey_drafts {slug}").format(
+                slug=survey.slug
+            )
+        )
+    if status := drafts_status(survey.slug, result.definition):
+        drafts.append(status)
     return "\n".join(
-        [f"✅ <b>{title}</b>", html.quote(head), *anonymous, "", *missing(result.missing)]
+        [f"✅ <b>{title}</b>", html.quote(head), *anonymous, "", *missing(result.missing), *drafts]
     )
 
 

@@ -14,7 +14,7 @@ from bot.surveys.definition import SurveyDefinition, Texts
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 ID = re.compile(r"[a-z0-9_]{1,20}")
-TOP_FIELDS = {"slug", "title", "intro", "thanks", "anonymous", "questions"}
+TOP_FIELDS = {"slug", "title", "intro", "thanks", "anonymous", "questions", "machine_drafts"}
 COMMON_FIELDS = {"id", "kind", "text", "required", "show_if"}
 KIND_FIELDS = {
     "single": {"options"},

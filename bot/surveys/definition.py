@@ -1,7 +1,9 @@
 """A survey as data: questions of six kinds, texts per language, simple skip logic.
 
 `text` maps language -> text; single/multi questions have `options`; `max` for multi,
-`required`, `show_if`, `anonymous` and title/intro/thanks texts. The intake
+`required`, `show_if`, `anonymous` and title/intro/thanks texts. `machine_drafts` names the
+languages whose texts a machine made ({language: {provider, reviewed}}, bot/surveys/drafts.py):
+members reading them see a machine-translation label. The intake
 (bot/data/intake.yaml) is a definition of this shape too; its name question says where
 the member's profile keeps the answer (`member_field`).
 """
@@ -9,7 +11,7 @@ the member's profile keeps the answer (`member_field`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot import languages
@@ -33,6 +35,15 @@ def shown(texts: Texts, language: str) -> str:
     """The text for a reader; a fallback is marked with its language code so it is visible."""
     used, text = pick_text(texts, language)
     return text if used == language else f"[{used}] {text}"
+
+
+@dataclass(frozen=True)
+class MachineDraft:
+    """A language whose texts a translation provider made; `reviewed` once a coordinator
+    confirmed them."""
+
+    provider: str
+    reviewed: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,11 @@ class SurveyDefinition:
     intro: Texts | None = None
     thanks: Texts | None = None
     anonymous: bool = False
+    machine_drafts: Mapping[str, MachineDraft] = field(default_factory=dict)
+
+    def unreviewed(self) -> list[str]:
+        """Languages whose machine drafts nobody reviewed yet."""
+        return [code for code, mark in self.machine_drafts.items() if not mark.reviewed]
 
     def question(self, question_id: str | None) -> SurveyQuestion | None:
         return next((q for q in self.questions if q.id == question_id), None)

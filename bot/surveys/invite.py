@@ -16,7 +16,8 @@ from aiogram.utils.i18n import I18n
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
-from bot.broadcast.content import Content
+from bot.bridge import provider_name
+from bot.broadcast.content import MACHINE_LABEL, Content
 from bot.config import SUPPORTED_LOCALES
 from bot.surveys.definition import SurveyDefinition, shown
 
@@ -44,6 +45,15 @@ def _start(i18n: I18n, language: str, link: str) -> list[str]:
     ]
 
 
+def _machine(i18n: I18n, definition: SurveyDefinition, language: str) -> list[str]:
+    """The label of a language whose texts a machine made (reviewed or not)."""
+    mark = definition.machine_drafts.get(language)
+    if mark is None:
+        return []
+    label = i18n.gettext(MACHINE_LABEL, locale=language)
+    return ["🌐 <i>" + html.quote(label.format(provider=provider_name(mark.provider))) + "</i>"]
+
+
 def invitation(
     i18n: I18n,
     definition: SurveyDefinition,
@@ -56,6 +66,7 @@ def invitation(
     lines = [f"<b>{html.quote(shown(definition.title, language))}</b>"]
     if definition.intro:
         lines.append(html.quote(shown(definition.intro, language)))
+    lines += _machine(i18n, definition, language)
     lines.append("")
     lines.append(
         i18n.gettext("Questions: {count} · open until {date}", locale=language).format(

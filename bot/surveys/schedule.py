@@ -30,6 +30,14 @@ class NoSecret(Exception):
     """An anonymous survey cannot be sent: SURVEY_SECRET is not set."""
 
 
+class UnreviewedDrafts(Exception):
+    """The survey has machine drafts nobody reviewed, and sending them was not confirmed."""
+
+    def __init__(self, languages: list[str]) -> None:
+        super().__init__(", ".join(languages))
+        self.languages = languages
+
+
 def make_run(schedule: SurveySchedule, survey: Survey, due: datetime) -> SurveyRun:
     remind = schedule.remind_after
     return SurveyRun(
@@ -56,8 +64,10 @@ async def create(
     words: list[str],
     locale: str,
     now: datetime,
+    send_unreviewed: bool = False,
 ) -> tuple[SurveySchedule, SurveyRun]:
-    """Plan a survey for a region (coordinators) or every region (`all`, admins only)."""
+    """Plan a survey for a region (coordinators) or every region (`all`, admins only).
+    A survey with unreviewed machine drafts is planned only with `send_unreviewed`."""
     require_staff(who)
     region: Region | None = None
     if region_code.lower() == "all":
@@ -73,6 +83,9 @@ async def create(
     if survey.anonymous and not anonymity.has_secret(settings):
         raise NoSecret
     plan = when.parse(words, now, settings.tz)
+    unreviewed = library.definition_of(survey).unreviewed()
+    if unreviewed and not send_unreviewed:
+        raise UnreviewedDrafts(unreviewed)
     schedule = SurveySchedule(
         slug=survey.slug, region_id=region.id if region else None, rule=plan.rule,
         remind_after=plan.remind_after, close_after=plan.close_after, active=True,
@@ -86,6 +99,7 @@ async def create(
     await audit.record(
         session, who.telegram_id, SCHEDULE, region_id=schedule.region_id, slug=survey.slug,
         schedule=schedule.id, rule=plan.rule,
+        **({"unreviewed_drafts": unreviewed} if unreviewed else {}),
     )  # fmt: skip
     return schedule, run
 

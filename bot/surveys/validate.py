@@ -18,8 +18,10 @@ from bot.surveys.checker import (
     KIND_FIELDS,
     MAX_OPTIONS,
     MAX_QUESTIONS,
+    MISSING,
     NOT_ANSWER,
     NOT_ONE_OF,
+    NOT_TEXT,
     RANGE,
     SLUG,
     TOP_FIELDS,
@@ -34,6 +36,7 @@ from bot.surveys.definition import (
     TYPED_KINDS,
     Choice,
     Condition,
+    MachineDraft,
     SurveyDefinition,
     SurveyQuestion,
 )
@@ -66,11 +69,12 @@ def check(located: source.Located) -> Checked:
             questions.append(parsed)
         elif isinstance(raw, dict) and raw.get("id") is not None:
             checker.broken.add(source.as_word(raw["id"]))  # reported already
+    drafts = _machine_drafts(checker, top.get("machine_drafts"))
     if checker.problems:
         return Checked(None, checker.problems, {})
     definition = SurveyDefinition(
         slug=slug, title=title, questions=tuple(questions), intro=intro, thanks=thanks,
-        anonymous=anonymous,
+        anonymous=anonymous, machine_drafts=drafts,
     )  # fmt: skip
     return Checked(definition, [], missing_texts(definition))
 
@@ -82,6 +86,27 @@ def missing_texts(definition: SurveyDefinition) -> dict[str, list[str]]:
             if code not in texts:
                 missing.setdefault(code, []).append(path)
     return missing
+
+
+def _machine_drafts(checker: Checker, raw: Any) -> dict[str, MachineDraft]:
+    """machine_drafts: {language: {provider: name, reviewed: true|false}}."""
+    if raw is None:
+        return {}
+    found: dict[str, MachineDraft] = {}
+    for code, mark in (
+        checker.mapping("machine_drafts", raw, set(SUPPORTED_LOCALES)) or {}
+    ).items():
+        where = f"machine_drafts.{code}"
+        if checker.mapping(where, mark, {"provider", "reviewed"}) is None:
+            continue
+        provider = mark.get("provider")
+        if not isinstance(provider, str) or not provider.strip():
+            checker.fail(f"{where}.provider", NOT_TEXT if provider is not None else MISSING)
+            continue
+        found[code] = MachineDraft(
+            provider.strip(), checker.flag(f"{where}.reviewed", mark.get("reviewed"))
+        )
+    return found
 
 
 def _question(
