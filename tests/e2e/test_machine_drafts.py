@@ -4,6 +4,7 @@ with the stand-in DeepL and Azure servers (tests/translation_servers.py)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -13,8 +14,11 @@ from sqlalchemy import func, select
 from bot.broadcast import EngineOptions
 from bot.broadcast.content import HEADER
 from bot.config import Settings
+from bot.scheduler import JobContext
+from bot.surveys import jobs
 from botapi_emulator import Emulator, SimUser
-from db.models import AuditEntry, Broadcast
+from db.base import utcnow
+from db.models import AuditEntry, Broadcast, SurveyRun
 from expertpool_sandbox.harness import RunningBot
 from tests.e2e.people import t, wait_text
 from tests.e2e.test_bridge_inbox import add_member
@@ -44,22 +48,28 @@ def providers() -> str:
 
 
 @pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
 async def app(
     emulator: Emulator,
     settings_factory: Callable[..., Settings],
     providers: str,
     deepl: DeepLServer,
     azure: AzureServer,
+    clock: Clock,
 ) -> AsyncIterator[RunningBot]:
     values: dict[str, Any] = {
         "translation_provider": providers, "translation_timeout": 3.0,
         "deepl_api_url": deepl.url, "deepl_api_key": deepl.key,
         "azure_translator_url": azure.url, "azure_translator_key": azure.key,
         "azure_translator_region": azure.region,
-        "quiet_hours": "21:00-09:00", "broadcast_paid": True, "broadcast_rate": 200,
+        "quiet_hours": "off", "broadcast_paid": True, "broadcast_rate": 200,
     }  # fmt: skip
     options = EngineOptions(
-        clock=Clock(), progress_interval=0.1, poll_interval=0.5, check_interval=0.02,
+        clock=clock, progress_interval=0.1, poll_interval=0.5, check_interval=0.02,
         chat_interval=0.05, retry_base=0.01,
     )  # fmt: skip
     running = await RunningBot.start(settings_factory(**values), broadcaster=options)
@@ -195,3 +205,56 @@ async def test_no_draft_button_without_a_provider(emulator: Emulator, app: Runni
     _coordinator, preview = await dutch_preview(app, emulator)
     assert "1 × Arabic: no version in this language" in (preview.text or "")
     assert BUTTON not in preview.button_texts
+
+
+TINY = """\
+slug: tiny
+title: {nl: Korte vraag, en: Short question}
+questions:
+  - id: well
+    kind: yesno
+    text: {nl: "Gaat het goed met je?", en: "Are you well?"}
+"""
+
+
+async def test_survey_drafts_from_import_to_a_labelled_invitation(
+    emulator: Emulator, app: RunningBot, clock: Clock
+) -> None:
+    clock.moment = utcnow() + timedelta(hours=1)  # survey runs are due by the real clock
+    people = await members(app, emulator, "ti")
+    coordinator = await coordinator_of(app, emulator, "twente")
+    await coordinator.send_document(TINY.encode(), "tiny.yaml", caption="/survey_import")
+    imported = await wait_text(coordinator, "New survey tiny")
+    assert "Machine drafts for the missing languages: /survey_drafts tiny" in (imported.text or "")
+
+    await coordinator.send_command("/survey_drafts tiny")
+    made = await wait_text(coordinator, "Machine drafts made for:")
+    assert "Tigrinya" in (made.text or "") and "Somali" in (made.text or "")
+    document = await coordinator.wait_for_message(lambda m: m.file_id is not None)
+    assert "Machine drafts, not reviewed:" in (document.caption or "")
+    assert "/survey_reviewed tiny" in (document.caption or "")
+    stored = emulator.world.files.get(document.file_id or "")
+    assert stored is not None
+    assert "machine_drafts:" in stored.data.decode() and "[ti] " in stored.data.decode()
+
+    await coordinator.send_command("/survey_schedule tiny twente now")
+    asked = await wait_text(coordinator, "Schedule anyway?")
+    assert "6 languages are unreviewed machine drafts:" in (asked.text or "")
+    async with app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(SurveyRun)) == 0
+    await coordinator.press("Schedule anyway", asked)
+    await wait_text(coordinator, "Planned #")
+    await app.settled()
+    assert await jobs.tick(JobContext(app.bot, app.session_factory, app.settings, app.i18n)) >= 1
+    invitation = await people["ti"].wait_for_message()
+    label = t(app, "Machine translation ({provider}).", "ti").format(provider="Azure")
+    assert (invitation.text or "").startswith(t(app, HEADER, "ti") + "\n\n[ti] ")
+    assert label in (invitation.text or "")
+
+    await coordinator.send_command("/survey_reviewed tiny ti")
+    await wait_text(coordinator, "Marked as reviewed: Tigrinya.")
+    await coordinator.send_command("/survey_reviewed tiny")
+    done = await wait_text(coordinator, "Marked as reviewed:")
+    assert "Tigrinya" not in (done.text or "") and "Somali" in (done.text or "")
+    await coordinator.send_command("/survey_schedule tiny twente now")
+    await wait_text(coordinator, "Planned #")  # reviewed: no question any more
