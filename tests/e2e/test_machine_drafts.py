@@ -4,8 +4,8 @@ with the stand-in DeepL and Azure servers (tests/translation_servers.py)."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
