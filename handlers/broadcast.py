@@ -260,7 +260,7 @@ async def machine_drafts(
 
 def _draft_card(code: str, provider: str, status: str, body: str) -> str:
     head = texts.draft_card(code, provider_name(provider), status)
-    if status in ("dropped", "replaced"):
+    if status == "dropped":
         return head
     full = f"{head}\n\n{body}"
     if len(full) <= contents.TEXT_LIMIT:

@@ -167,8 +167,8 @@ def list_line(
 
 
 def draft_card(code: str, provider: str, status: str) -> str:
-    """The head of a machine draft's message: "new" (with its buttons), "accepted",
-    "dropped" or "replaced"."""
+    """The head of a machine draft's message: "new" (with its buttons), "accepted" or
+    "dropped"."""
     name = language(code)
     if status == "accepted":
         return "✅ " + _("Machine draft in {language}: accepted.").format(language=name)
@@ -176,8 +176,6 @@ def draft_card(code: str, provider: str, status: str) -> str:
         return "🗑 " + _(
             "Machine draft in {language}: dropped. These members get another version."
         ).format(language=name)
-    if status == "replaced":
-        return "✏️ " + _("Machine draft in {language}: replaced by your text.").format(language=name)
     head = _("Machine draft in {language} ({provider}), not reviewed").format(
         language=name, provider=provider
     )
