@@ -36,7 +36,7 @@ from bot.broadcast.content import (
 )
 from bot.broadcast.service import Preview, preview
 from bot.config import Settings
-from bot.questions.translation import Translator
+from bot.questions.translation import NotDrafted, Translator
 from bot.services import audit
 
 AUDIT = "broadcast_machine_drafts"
@@ -48,12 +48,6 @@ class Drafted:
     language: str
     content: Content
     provider: str
-
-
-@dataclass(frozen=True)
-class NotDrafted:
-    language: str
-    reason: Reason
 
 
 @dataclass(frozen=True)

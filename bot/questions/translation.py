@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -40,6 +41,14 @@ MAX_ATTEMPTS = 24  # then the original stays alone (it was delivered long ago)
 
 # Reasons worth telling the reader about ("no translation available").
 NOT_AVAILABLE = (Reason.PAIR_UNSUPPORTED, Reason.PERMANENT, Reason.TOO_LONG)
+
+
+@dataclass(frozen=True)
+class NotDrafted:
+    """A language a machine draft could not be made in, and why."""
+
+    language: str
+    reason: Reason
 
 
 class Translator:
@@ -258,5 +267,6 @@ def postpone(pending: PendingTranslation, retry_after: float | None) -> bool:
 
 
 __all__ = [
-    "NOT_AVAILABLE", "QUICK_WAIT", "Translator", "due", "owe", "postpone", "translation_copy",
+    "NOT_AVAILABLE", "QUICK_WAIT", "NotDrafted", "Translator", "due", "owe", "postpone",
+    "translation_copy",
 ]  # fmt: skip

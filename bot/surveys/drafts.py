@@ -26,7 +26,7 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.bridge import Reason, Translation
-from bot.questions.translation import Translator
+from bot.questions.translation import NotDrafted, Translator
 from bot.services import audit
 from bot.services.roles import Actor, require_staff
 from bot.surveys import library
@@ -40,12 +40,6 @@ _STEP = re.compile(r"([A-Za-z_]+)|\[(\d+)\]")
 
 class NoSurvey(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class NotDrafted:
-    language: str
-    reason: Reason
 
 
 @dataclass(frozen=True)
