@@ -16,6 +16,7 @@ languages; no member data is involved. No aiogram here.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -95,11 +96,14 @@ async def make(
     providers: dict[str, str] = {}
     failed: dict[str, Reason] = {}
     for source, targets in by_source.items():
-        for code, paths in targets.items():
-            if code in failed:
-                continue
-            originals = [texts[path][source] for path in paths]
-            results = (await translator.translate_into(originals, source, [code]))[code]
+        wanted = {code: paths for code, paths in targets.items() if code not in failed}
+        found = await asyncio.gather(  # every language at once, each bounded by the wait
+            *(
+                translator.translate_batch([texts[p][source] for p in paths], source, code)
+                for code, paths in wanted.items()
+            )
+        )
+        for (code, paths), results in zip(wanted.items(), found, strict=True):
             for path, result in zip(paths, results, strict=True):
                 if isinstance(result, Translation):
                     fill[code][path] = result.text

@@ -202,9 +202,28 @@ async def test_missing_language_and_outage_fall_back_with_a_notice(
 @pytest.mark.parametrize("providers", ["none"])
 async def test_no_draft_button_without_a_provider(emulator: Emulator, app: RunningBot) -> None:
     await members(app, emulator, "ar")
-    _coordinator, preview = await dutch_preview(app, emulator)
+    coordinator, preview = await dutch_preview(app, emulator)
     assert "1 × Arabic: no version in this language" in (preview.text or "")
     assert BUTTON not in preview.button_texts
+    forged = await coordinator.press_callback_data("bc:drafts", preview)
+    assert "no longer works" in (forged.text or "")
+
+
+async def test_a_hanging_provider_does_not_hold_the_others(
+    emulator: Emulator, app: RunningBot, azure: AzureServer
+) -> None:
+    await members(app, emulator, "ar", "ti")
+    coordinator, preview = await dutch_preview(app, emulator)
+    azure.hang_next()  # Tigrinya's provider never answers (for 30 s)
+    await coordinator.press(BUTTON, preview)
+    # Within the bounded wait: the Arabic draft, and a notice for Tigrinya.
+    await wait_text(coordinator, "Machine draft in Arabic (DeepL), not reviewed")
+    await wait_text(coordinator, "Tigrinya: the translation service did not answer in time.")
+    fresh = await wait_text(coordinator, "Machine drafts, not reviewed: Arabic")
+    assert "1 × Tigrinya: no version in this language" in (fresh.text or "")
+    # A forged button for a language without a draft is refused politely.
+    forged = await coordinator.press_callback_data("bc:dok:ti", fresh)
+    assert "no longer works" in (forged.text or "")
 
 
 TINY = """\
