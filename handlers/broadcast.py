@@ -302,16 +302,17 @@ async def draft_action(
     await state.set_data(data)
     await query.answer()
     await message.edit_text(_draft_card(code, provider, status, body), reply_markup=None)
-    if data.get("preview_id"):
+    if not data.get("preview_id"):
+        return
+    try:
         text, markup = await draft.preview(
             session, settings, query.from_user.id, data, _now(broadcaster), translator
         )
-        try:
-            await bot.edit_message_text(
-                text, chat_id=message.chat.id, message_id=data["preview_id"], reply_markup=markup
-            )
-        except TelegramBadRequest:
-            pass  # gone or unchanged: the next preview shows it
+        await bot.edit_message_text(
+            text, chat_id=message.chat.id, message_id=data["preview_id"], reply_markup=markup
+        )
+    except (NotAllowed, TelegramBadRequest):
+        pass  # no longer theirs (Send refuses then), or gone or unchanged
 
 
 async def cancel_draft(query: CallbackQuery, state: FSMContext) -> None:
