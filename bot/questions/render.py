@@ -149,6 +149,7 @@ def volunteer_line(kind: str, status: str) -> str:
         "assigned": _("with a volunteer"),
         "done": _("translated"),
         "nobody": _("no volunteer available"),
+        "cancelled": _("no longer needed"),
     }.get(status, status)
     if kind == "answer":
         return _("Volunteer translation of an answer: {status}").format(status=label)
@@ -277,3 +278,14 @@ class InboxViews:
                 else _("No machine translation available.")
             )
         return f"🌐 <i>{html.quote(label)}</i>"
+
+    def request_withdrawn(self, locale: str, request_id: int) -> str:
+        with self.i18n.use_locale(locale):
+            return "🤝 " + request_withdrawn(request_id)
+
+
+def request_withdrawn(number: int) -> str:
+    """A translation request the volunteer holds (or answers late) is no longer needed."""
+    return _("Translation request {number} is no longer needed. Thank you anyway!").format(
+        number=number
+    )

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.messenger import Messenger, Undeliverable
-from bot.questions import rules
+from bot.questions import rules, volunteering
 from bot.questions.relay import Inbox, Views
 from bot.questions.translation import Translator
 from bot.services.roles import Actor, NotAllowed
@@ -124,10 +124,13 @@ async def close(
     actor: Actor,
     question: Question,
 ) -> bool:
-    """Close the question and ask the member to rate the answer; False if it was closed."""
+    """Close the question and ask the member to rate the answer; False if it was closed.
+    Its open volunteer translation requests end (reopening does not bring them back)."""
     if not await rules.close(session, actor, question):
         return False
+    withdrawn = await volunteering.withdraw(session, [question.id], settings.default_locale)
     await session.commit()  # the member may press the rating buttons at once
+    await volunteering.tell(messenger, views.request_withdrawn, withdrawn)
     inbox = Inbox(messenger, session, settings, views)
     await inbox.set_topic_open(question, False)
     member = await session.get(Member, question.member_id)
