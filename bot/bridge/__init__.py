@@ -11,7 +11,7 @@ from bot.bridge.bridge import Bridge, Delivered
 from bot.bridge.glossary import Glossary
 from bot.bridge.privacy import forget_member_translations, member_translations
 from bot.bridge.results import MAX_CHARS, Reason, Result, Translation, Untranslated
-from bot.bridge.service import purge_translations, translate, translate_many
+from bot.bridge.service import cached, purge_translations, translate, translate_many
 
 __all__ = [
     "MAX_CHARS",
@@ -22,6 +22,7 @@ __all__ = [
     "Result",
     "Translation",
     "Untranslated",
+    "cached",
     "forget_member_translations",
     "member_translations",
     "purge_translations",

@@ -27,10 +27,13 @@ from bot.callbacks import (
 from bot.i18n import language_name
 from bot.questions.relay import UNTRANSLATED, Card
 from bot.questions.rules import TOPICS
+from bot.questions.service import Line, Listed
 from db.models import Member, Municipality, Question, QuestionStatus, Region
 
 TOPIC_NAME_LIMIT = 128
 NOTE_LIMIT = 3800  # characters of a translation in one message (Telegram allows 4,096)
+LIST_LIMIT = 4000  # characters of /myquestions (one message)
+LIST_TEXT_LIMIT = 600  # characters of one message's text in /myquestions
 PROVIDER_LABELS = {"libretranslate": "LibreTranslate", "deepl": "DeepL", "azure": "Azure"}
 
 
@@ -193,6 +196,49 @@ def card_buttons(question: Question, offer_volunteer: bool = False) -> InlineKey
             )
     builder.adjust(3)
     return builder.as_markup()
+
+
+def my_questions(listing: list[Listed]) -> str:
+    """/myquestions: each question with its messages, answers in the member's language where
+    translated (labelled, the original kept beneath); whole lines only, within one message."""
+    lines: list[str] = []
+    for listed in listing:
+        question = listed.question
+        if lines:
+            lines.append("")
+        lines.append(
+            f"<b>#{question.id}</b> · {html.quote(topic_label(question.topic))}"
+            f" · {status_label(question.status)}"
+        )
+        lines += [_listed_line(line) for line in listed.lines]
+    shown, size = [], 0
+    for line in lines:
+        if size + len(line) + 1 > LIST_LIMIT - 2:
+            shown.append("…")
+            break
+        shown.append(line)
+        size += len(line) + 1
+    return "\n".join(shown)
+
+
+def _listed_line(line: Line) -> str:
+    who = _("You") if line.mine else _("Answer")
+    body = html.quote(clip(line.text, LIST_TEXT_LIMIT)) if line.text else f"[{line.kind}]"
+    if line.volunteer is not None:
+        translated = line.volunteer
+        label = "🤝 <i>" + html.quote(_("Volunteer translation. The original text:")) + "</i>"
+    elif line.machine is not None:
+        translated = line.machine.text
+        label = _("Machine translation ({provider}). The original text:").format(
+            provider=provider_label(line.machine.provider)
+        )
+        label = "🌐 <i>" + html.quote(label) + "</i>"
+    else:
+        return f"{who}: {body}"
+    return (
+        f"{who}: {html.quote(clip(translated, LIST_TEXT_LIMIT))}\n{label}\n"
+        f"<blockquote expandable>{body}</blockquote>"
+    )
 
 
 def satisfaction(question_id: int) -> InlineKeyboardMarkup:

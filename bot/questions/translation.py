@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.bridge import Bridge, Reason, Result, Translation, Untranslated, translate
+from bot.bridge import (
+    Bridge,
+    Reason,
+    Result,
+    Translation,
+    Untranslated,
+    translate_many,
+)
 from db.base import utcnow
 from db.models import PendingTranslation, QuestionMessage
 
@@ -51,7 +58,7 @@ class Translator:
         self.session_factory = session_factory
         self.quick_wait = quick_wait
         self.on_late = on_late
-        self._tasks: set[asyncio.Task[Result]] = set()
+        self._tasks: set[asyncio.Task[Result] | asyncio.Task[list[Result]]] = set()
         self._late_run: asyncio.Task[None] | None = None
         self._late_again = False
 
@@ -86,6 +93,44 @@ class Translator:
             return Untranslated(Reason.TEMPORARY, None, None, "still waiting for the provider")
         return task.result()
 
+    async def translate_many(
+        self,
+        texts: Sequence[str],
+        source: str,
+        target: str,
+        *,
+        member_id: int | None = None,
+        wait: float | None = None,
+    ) -> list[Result]:
+        """One result per text (cache first, the rest in one provider call), waiting at most
+        `wait` (default `quick_wait`) for all of them; past that each is Untranslated
+        (TEMPORARY) and the request goes on, storing what arrives in the cache."""
+        if not texts:
+            return []
+        task = asyncio.create_task(self._translate_many(list(texts), source, target, member_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        done, _pending = await asyncio.wait(
+            {task}, timeout=self.quick_wait if wait is None else wait
+        )
+        if task not in done:
+            return [Untranslated(Reason.TEMPORARY, None, None, "still waiting")] * len(texts)
+        return task.result()
+
+    async def _translate_many(
+        self, texts: list[str], source: str, target: str, member_id: int | None
+    ) -> list[Result]:
+        try:
+            async with self.session_factory() as session:
+                results = await translate_many(
+                    session, self.bridge, texts, source, target, member_id=member_id
+                )
+                await session.commit()
+                return results
+        except Exception:  # a database hiccup must not lose the message: retry later
+            log.exception("translation request failed")
+            return [Untranslated(Reason.TEMPORARY, None, None, "request failed")] * len(texts)
+
     def _arrived_late(self, task: asyncio.Task[Result]) -> None:
         if task.cancelled() or not isinstance(task.result(), Translation):
             return
@@ -108,16 +153,7 @@ class Translator:
     async def _translate(
         self, text: str, source: str, target: str, member_id: int | None
     ) -> Result:
-        try:
-            async with self.session_factory() as session:
-                result = await translate(
-                    session, self.bridge, text, source, target, member_id=member_id
-                )
-                await session.commit()
-                return result
-        except Exception:  # a database hiccup must not lose the message: retry later
-            log.exception("translation request failed")
-            return Untranslated(Reason.TEMPORARY, None, None, "request failed")
+        return (await self._translate_many([text], source, target, member_id))[0]
 
     async def idle(self) -> None:
         """Wait until requests left running in the background (and the delivery of late

@@ -325,6 +325,15 @@ async def test_answer_translated_by_a_volunteer_reaches_the_member(
     await yonas.reply(translated, "የቐንየለይ")
     await group.wait_for_message(lambda m: "የቐንየለይ" in (m.text or ""), thread_id=card.thread_id)
 
+    # /myquestions shows the answer in the volunteer's translation, labelled, original kept.
+    await yonas.send_text("/myquestions")
+    listed = await yonas.wait_for_message(lambda m: (m.text or "").startswith("#"))
+    lines = (listed.text or "").split("\n")
+    at = lines.index("🤝 " + t(app, "Volunteer translation. The original text:", "ti"))
+    assert lines[at - 1] == t(app, "Answer", "ti") + ": ናብ ሓኪም ስድራ ደውሉ <i>&</i>"
+    assert lines[at + 1] == "Bel de huisarts <b>&</b> maak een afspraak."
+    assert sum("ናብ ሓኪም" in line for line in lines) == 1  # not listed a second time
+
 
 async def test_decline_moves_on_and_nobody_left_is_told(
     emulator: Emulator, app: RunningBot
