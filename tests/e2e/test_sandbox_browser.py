@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
+from db.models import VolunteerPair
 from expertpool_sandbox.stack import Sandbox
 
 if TYPE_CHECKING:
@@ -199,6 +201,19 @@ async def test_demo_data_page_api_and_a_restart(tmp_path: Path) -> None:
         assert chats["Amina"]["role"] == "Newcomer · العربية · Twente · active"
         assert chats["Amina"]["rtl"] and chats["Amina"]["reply_keyboard"]
         assert chats["Femke"]["role"] == "Coordinator · Twente"
+        # The demo's volunteer translator, and only them, chose their pairs after the intake.
+        volunteers = [c["title"] for c in chats.values() if "volunteer" in c["role"]]
+        assert volunteers == ["Filmon"]
+        assert chats["Filmon"]["role"] == "Newcomer · ትግርኛ · Twente · active · volunteer translator"
+        assert first.bot is not None
+        async with first.bot.session_factory() as session:
+            chosen = await session.execute(select(VolunteerPair.source, VolunteerPair.target))
+            assert {tuple(row) for row in chosen} == {
+                ("ti", "nl"),
+                ("nl", "ti"),
+                ("ar", "nl"),
+                ("nl", "ar"),
+            }
         assert chats["Admin"]["role"] == "Admin"
         rotterdam = chats["Rotterdam · coördinatoren"]
         assert rotterdam["role"] == "Coordinators of Rotterdam"
