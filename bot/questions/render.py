@@ -90,6 +90,8 @@ def clip(text: str, limit: int = NOTE_LIMIT) -> str:
 
 
 def provider_label(provider: str) -> str:
+    if provider == "demo":  # the sandbox's: never passed off as a real service
+        return _("demo translator")
     return PROVIDER_LABELS.get(provider, provider)
 
 
@@ -301,8 +303,8 @@ class InboxViews:
     def member_translation(
         self, locale: str, translation: Translation, original: str | None
     ) -> str:
-        provider = provider_label(translation.provider)
         with self.i18n.use_locale(locale):
+            provider = provider_label(translation.provider)
             if original is None:
                 label = _("Machine translation ({provider}) of the message above.").format(
                     provider=provider

@@ -214,6 +214,14 @@ async def test_demo_data_page_api_and_a_restart(tmp_path: Path) -> None:
                 ("ar", "nl"),
                 ("nl", "ar"),
             }
+        # The privacy notice names the demo translator as a demo, in the member's language.
+        assert first.emulator is not None
+        amina = next(u for u in first.emulator.users.values() if u.first_name == "Amina")
+        await amina.send_text("/privacy")
+        demo = "a demo translator running on this computer (no real translation service)"
+        named = first.bot.i18n.gettext(demo, locale="ar")
+        notice = await amina.wait_for_message(lambda m: named in (m.text or ""))
+        assert "LibreTranslate" not in (notice.text or "")
         assert chats["Admin"]["role"] == "Admin"
         rotterdam = chats["Rotterdam · coördinatoren"]
         assert rotterdam["role"] == "Coordinators of Rotterdam"
