@@ -199,6 +199,7 @@ class Asked(StrEnum):
     NOT_NEEDED = "not_needed"  # the reader reads the language already
     ALREADY = "already"  # a request for this text is still open
     NOT_AN_ANSWER = "not_an_answer"  # /translate not in reply to an answer to the member
+    CLOSED = "closed"  # the question is closed (closing withdraws its requests)
 
 
 async def ask_for_question(
@@ -256,6 +257,8 @@ async def ask_for_answer(
     member = await session.get(Member, question.member_id)
     if member is None:
         raise NotAllowed
+    if question.status == QuestionStatus.CLOSED:
+        return Asked.CLOSED
     if not answer.text:
         return Asked.NO_TEXT
     language = member.language or question.language

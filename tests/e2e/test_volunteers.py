@@ -521,6 +521,8 @@ async def test_closing_withdraws_the_request_and_a_late_reply_is_thanked(
     await press_ask(coordinator, card)
     request = await selam.wait_for_message(lambda m: "ገዛ ክረክብ ደልየ" in (m.text or ""))
     number = await request_number(app)
+    answer = await coordinator.send_text("Bel de gemeente.", chat=group, thread_id=card.thread_id)
+    await yonas.wait_for_message(lambda m: m.text == "Bel de gemeente.")
 
     # Closing: the volunteer is told in their language, by the request's number only.
     await coordinator.press(lambda b: b["callback_data"].endswith(":close"), card)
@@ -533,6 +535,11 @@ async def test_closing_withdraws_the_request_and_a_late_reply_is_thanked(
     async with app.session_factory() as session:
         stored = await session.scalar(select(VolunteerRequest.status))
     assert stored == "cancelled"
+
+    # A closed question's answer cannot be sent to a volunteer.
+    await coordinator.reply(answer, "/translate")
+    refused = t(app, "This question is closed. Reopen it to ask a volunteer to translate.", "nl")
+    await group.wait_for_message(lambda m: m.text == refused, thread_id=card.thread_id)
 
     # A late reply is thanked and goes nowhere.
     posted = len(group.messages(thread_id=card.thread_id))
