@@ -214,9 +214,21 @@ async def test_demo_data_page_api_and_a_restart(tmp_path: Path) -> None:
                 ("ar", "nl"),
                 ("nl", "ar"),
             }
-        # The privacy notice names the demo translator as a demo, in the member's language.
+        # Joris asks a volunteer from the card of Yonas's question: the demo volunteer gets it.
         assert first.emulator is not None
-        amina = next(u for u in first.emulator.users.values() if u.first_name == "Amina")
+        people = {u.first_name: u for u in first.emulator.users.values()}
+        zwolle = next(g for g in first.emulator.groups.values() if g.title.startswith("Zwolle"))
+        card = next(
+            m for m in zwolle.bot_messages() if any(":volunteer" in d for d in m.callback_data)
+        )
+        await people["Joris"].press(lambda b: b["callback_data"].endswith(":volunteer"), card)
+        request = await people["Filmon"].wait_for_message(
+            lambda m: any(d.startswith("vreq:") for d in m.callback_data)
+        )
+        assert "ቅድሚ B1" in (request.text or "") and "Yonas" not in (request.text or "")
+
+        # The privacy notice names the demo translator as a demo, in the member's language.
+        amina = people["Amina"]
         await amina.send_text("/privacy")
         demo = "a demo translator running on this computer (no real translation service)"
         named = first.bot.i18n.gettext(demo, locale="ar")
