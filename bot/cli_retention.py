@@ -67,6 +67,7 @@ async def _apply(session: Any, settings: Settings, now: datetime) -> service.Cou
         return await service.apply(
             session, settings, now, TelegramMessenger(bot),
             ask=views.ask(i18n, settings), blank_text=views.blank(i18n, settings),
+            withdrawn_text=views.withdrawn(i18n),
         )  # fmt: skip
     finally:
         await bot.session.close()

@@ -34,7 +34,9 @@ _QUIET_HOURS = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
 # Telegram: about 30 messages/s for free; allow_paid_broadcast raises that to 1000/s.
 FREE_BROADCAST_RATE = 30.0
 PAID_BROADCAST_RATE = 1000.0
-TRANSLATION_PROVIDERS: tuple[str, ...] = ("libretranslate", "deepl", "azure")
+# `demo`: the sandbox's demo translator, a LibreTranslate-compatible server at LIBRETRANSLATE_URL
+# that does not really translate; labels and the privacy notice say so.
+TRANSLATION_PROVIDERS: tuple[str, ...] = ("libretranslate", "deepl", "azure", "demo")
 DEEPL_FREE_API_URL = "https://api-free.deepl.com"
 DEEPL_PRO_API_URL = "https://api.deepl.com"
 # Azure AI Translator's European geography endpoint: texts are processed within the EU.
@@ -305,6 +307,8 @@ class Settings(BaseSettings):
                     )
             if len(set(names)) != len(names):
                 raise ValueError("lists a provider twice")
+            if "demo" in names and len(names) > 1:
+                raise ValueError("demo (the sandbox's demo translator) cannot be combined")
             return tuple(names)
         return value
 
@@ -312,9 +316,10 @@ class Settings(BaseSettings):
     @classmethod
     def _libretranslate_url(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):
-            if "libretranslate" in info.data.get("translation_provider", ()):
+            listed = info.data.get("translation_provider", ())
+            if "libretranslate" in listed or "demo" in listed:
                 raise ValueError(
-                    "is required when TRANSLATION_PROVIDER lists libretranslate "
+                    "is required when TRANSLATION_PROVIDER lists libretranslate or demo "
                     "(the server's address, e.g. http://127.0.0.1:5000)"
                 )
             return None

@@ -46,7 +46,7 @@ def privacy_notice() -> str:
                 "<b>Translation:</b> when you and the coordinators do not speak the same "
                 "language, the texts of your questions and of the answers go to {services} for "
                 "machine translation. This service does not get your name or your Telegram number."
-            ).format(services=", ".join(services)),
+            ).format(services=", ".join(_(name) for name in services)),  # names, or msgids
         )
     return "\n\n".join(parts)
 

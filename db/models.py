@@ -547,6 +547,7 @@ class VolunteerRequestStatus(enum.StrEnum):
     ASSIGNED = "assigned"  # with a volunteer
     DONE = "done"
     NOBODY = "nobody"  # no volunteer (left) for the pair
+    CANCELLED = "cancelled"  # the question was closed: no longer needed (never reopened)
 
 
 class VolunteerRequest(Base):

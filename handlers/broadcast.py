@@ -259,7 +259,7 @@ async def machine_drafts(
 
 
 def _draft_card(code: str, provider: str, status: str, body: str) -> str:
-    head = texts.draft_card(code, provider_name(provider), status)
+    head = texts.draft_card(code, provider_name(provider, _), status)
     if status == "dropped":
         return head
     full = f"{head}\n\n{body}"

@@ -177,24 +177,22 @@ async def satisfaction(
     await keyboards.drop_buttons(query)
 
 
-async def my_questions(message: Message, session: AsyncSession, member: Member | None) -> None:
-    questions = await rules.of_member(session, member) if member is not None else []
-    if not questions:
+async def my_questions(
+    message: Message,
+    session: AsyncSession,
+    member: Member | None,
+    settings: Settings,
+    translator: Translator | None = None,
+) -> None:
+    listing = (
+        await service.my_questions(session, settings, member, translator)
+        if member is not None
+        else []
+    )
+    if not listing:
         await message.answer(_("You have not asked any questions yet. Ask one with /ask."))
         return
-    blocks = []
-    for question in questions:
-        lines = [
-            f"<b>#{question.id}</b> · {html.quote(render.topic_label(question.topic))} · {render.status_label(question.status)}"
-        ]
-        for row in await rules.messages(session, question):
-            if row.direction not in ("in", "out") or row.kind == "header":
-                continue
-            who = _("You") if row.direction == "in" else _("Answer")
-            body = html.quote(row.text) if row.text else f"[{row.kind}]"
-            lines.append(f"{who}: {body}")
-        blocks.append("\n".join(lines))
-    await message.answer("\n\n".join(blocks)[:4000])
+    await message.answer(render.my_questions(listing))
 
 
 async def add_to_draft(message: Message, session: AsyncSession, draft: Question) -> None:

@@ -19,6 +19,7 @@ from bot.messenger import Messenger
 from bot.notify import notify_coordinators
 from bot.onboarding import service as onboarding
 from bot.privacy import service as privacy
+from bot.questions.render import InboxViews
 from bot.retention import views as retention_views
 from bot.services import members
 from bot.services.members import MembershipError
@@ -218,8 +219,9 @@ async def erase(
 ) -> None:
     chat_id = member.telegram_id
     forgotten = await privacy.forget(
-        session, messenger, member, settings, blank_text=_("Removed at the member's request.")
-    )
+        session, messenger, member, settings, blank_text=_("Removed at the member's request."),
+        withdrawn_text=InboxViews(get_i18n()).request_withdrawn,
+    )  # fmt: skip
     lines = [
         _(
             "Done. We deleted everything we stored about you: your profile, your answers, "

@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.callbacks import QuestionAction, QuestionActionCallback
 from bot.config import Settings
 from bot.messenger import Messenger
-from bot.questions.render import InboxViews
+from bot.questions.render import InboxViews, request_withdrawn
 from bot.services.roles import Actor, NotAllowed
 from bot.volunteers import service, views
 from bot.volunteers.service import Asked, Handed
@@ -173,6 +173,8 @@ async def volunteer_reply(
         await message.reply(_("Thank you! Your translation was sent."))
     elif handed is Handed.EMPTY:
         await message.reply(_("Please reply with the translation as text."))
+    elif handed is Handed.NOT_NEEDED:
+        await message.reply(request_withdrawn(request.id))
     else:
         await message.reply(_("This translation request is closed already. Thank you anyway!"))
 

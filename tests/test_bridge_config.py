@@ -79,6 +79,12 @@ def test_a_pro_key_with_the_pro_address(monkeypatch: pytest.MonkeyPatch) -> None
             "lists a provider twice",
         ),  # fmt: skip
         ({"TRANSLATION_PROVIDER": "libretranslate"}, "LIBRETRANSLATE_URL", "is required"),
+        ({"TRANSLATION_PROVIDER": "demo"}, "LIBRETRANSLATE_URL", "libretranslate or demo"),
+        (
+            {"TRANSLATION_PROVIDER": "demo,libretranslate"},
+            "TRANSLATION_PROVIDER",
+            "demo (the sandbox's demo translator) cannot be combined",
+        ),  # fmt: skip
         (
             {"TRANSLATION_PROVIDER": "deepl,azure", "AZURE_TRANSLATOR_KEY": "k"},
             "DEEPL_API_KEY",

@@ -32,6 +32,8 @@ from db.models import (
     SurveyAnswer,
     SurveyResponse,
     SurveyRun,
+    Volunteer,
+    VolunteerRequest,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +53,7 @@ class WatchingMessenger:
 
     sent: list[tuple[int, str]] = field(default_factory=list)
     deleted_topics: list[tuple[int, int]] = field(default_factory=list)
+    buttons_removed: list[tuple[int, int]] = field(default_factory=list)
 
     async def send_text(self, chat_id: int, text: str, **_: Any) -> int:
         self.sent.append((chat_id, text))
@@ -64,6 +67,9 @@ class WatchingMessenger:
 
     async def delete_topic(self, chat_id: int, thread_id: int) -> None:
         self.deleted_topics.append((chat_id, thread_id))
+
+    async def edit_markup(self, chat_id: int, message_id: int, markup: Any = None) -> None:
+        self.buttons_removed.append((chat_id, message_id))
 
 
 def test_months_before_and_next_run() -> None:
@@ -201,6 +207,32 @@ async def test_plan_counts_and_apply_removes_exactly_what_is_due(session: AsyncS
     assert await service.plan(session, SETTINGS, NOW) == Counts()  # nothing left to do
     later = NOW + timedelta(days=SETTINGS.retention_confirm_days)
     assert (await service.plan(session, SETTINGS, later)).members_removed == 2  # quiet, waiting
+
+
+async def test_a_removed_question_withdraws_a_request_still_open(session: AsyncSession) -> None:
+    asker = await _member(session, 120, last_seen_at=ago(days=1))
+    helper = await _member(session, 121, last_seen_at=ago(days=1))
+    volunteer = Volunteer(member_id=helper.id, created_at=ago(14))
+    session.add(volunteer)
+    old = await _question(session, asker, "closed", ago(13), "سؤال قديم")
+    await session.flush()
+    request = VolunteerRequest(question_id=old.id, member_id=asker.id, kind="question",
+                               source="ar", target="nl", text="سؤال قديم", requested_by=ADMIN,
+                               status="assigned", volunteer_id=volunteer.id,
+                               volunteer_message_id=9, created_at=ago(13), assigned_at=ago(13))  # fmt: skip
+    session.add(request)
+    await session.commit()
+    number = request.id
+
+    messenger = WatchingMessenger()
+    await service.apply(
+        session, SETTINGS, NOW, messenger,  # type: ignore[arg-type]
+        ask=lambda m: ("stay?", None), blank_text=lambda m: "removed",
+        withdrawn_text=lambda locale, n: f"{locale}: {n} is no longer needed",
+    )  # fmt: skip
+    assert messenger.sent == [(121, f"ar: {number} is no longer needed")]
+    assert messenger.buttons_removed == [(121, 9)]
+    assert await session.scalar(select(func.count()).select_from(VolunteerRequest)) == 0
 
 
 async def test_zero_keeps_a_kind(session: AsyncSession) -> None:

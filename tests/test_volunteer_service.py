@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.messenger import Markup, Reason, Undeliverable
 from bot.privacy import service as privacy
+from bot.questions import service as questions
 from bot.questions.relay import Card
 from bot.services.roles import Actor, NotAllowed
 from bot.volunteers import service
@@ -65,6 +66,12 @@ class Recorder:
     ) -> None:
         self.edits.append((chat_id, message_id))
 
+    async def close_topic(self, chat_id: int, thread_id: int) -> None:
+        pass
+
+    async def reopen_topic(self, chat_id: int, thread_id: int) -> None:
+        pass
+
     def to(self, chat_id: int) -> list[str]:
         return [text for chat, text, _reply in self.sent if chat == chat_id]
 
@@ -109,6 +116,9 @@ class Cards:
 
     def closed(self, locale: str, number: int) -> tuple[str, Markup]:
         return "closed", None
+
+    def request_withdrawn(self, locale: str, request_id: int) -> str:
+        return f"withdrawn {request_id}"
 
 
 async def _member(session: AsyncSession, telegram_id: int, language: str = "ti") -> Member:
@@ -331,3 +341,65 @@ async def test_erase_removes_volunteer_rows_and_requests(session: AsyncSession) 
     await privacy.erase(session, asker, SETTINGS)  # requests about their texts go
     await session.commit()
     assert await session.scalar(select(func.count()).select_from(VolunteerRequest)) == 0
+
+
+async def _requests(session: AsyncSession) -> list[VolunteerRequest]:
+    query = select(VolunteerRequest).order_by(VolunteerRequest.id)
+    return list(await session.scalars(query.execution_options(populate_existing=True)))
+
+
+async def test_closing_withdraws_held_and_waiting_requests(session: AsyncSession) -> None:
+    asker = await _member(session, 70)
+    helper = await _volunteer(session, 71, ("ti", "nl"))
+    messenger = Recorder()
+    asked = [await _question(session, asker) for _ in range(4)]
+    for question in asked:
+        await _ask(session, messenger, question)
+    assert [await _holder(session, q) for q in asked] == [71, 71, 71, None]  # the 4th waits
+    first = (await _requests(session))[0]
+    message = first.volunteer_message_id
+    for question in (asked[0], asked[3]):
+        assert await questions.close(session, messenger, Cards(), SETTINGS, ADMIN, question)
+    assert [r.status for r in await _requests(session)] == [
+        "cancelled", "assigned", "assigned", "cancelled",
+    ]  # fmt: skip
+    assert messenger.to(71)[-1] == f"withdrawn {first.id}"
+    assert (71, message) in messenger.edits  # its Decline button goes
+    assert sum(text.startswith("withdrawn") for text in messenger.to(71)) == 1
+
+    # The volunteer has room again: the waiting request of a closed question is not sent.
+    told = len(messenger.to(71))
+    await service.retry_waiting(session, messenger, Texts(), Cards(), SETTINGS)
+    assert len(messenger.to(71)) == told
+    # A late reply is not needed; reopening does not bring the request back.
+    late = await service.request_replied_to(session, helper, message or 0)
+    assert late is not None and late.id == first.id
+    handed = await service.hand_in(
+        session, messenger, Texts(), Cards(), SETTINGS, helper, late, "x"
+    )
+    assert handed is Handed.NOT_NEEDED
+    assert await questions.reopen(session, messenger, Cards(), SETTINGS, ADMIN, asked[0])
+    await session.commit()
+    assert (await _requests(session))[0].status == "cancelled"
+    assert messenger.to(GROUP) == []  # nothing was posted
+
+
+async def test_delete_removes_the_request_from_every_volunteer_who_had_it(
+    session: AsyncSession,
+) -> None:
+    asker = await _member(session, 80)
+    declined = await _volunteer(session, 81, ("ti", "nl"))
+    await _volunteer(session, 82, ("ti", "nl"))
+    messenger = Recorder()
+    question = await _question(session, asker)
+    await _ask(session, messenger, question)
+    request = (await _requests(session))[0]
+    first_message = request.volunteer_message_id
+    await service.decline(session, messenger, Texts(), Cards(), SETTINGS, declined, request.id)
+    request = (await _requests(session))[0]
+    assert await _holder(session, question) == 82
+    erased = await privacy.erase(session, asker, SETTINGS)
+    await session.commit()
+    assert set(erased.copies) >= {(81, first_message), (82, request.volunteer_message_id)}
+    assert [(w.telegram_id, w.request_id) for w in erased.withdrawn] == [(82, request.id)]
+    assert erased.withdrawn[0].message_id is None  # deleted with the copies, not edited

@@ -18,7 +18,7 @@ from bot.bridge.results import (
     Untranslated,
     provider_name,
 )
-from bot.bridge.service import purge_translations, translate, translate_many
+from bot.bridge.service import cached, purge_translations, translate, translate_many
 
 __all__ = [
     "MAX_CHARS",
@@ -29,6 +29,7 @@ __all__ = [
     "Result",
     "Translation",
     "Untranslated",
+    "cached",
     "forget_member_translations",
     "member_translations",
     "provider_name",

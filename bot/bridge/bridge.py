@@ -30,6 +30,7 @@ from bot.bridge.languages import PROJECT_LANGUAGES, LanguageSupport
 from bot.bridge.providers import (
     Azure,
     DeepL,
+    DemoTranslator,
     FailureKind,
     LibreTranslate,
     Provider,
@@ -98,6 +99,8 @@ class Bridge:
                         key.get_secret_value() if key else None,
                     )
                 )
+            elif name == "demo":
+                providers.append(DemoTranslator(settings.libretranslate_url or "", timeout))
             elif name == "deepl" and settings.deepl_api_key is not None:
                 providers.append(
                     DeepL(

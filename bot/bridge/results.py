@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from bot.marking import N_
 
 # Longest text the bridge sends (characters). Telegram texts are at most 4,096 and captions
 # 1,024 characters, so only something other than one message can be longer.
@@ -49,8 +52,15 @@ Result = Translation | Untranslated
 PROVIDER_NAMES = {"libretranslate": "LibreTranslate", "deepl": "DeepL", "azure": "Azure"}
 
 
-def provider_name(provider: str) -> str:
-    """How readers see a provider's name."""
+# The sandbox's translator: never passed off as a real service.
+DEMO_NAME = N_("demo translator")
+
+
+def provider_name(provider: str, translate: Callable[[str], str] = str) -> str:
+    """How readers see a provider's name; `translate` puts the demo's label into the
+    reader's language."""
+    if provider == "demo":
+        return translate(DEMO_NAME)
     return PROVIDER_NAMES.get(provider, provider)
 
 

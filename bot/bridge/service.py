@@ -118,6 +118,18 @@ async def translate_many(
     return [r for r in results if r is not None]
 
 
+async def cached(
+    session: AsyncSession, texts: Sequence[str], source: str, target: str
+) -> dict[str, Translation]:
+    """The translations of `texts` already in the cache (no provider is asked), by text."""
+    hashes = {text_hash(text): text for text in texts}
+    rows = await _cached(session, list(hashes), source, target)
+    return {
+        hashes[h]: Translation(row.translated, source, target, row.provider, cached=True)
+        for h, row in rows.items()
+    }
+
+
 async def _cached(
     session: AsyncSession, hashes: list[str], source: str, target: str
 ) -> dict[str, CachedTranslation]:
@@ -154,4 +166,4 @@ async def purge_translations(session: AsyncSession, older_than: datetime) -> int
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-__all__ = ["purge_translations", "text_hash", "translate", "translate_many"]
+__all__ = ["cached", "purge_translations", "text_hash", "translate", "translate_many"]

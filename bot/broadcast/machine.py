@@ -86,7 +86,7 @@ def labelled(
     """The draft as members get it: translation, label, original beneath when it fits
     (else the short label alone); None when not even that fits."""
     limit = max_length(original, i18n)
-    provider = provider_name(translation.provider)
+    provider = provider_name(translation.provider, lambda text: i18n.gettext(text, locale=language))
     text = html.escape(translation.text, quote=False)
     long_label = i18n.gettext(MACHINE_LABEL_ORIGINAL, locale=language).format(provider=provider)
     length = len(translation.text) + 3 + len(long_label) + original.length

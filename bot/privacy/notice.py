@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.marking import N_
 from bot.members.consent import notice_version, set_notice_revision
 from db.base import utcnow
 from db.models import NoticeRevision
@@ -20,6 +21,8 @@ SERVICE_NAMES = {
     "libretranslate": "LibreTranslate",
     "deepl": "DeepL",
     "azure": "Microsoft Azure AI Translator",
+    # A msgid: the notice shows it in the reader's language (bot.texts.privacy_notice).
+    "demo": N_("a demo translator running on this computer (no real translation service)"),
 }
 
 

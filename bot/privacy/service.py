@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +19,8 @@ from bot.bridge import forget_member_translations, member_translations
 from bot.broadcast import service as broadcast_service
 from bot.config import Settings
 from bot.messenger import Messenger, Undeliverable
+from bot.questions import volunteering
+from bot.questions.volunteering import Withdrawn, WithdrawnText
 from bot.services import audit
 from bot.surveys.privacy import forget_member, member_survey_data
 from bot.volunteers import service as volunteers
@@ -127,6 +129,8 @@ class Erasure:
 
     copies: list[tuple[int, int]]  # (chat id, message id) of the bot's messages about the member
     topics: list[tuple[int, int]]  # (chat id, thread id) of question topics in coordinator groups
+    # Volunteers holding a translation request of the member's texts (its message is a copy).
+    withdrawn: list[Withdrawn] = field(default_factory=list)
 
 
 async def erase(session: AsyncSession, member: Member, settings: Settings | None = None) -> Erasure:
@@ -150,13 +154,16 @@ async def erase(session: AsyncSession, member: Member, settings: Settings | None
     targets += [(m.coordinator_chat_id, m.coordinator_message_id) for m in private
                 if m.coordinator_chat_id and m.coordinator_message_id]  # fmt: skip
     # Requests of their texts in volunteers' chats; their own volunteer rows and translations.
-    targets += await volunteers.erase(session, member)
+    erased = await volunteers.erase(session, member, settings.default_locale if settings else "nl")
+    targets += erased.messages
     await forget_member(session, member, settings)  # keeps only anonymous choices for totals
     await broadcast_service.forget_requester(session, member.telegram_id)
     await forget_member_translations(session, member.id)
     await session.delete(member)  # consents, answers and copies go with it (ON DELETE CASCADE)
     await session.flush()
-    return Erasure(copies=targets, topics=topics)
+    # Their messages are removed with the copies: tell the volunteers without touching them.
+    withdrawn = [replace(w, message_id=None) for w in erased.withdrawn]
+    return Erasure(copies=targets, topics=topics, withdrawn=withdrawn)
 
 
 @dataclass(frozen=True)
@@ -174,8 +181,10 @@ async def forget(
     settings: Settings | None = None,
     *,
     blank_text: str,
+    withdrawn_text: WithdrawnText | None = None,
 ) -> Forgotten:
-    """Erase the member, commit, then delete (or blank with `blank_text`) their copies and topics."""
+    """Erase the member, commit, then delete (or blank with `blank_text`) their copies and
+    topics, and tell volunteers who held a request of their texts that it is not needed."""
     erasure = await erase(session, member, settings)
     await session.commit()  # the rows are gone before we touch Telegram
     removed = 0
@@ -197,4 +206,5 @@ async def forget(
             removed += 1
         except Undeliverable as exc:
             log.warning("could not remove a question topic", extra={"error": str(exc)})
+    await volunteering.tell(messenger, withdrawn_text, erasure.withdrawn)
     return Forgotten(removed, len(erasure.copies) + len(erasure.topics))

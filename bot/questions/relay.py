@@ -91,6 +91,10 @@ class Views(Protocol):
         """The short label next to an original sent without its translation."""
         ...
 
+    def request_withdrawn(self, locale: str, request_id: int) -> str:
+        """A volunteer's notice that a translation request is no longer needed."""
+        ...
+
 
 @dataclass
 class Inbox:

@@ -27,10 +27,13 @@ from bot.callbacks import (
 from bot.i18n import language_name
 from bot.questions.relay import UNTRANSLATED, Card
 from bot.questions.rules import TOPICS
+from bot.questions.service import Line, Listed
 from db.models import Member, Municipality, Question, QuestionStatus, Region
 
 TOPIC_NAME_LIMIT = 128
 NOTE_LIMIT = 3800  # characters of a translation in one message (Telegram allows 4,096)
+LIST_LIMIT = 4000  # characters of /myquestions (one message)
+LIST_TEXT_LIMIT = 600  # characters of one message's text in /myquestions
 
 
 def topic_label(topic: str) -> str:
@@ -86,7 +89,7 @@ def clip(text: str, limit: int = NOTE_LIMIT) -> str:
 
 
 def provider_label(provider: str) -> str:
-    return provider_name(provider)
+    return provider_name(provider, _)
 
 
 def card_text(
@@ -148,6 +151,7 @@ def volunteer_line(kind: str, status: str) -> str:
         "assigned": _("with a volunteer"),
         "done": _("translated"),
         "nobody": _("no volunteer available"),
+        "cancelled": _("no longer needed"),
     }.get(status, status)
     if kind == "answer":
         return _("Volunteer translation of an answer: {status}").format(status=label)
@@ -191,6 +195,49 @@ def card_buttons(question: Question, offer_volunteer: bool = False) -> InlineKey
             )
     builder.adjust(3)
     return builder.as_markup()
+
+
+def my_questions(listing: list[Listed]) -> str:
+    """/myquestions: each question with its messages, answers in the member's language where
+    translated (labelled, the original kept beneath); whole lines only, within one message."""
+    lines: list[str] = []
+    for listed in listing:
+        question = listed.question
+        if lines:
+            lines.append("")
+        lines.append(
+            f"<b>#{question.id}</b> · {html.quote(topic_label(question.topic))}"
+            f" · {status_label(question.status)}"
+        )
+        lines += [_listed_line(line) for line in listed.lines]
+    shown, size = [], 0
+    for line in lines:
+        if size + len(line) + 1 > LIST_LIMIT - 2:
+            shown.append("…")
+            break
+        shown.append(line)
+        size += len(line) + 1
+    return "\n".join(shown)
+
+
+def _listed_line(line: Line) -> str:
+    who = _("You") if line.mine else _("Answer")
+    body = html.quote(clip(line.text, LIST_TEXT_LIMIT)) if line.text else f"[{line.kind}]"
+    if line.volunteer is not None:
+        translated = line.volunteer
+        label = "🤝 <i>" + html.quote(_("Volunteer translation. The original text:")) + "</i>"
+    elif line.machine is not None:
+        translated = line.machine.text
+        label = _("Machine translation ({provider}). The original text:").format(
+            provider=provider_label(line.machine.provider)
+        )
+        label = "🌐 <i>" + html.quote(label) + "</i>"
+    else:
+        return f"{who}: {body}"
+    return (
+        f"{who}: {html.quote(clip(translated, LIST_TEXT_LIMIT))}\n{label}\n"
+        f"<blockquote expandable>{body}</blockquote>"
+    )
 
 
 def satisfaction(question_id: int) -> InlineKeyboardMarkup:
@@ -253,8 +300,8 @@ class InboxViews:
     def member_translation(
         self, locale: str, translation: Translation, original: str | None
     ) -> str:
-        provider = provider_label(translation.provider)
         with self.i18n.use_locale(locale):
+            provider = provider_label(translation.provider)
             if original is None:
                 label = _("Machine translation ({provider}) of the message above.").format(
                     provider=provider
@@ -276,3 +323,14 @@ class InboxViews:
                 else _("No machine translation available.")
             )
         return f"🌐 <i>{html.quote(label)}</i>"
+
+    def request_withdrawn(self, locale: str, request_id: int) -> str:
+        with self.i18n.use_locale(locale):
+            return "🤝 " + request_withdrawn(request_id)
+
+
+def request_withdrawn(number: int) -> str:
+    """A translation request the volunteer holds (or answers late) is no longer needed."""
+    return _("Translation request {number} is no longer needed. Thank you anyway!").format(
+        number=number
+    )

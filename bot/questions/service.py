@@ -12,15 +12,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.bridge import Translation, cached
 from bot.config import Settings
 from bot.messenger import Messenger, Undeliverable
-from bot.questions import rules
+from bot.questions import rules, volunteering
 from bot.questions.relay import Inbox, Views
 from bot.questions.translation import Translator
 from bot.services.roles import Actor, NotAllowed
-from db.models import Member, Question, QuestionStatus
+from db.models import (
+    Member,
+    Question,
+    QuestionMessage,
+    QuestionStatus,
+    VolunteerRequest,
+    VolunteerRequestStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -124,10 +133,13 @@ async def close(
     actor: Actor,
     question: Question,
 ) -> bool:
-    """Close the question and ask the member to rate the answer; False if it was closed."""
+    """Close the question and ask the member to rate the answer; False if it was closed.
+    Its open volunteer translation requests end (reopening does not bring them back)."""
     if not await rules.close(session, actor, question):
         return False
+    withdrawn = await volunteering.withdraw(session, [question.id], settings.default_locale)
     await session.commit()  # the member may press the rating buttons at once
+    await volunteering.tell(messenger, views.request_withdrawn, withdrawn)
     inbox = Inbox(messenger, session, settings, views)
     await inbox.set_topic_open(question, False)
     member = await session.get(Member, question.member_id)
@@ -183,3 +195,96 @@ async def card_action(
     else:
         raise NotAllowed
     await inbox.refresh_cards(question)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One message of a question in the member's /myquestions."""
+
+    mine: bool  # the member's own message (else an answer)
+    kind: str
+    text: str | None
+    machine: Translation | None = None  # the answer in the member's language, by a machine
+    volunteer: str | None = None  # the answer in the member's language, by a volunteer
+
+
+@dataclass(frozen=True)
+class Listed:
+    question: Question
+    lines: list[Line]
+
+
+async def my_questions(
+    session: AsyncSession, settings: Settings, member: Member, translator: Translator | None = None
+) -> list[Listed]:
+    """The member's latest questions with their messages; answers in the member's language
+    where a volunteer or machine translation exists, else translated now when a provider is
+    configured (waiting at most the translator's short wait: the list never waits longer)."""
+    questions = await rules.of_member(session, member)
+    volunteered = await _volunteer_translations(session, [q.id for q in questions])
+    listing: list[tuple[Question, list[tuple[QuestionMessage, str | None]]]] = []
+    for question in questions:
+        rows = [
+            r
+            for r in await rules.messages(session, question)
+            if r.direction in ("in", "out") and r.kind != "header"
+        ]
+        found = {
+            r.id: volunteered.get((r.coordinator_chat_id, r.coordinator_message_id))
+            for r in rows
+            if r.direction == "out" and r.kind != "volunteer"
+        }
+        listing.append((question, [
+            (r, found.get(r.id))
+            for r in rows
+            if not (r.kind == "volunteer" and r.text in found.values())  # shown with its answer
+        ]))  # fmt: skip
+    language = member.language or settings.default_locale
+    wanted = [
+        row.text
+        for _question, rows in listing
+        for row, by_volunteer in rows
+        if row.direction == "out" and row.kind != "volunteer" and row.text and not by_volunteer
+    ]
+    machine: dict[str, Translation] = {}
+    source = settings.staff_language
+    if wanted and language != source:
+        machine = await cached(session, wanted, source, language)
+        missing = [text for text in dict.fromkeys(wanted) if text not in machine]
+        if missing and translator is not None and translator.active:
+            results = await translator.translate_many(
+                missing, source, language, member_id=member.id
+            )
+            machine |= {
+                text: result
+                for text, result in zip(missing, results, strict=True)
+                if isinstance(result, Translation)
+            }
+    return [
+        Listed(question, [
+            Line(row.direction == "in", row.kind, row.text,
+                 machine.get(row.text or "") if row.direction == "out" and not by_volunteer
+                 else None,
+                 by_volunteer)
+            for row, by_volunteer in rows
+        ])
+        for question, rows in listing
+    ]  # fmt: skip
+
+
+async def _volunteer_translations(
+    session: AsyncSession, question_ids: list[int]
+) -> dict[tuple[int | None, int | None], str]:
+    """Volunteers' translations of answers, by the answer's message in the coordinators' chat."""
+    if not question_ids:
+        return {}
+    done = await session.scalars(
+        select(VolunteerRequest)
+        .where(
+            VolunteerRequest.question_id.in_(question_ids),
+            VolunteerRequest.kind == "answer",
+            VolunteerRequest.status == VolunteerRequestStatus.DONE,
+        )
+        .order_by(VolunteerRequest.id)
+    )
+    return {(r.reply_chat_id, r.reply_message_id): r.translation for r in done if r.translation}

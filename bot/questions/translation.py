@@ -26,7 +26,6 @@ from bot.bridge import (
     Result,
     Translation,
     Untranslated,
-    translate,
     translate_many,
 )
 from db.base import utcnow
@@ -104,21 +103,28 @@ class Translator:
             return Untranslated(Reason.TEMPORARY, None, None, "still waiting for the provider")
         return task.result()
 
-    async def translate_batch(
-        self, texts: Sequence[str], source: str, target: str, *, wait: float | None = None
+    async def translate_many(
+        self,
+        texts: Sequence[str],
+        source: str,
+        target: str,
+        *,
+        member_id: int | None = None,
+        wait: float | None = None,
     ) -> list[Result]:
-        """One result per text (one provider call for the batch), waiting at most `wait`
-        (default `quick_wait`) seconds; after that every text is Untranslated(TEMPORARY) and
-        the request goes on, so its results land in the cache for the next ask."""
-        task = asyncio.create_task(self._translate_many(list(texts), source, target))
+        """One result per text (cache first, the rest in one provider call), waiting at most
+        `wait` (default `quick_wait`) for all of them; past that each is Untranslated
+        (TEMPORARY) and the request goes on, storing what arrives in the cache."""
+        if not texts:
+            return []
+        task = asyncio.create_task(self._translate_many(list(texts), source, target, member_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         done, _pending = await asyncio.wait(
             {task}, timeout=self.quick_wait if wait is None else wait
         )
         if task not in done:
-            late = Untranslated(Reason.TEMPORARY, None, None, "still waiting for the provider")
-            return [late] * len(texts)
+            return [Untranslated(Reason.TEMPORARY, None, None, "still waiting")] * len(texts)
         return task.result()
 
     async def translate_into(
@@ -131,9 +137,23 @@ class Translator:
     ) -> dict[str, list[Result]]:
         """`texts` into every target at once (machine drafts), each batch bounded by `wait`."""
         found = await asyncio.gather(
-            *(self.translate_batch(texts, source, target, wait=wait) for target in targets)
+            *(self.translate_many(texts, source, target, wait=wait) for target in targets)
         )
         return dict(zip(targets, found, strict=True))
+
+    async def _translate_many(
+        self, texts: list[str], source: str, target: str, member_id: int | None
+    ) -> list[Result]:
+        try:
+            async with self.session_factory() as session:
+                results = await translate_many(
+                    session, self.bridge, texts, source, target, member_id=member_id
+                )
+                await session.commit()
+                return results
+        except Exception:  # a database hiccup must not lose the message: retry later
+            log.exception("translation request failed")
+            return [Untranslated(Reason.TEMPORARY, None, None, "request failed")] * len(texts)
 
     def _arrived_late(self, task: asyncio.Task[Result]) -> None:
         if task.cancelled() or not isinstance(task.result(), Translation):
@@ -157,26 +177,7 @@ class Translator:
     async def _translate(
         self, text: str, source: str, target: str, member_id: int | None
     ) -> Result:
-        try:
-            async with self.session_factory() as session:
-                result = await translate(
-                    session, self.bridge, text, source, target, member_id=member_id
-                )
-                await session.commit()
-                return result
-        except Exception:  # a database hiccup must not lose the message: retry later
-            log.exception("translation request failed")
-            return Untranslated(Reason.TEMPORARY, None, None, "request failed")
-
-    async def _translate_many(self, texts: list[str], source: str, target: str) -> list[Result]:
-        try:
-            async with self.session_factory() as session:
-                results = await translate_many(session, self.bridge, texts, source, target)
-                await session.commit()
-                return results
-        except Exception:
-            log.exception("translation request failed")
-            return [Untranslated(Reason.TEMPORARY, None, None, "request failed")] * len(texts)
+        return (await self._translate_many([text], source, target, member_id))[0]
 
     async def idle(self) -> None:
         """Wait until requests left running in the background (and the delivery of late

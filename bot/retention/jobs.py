@@ -27,6 +27,7 @@ async def run_once(ctx: JobContext) -> service.Counts:
         counts = await service.apply(
             session, settings, utcnow(), messenger,
             ask=views.ask(i18n, settings), blank_text=views.blank(i18n, settings),
+            withdrawn_text=views.withdrawn(i18n),
         )  # fmt: skip
         if not counts.total:
             return counts

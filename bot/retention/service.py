@@ -30,6 +30,8 @@ from bot.bridge.service import text_hash
 from bot.config import Settings
 from bot.messenger import Markup, Messenger, Undeliverable
 from bot.privacy import service as privacy
+from bot.questions import volunteering
+from bot.questions.volunteering import WithdrawnText
 from bot.surveys.privacy import anonymise
 from db.models import (
     AuditEntry,
@@ -239,11 +241,13 @@ async def apply(
     *,
     ask: Ask,
     blank_text: Blank,
+    withdrawn_text: WithdrawnText | None = None,
 ) -> Counts:
     """Remove what is due, commit, then ask the inactive members and erase the silent ones.
 
     `ask(member)` renders the question to an inactive member (text and keyboard) in their
-    language; `blank_text(member)` the text that replaces old copies in coordinator chats.
+    language; `blank_text(member)` the text that replaces old copies in coordinator chats;
+    `withdrawn_text(locale, number)` tells a volunteer a request is no longer needed.
     """
     due = await _due(session, settings, now)
     counts = due.counts()
@@ -255,6 +259,10 @@ async def apply(
                 CachedTranslation.id.in_(due.translation_ids[start : start + _CHUNK])
             )
         )
+    # Closing withdrew their requests; one still open (closed before that rule) ends here.
+    withdrawn = await volunteering.withdraw(
+        session, [q.id for q in due.questions], settings.default_locale
+    )
     for question in due.questions:
         await session.execute(
             delete(QuestionMessage).where(QuestionMessage.question_id == question.id)
@@ -275,6 +283,7 @@ async def apply(
             await messenger.delete_topic(chat_id, thread_id)
         except Undeliverable as exc:
             log.warning("could not remove an old question topic", extra={"error": str(exc)})
+    await volunteering.tell(messenger, withdrawn_text, withdrawn)
     for member in due.to_ask:
         text, markup = ask(member)
         try:
@@ -282,7 +291,10 @@ async def apply(
         except Undeliverable as exc:  # blocked or gone: removed after the waiting time anyway
             log.info("retention question not delivered", extra={"reason": exc.reason})
     for member in due.to_remove:
-        await privacy.forget(session, messenger, member, settings, blank_text=blank_text(member))
+        await privacy.forget(
+            session, messenger, member, settings, blank_text=blank_text(member),
+            withdrawn_text=withdrawn_text,
+        )  # fmt: skip
     if counts.total:
         log.info("retention applied", extra=dict(counts.items()))
     return counts

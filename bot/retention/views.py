@@ -14,6 +14,7 @@ from babel.numbers import format_decimal
 
 from bot.callbacks import RetentionAction, RetentionCallback
 from bot.config import Settings
+from bot.questions.render import InboxViews
 from bot.retention.service import Counts, periods
 from db.models import Member
 
@@ -141,3 +142,13 @@ def my_data_lines(i18n: I18n, settings: Settings, locale: str) -> list[str]:
             )
         )
     return lines
+
+
+def withdrawn(i18n: I18n) -> Callable[[str, int], str]:
+    """A volunteer's notice that a request of a removed question is no longer needed."""
+
+    def text(locale: str, number: int) -> str:
+        with i18n.context():  # jobs have no update whose middleware sets it
+            return InboxViews(i18n).request_withdrawn(locale, number)
+
+    return text

@@ -99,7 +99,7 @@ async def make(
         wanted = {code: paths for code, paths in targets.items() if code not in failed}
         found = await asyncio.gather(  # every language at once, each bounded by the wait
             *(
-                translator.translate_batch([texts[p][source] for p in paths], source, code)
+                translator.translate_many([texts[p][source] for p in paths], source, code)
                 for code, paths in wanted.items()
             )
         )

@@ -51,7 +51,17 @@ def _machine(i18n: I18n, definition: SurveyDefinition, language: str) -> list[st
     if mark is None:
         return []
     label = i18n.gettext(MACHINE_LABEL, locale=language)
-    return ["🌐 <i>" + html.quote(label.format(provider=provider_name(mark.provider))) + "</i>"]
+    return [
+        "🌐 <i>"
+        + html.quote(
+            label.format(
+                provider=provider_name(
+                    mark.provider, lambda text: i18n.gettext(text, locale=language)
+                )
+            )
+        )
+        + "</i>"
+    ]
 
 
 def invitation(

@@ -28,6 +28,7 @@ from bot.messenger import Markup, Messenger, Undeliverable
 from bot.questions import rules
 from bot.questions.relay import Inbox
 from bot.questions.relay import Views as InboxViews
+from bot.questions.volunteering import Withdrawn, holders
 from bot.services import members
 from bot.services.roles import Actor, NotAllowed
 from db.base import utcnow
@@ -198,6 +199,7 @@ class Asked(StrEnum):
     NOT_NEEDED = "not_needed"  # the reader reads the language already
     ALREADY = "already"  # a request for this text is still open
     NOT_AN_ANSWER = "not_an_answer"  # /translate not in reply to an answer to the member
+    CLOSED = "closed"  # the question is closed (closing withdraws its requests)
 
 
 async def ask_for_question(
@@ -255,6 +257,8 @@ async def ask_for_answer(
     member = await session.get(Member, question.member_id)
     if member is None:
         raise NotAllowed
+    if question.status == QuestionStatus.CLOSED:
+        return Asked.CLOSED
     if not answer.text:
         return Asked.NO_TEXT
     language = member.language or question.language
@@ -483,6 +487,7 @@ async def _refresh_card(
 class Handed(StrEnum):
     SENT = "sent"
     CLOSED = "closed"  # the request is no longer theirs (time ran out, or it was done)
+    NOT_NEEDED = "not_needed"  # it was theirs, but its question was closed or removed
     EMPTY = "empty"
 
 
@@ -523,11 +528,11 @@ async def hand_in(
 ) -> Handed:
     """The volunteer's translation: stored, committed, then posted and (answers) sent on."""
     volunteer = await volunteer_of(session, member)
-    if (
-        volunteer is None
-        or request.volunteer_id != volunteer.id
-        or request.status != Status.ASSIGNED
-    ):
+    if volunteer is None or request.volunteer_id != volunteer.id:
+        return Handed.CLOSED
+    if request.status == Status.CANCELLED:
+        return Handed.NOT_NEEDED
+    if request.status != Status.ASSIGNED:
         return Handed.CLOSED
     translation = translation.strip()
     if not translation:
@@ -672,7 +677,11 @@ async def retry_waiting(
     waiting = list(
         await session.scalars(
             select(VolunteerRequest)
-            .where(VolunteerRequest.status == Status.WAITING)
+            .join(Question, Question.id == VolunteerRequest.question_id)
+            .where(
+                VolunteerRequest.status == Status.WAITING,
+                Question.status != QuestionStatus.CLOSED,  # withdrawn when closed; never sent
+            )
             .order_by(VolunteerRequest.id)
         )
     )
@@ -747,21 +756,39 @@ async def export(session: AsyncSession, member: Member) -> dict[str, Any]:
     return data
 
 
-async def erase(session: AsyncSession, member: Member) -> list[tuple[int, int]]:
+@dataclass(frozen=True)
+class Erased:
+    """What /delete must still do in volunteers' chats once the rows are gone."""
+
+    messages: list[tuple[int, int]]  # (chat, message) of requests with the member's texts
+    withdrawn: list[Withdrawn]  # volunteers holding one of them, to tell it is not needed
+
+
+async def erase(session: AsyncSession, member: Member, default_locale: str) -> Erased:
     """Before the member's row goes: their volunteer row, pairs and translations go too, open
     requests they hold move back to the queue; requests about their texts go by CASCADE.
-    Returns the request messages (chat, message) in volunteers' chats to remove."""
-    about = await session.scalars(
-        select(VolunteerRequest).where(
-            VolunteerRequest.member_id == member.id, VolunteerRequest.volunteer_id.is_not(None)
+    Returns the request messages (every volunteer who got one, also those who gave it back)
+    to remove, and the volunteers holding one now."""
+    about = list(
+        await session.scalars(
+            select(VolunteerRequest).where(VolunteerRequest.member_id == member.id)
         )
     )
+    withdrawn = await holders(session, about, default_locale)
     messages = []
     for request in about:
-        volunteer = await session.get(Volunteer, request.volunteer_id)
-        helper = await session.get(Member, volunteer.member_id) if volunteer else None
-        if helper is not None and request.volunteer_message_id:
-            messages.append((helper.telegram_id, request.volunteer_message_id))
+        sent = [(request.volunteer_id, request.volunteer_message_id)]
+        sent += [
+            (a.volunteer_id, a.message_id)
+            for a in await session.scalars(
+                select(VolunteerAttempt).where(VolunteerAttempt.request_id == request.id)
+            )
+        ]
+        for volunteer_id, message_id in sent:
+            volunteer = await session.get(Volunteer, volunteer_id) if volunteer_id else None
+            helper = await session.get(Member, volunteer.member_id) if volunteer else None
+            if helper is not None and message_id:
+                messages.append((helper.telegram_id, message_id))
     volunteer = await volunteer_of(session, member)
     if volunteer is not None:
         for request in list(
@@ -776,7 +803,7 @@ async def erase(session: AsyncSession, member: Member) -> list[tuple[int, int]]:
                 request.volunteer_message_id = None
         await session.delete(volunteer)  # pairs and attempts go with it (CASCADE)
     await session.flush()
-    return messages
+    return Erased(messages, withdrawn)
 
 
 @dataclass

@@ -121,6 +121,9 @@ def asked_text(outcome: Asked) -> str:
         Asked.NO_TEXT: lambda: _("There is no text to translate."),
         Asked.NOT_NEEDED: lambda: _("No translation needed: the reader reads this language."),
         Asked.ALREADY: lambda: _("A volunteer is already asked to translate this."),
+        Asked.CLOSED: lambda: _(
+            "This question is closed. Reopen it to ask a volunteer to translate."
+        ),
         Asked.NOT_AN_ANSWER: lambda: _(
             "Reply /translate to an answer you sent to the member, to have it translated "
             "by a volunteer."

@@ -191,6 +191,25 @@ async def test_arabic_through_deepl_tigrinya_through_azure_and_the_answer_back_i
     assert cached.text == note.text
     assert len(deepl.translate_requests()) == requests
 
+    # /myquestions shows the answer in Arabic from the cache, labelled, the original kept;
+    # the answer sent untranslated has no translation yet: it is translated now.
+    await amina.send_text("/myquestions")
+    listed = await amina.wait_for_message(lambda m: (m.text or "").startswith("#"))
+    lines = (listed.text or "").split("\n")
+    label = t(app, "Machine translation ({provider}). The original text:", "ar")
+    at = lines.index("🌐 " + label.format(provider="DeepL"))
+    assert lines[at - 1] == t(app, "Answer", "ar") + ": " + body.split("\n")[0]
+    assert lines[at + 1] == ANSWER
+    quoted = [e for e in listed.entities if e["type"] == "expandable_blockquote"]
+    assert len(quoted) == 2
+    assert lines.count("🌐 " + label.format(provider="DeepL")) == 2
+    assert lines[lines.index("Tot morgen, Amina!") - 2].startswith(
+        t(app, "Answer", "ar") + ": [ar] "
+    )
+    assert not any("Onderwijsloket" in sent for sent in deepl.texts_sent()[-1:])  # cached
+    assert len(deepl.translate_requests()) == requests + 1
+    requests += 1
+
     # A Tigrinya speaker's question goes through Azure (DeepL has no Tigrinya).
     yonas = emulator.create_user("Yonas", language_code="ti")
     await add_member(app, yonas, "ti", "Yonas")
@@ -287,6 +306,21 @@ async def test_an_outage_loses_nothing_and_the_late_translation_is_added(
     assert "DeepL" in (arrived.text or "")
     await translator(app).idle()
     assert await pending_count(app) == 0
+
+    # /myquestions never waits long for a provider that hangs: the list comes at once, with
+    # the cached translation and the new answer in the original.
+    await coordinator.send_text("=Neem je paspoort mee.", chat=group, thread_id=thread)
+    await amina.wait_for_message(lambda m: m.text == "Neem je paspoort mee.")
+    deepl.hang_next(1)
+    started = asyncio.get_running_loop().time()
+    await amina.send_text("/myquestions")
+    listed = await amina.wait_for_message(lambda m: (m.text or "").startswith("#"))
+    assert asyncio.get_running_loop().time() - started < app.settings.translation_timeout
+    lines = (listed.text or "").split("\n")
+    assert t(app, "Answer", "ar") + ": Neem je paspoort mee." in lines
+    label = t(app, "Machine translation ({provider}). The original text:", "ar")
+    assert lines[lines.index("🌐 " + label.format(provider="DeepL")) + 1] == ANSWER
+    await translator(app).idle()
 
 
 async def test_owed_translations_survive_a_restart(

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
+from db.models import VolunteerPair
 from expertpool_sandbox.stack import Sandbox
 
 if TYPE_CHECKING:
@@ -199,6 +201,39 @@ async def test_demo_data_page_api_and_a_restart(tmp_path: Path) -> None:
         assert chats["Amina"]["role"] == "Newcomer · العربية · Twente · active"
         assert chats["Amina"]["rtl"] and chats["Amina"]["reply_keyboard"]
         assert chats["Femke"]["role"] == "Coordinator · Twente"
+        # The demo's volunteer translator, and only them, chose their pairs after the intake.
+        volunteers = [c["title"] for c in chats.values() if "volunteer" in c["role"]]
+        assert volunteers == ["Filmon"]
+        assert chats["Filmon"]["role"] == "Newcomer · ትግርኛ · Twente · active · volunteer translator"
+        assert first.bot is not None
+        async with first.bot.session_factory() as session:
+            chosen = await session.execute(select(VolunteerPair.source, VolunteerPair.target))
+            assert {tuple(row) for row in chosen} == {
+                ("ti", "nl"),
+                ("nl", "ti"),
+                ("ar", "nl"),
+                ("nl", "ar"),
+            }
+        # Joris asks a volunteer from the card of Yonas's question: the demo volunteer gets it.
+        assert first.emulator is not None
+        people = {u.first_name: u for u in first.emulator.users.values()}
+        zwolle = next(g for g in first.emulator.groups.values() if g.title.startswith("Zwolle"))
+        card = next(
+            m for m in zwolle.bot_messages() if any(":volunteer" in d for d in m.callback_data)
+        )
+        await people["Joris"].press(lambda b: b["callback_data"].endswith(":volunteer"), card)
+        request = await people["Filmon"].wait_for_message(
+            lambda m: any(d.startswith("vreq:") for d in m.callback_data)
+        )
+        assert "ቅድሚ B1" in (request.text or "") and "Yonas" not in (request.text or "")
+
+        # The privacy notice names the demo translator as a demo, in the member's language.
+        amina = people["Amina"]
+        await amina.send_text("/privacy")
+        demo = "a demo translator running on this computer (no real translation service)"
+        named = first.bot.i18n.gettext(demo, locale="ar")
+        notice = await amina.wait_for_message(lambda m: named in (m.text or ""))
+        assert "LibreTranslate" not in (notice.text or "")
         assert chats["Admin"]["role"] == "Admin"
         rotterdam = chats["Rotterdam · coördinatoren"]
         assert rotterdam["role"] == "Coordinators of Rotterdam"

@@ -325,6 +325,15 @@ async def test_answer_translated_by_a_volunteer_reaches_the_member(
     await yonas.reply(translated, "የቐንየለይ")
     await group.wait_for_message(lambda m: "የቐንየለይ" in (m.text or ""), thread_id=card.thread_id)
 
+    # /myquestions shows the answer in the volunteer's translation, labelled, original kept.
+    await yonas.send_text("/myquestions")
+    listed = await yonas.wait_for_message(lambda m: (m.text or "").startswith("#"))
+    lines = (listed.text or "").split("\n")
+    at = lines.index("🤝 " + t(app, "Volunteer translation. The original text:", "ti"))
+    assert lines[at - 1] == t(app, "Answer", "ti") + ": ናብ ሓኪም ስድራ ደውሉ <i>&</i>"
+    assert lines[at + 1] == "Bel de huisarts <b>&</b> maak een afspraak."
+    assert sum("ናብ ሓኪም" in line for line in lines) == 1  # not listed a second time
+
 
 async def test_decline_moves_on_and_nobody_left_is_told(
     emulator: Emulator, app: RunningBot
@@ -477,7 +486,9 @@ async def test_delete_erases_volunteers_and_requests(emulator: Emulator, app: Ru
         assert await session.scalar(select(func.count()).select_from(Volunteer)) == 1
         assert await session.scalar(select(func.count()).select_from(VolunteerRequest)) == 1
 
-    # The asker deletes their data: requests about their texts go, and the request message too.
+    # The asker deletes their data: requests about their texts go, and the request message too;
+    # the volunteer holding one is told by its number that it is no longer needed.
+    number = await request_number(app)
     await yonas.send_command("/delete")
     await yonas.wait_for_message(lambda m: len(m.button_texts) == 2)
     await yonas.press(t(app, "Yes, delete everything", "ti"))
@@ -487,3 +498,69 @@ async def test_delete_erases_volunteers_and_requests(emulator: Emulator, app: Ru
         assert await session.scalar(select(func.count()).select_from(VolunteerRequest)) == 0
         assert await session.scalar(select(func.count()).select_from(Volunteer)) == 1
     assert held.deleted or "ስራሕ ደልየ" not in (held.text or "")
+    notice = t(app, "Translation request {number} is no longer needed. Thank you anyway!", "ti")
+    await abeba.wait_for_message(lambda m: m.text == "🤝 " + notice.format(number=number))
+    assert_nothing_about(abeba, yonas, "Yonas")
+
+
+async def request_number(app: RunningBot) -> int:
+    async with app.session_factory() as session:
+        number = await session.scalar(select(func.max(VolunteerRequest.id)))
+    assert number is not None
+    return number
+
+
+async def test_closing_withdraws_the_request_and_a_late_reply_is_thanked(
+    emulator: Emulator, app: RunningBot
+) -> None:
+    pool = await make_pool(emulator, app, "ti", name="Yonas")
+    assert pool.group is not None
+    yonas, coordinator, group = pool.member, pool.coordinator, pool.group
+    selam = await add_volunteer(emulator, app, "Selam", [("ti", "nl")])
+    card, _copy = await question_in_topic(app, yonas, group, "ገዛ ክረክብ ደልየ")
+    await press_ask(coordinator, card)
+    request = await selam.wait_for_message(lambda m: "ገዛ ክረክብ ደልየ" in (m.text or ""))
+    number = await request_number(app)
+    answer = await coordinator.send_text("Bel de gemeente.", chat=group, thread_id=card.thread_id)
+    await yonas.wait_for_message(lambda m: m.text == "Bel de gemeente.")
+
+    # Closing: the volunteer is told in their language, by the request's number only.
+    await coordinator.press(lambda b: b["callback_data"].endswith(":close"), card)
+    notice = t(app, "Translation request {number} is no longer needed. Thank you anyway!", "ti")
+    told = await selam.wait_for_message(lambda m: m.text == "🤝 " + notice.format(number=number))
+    assert told.reply_markup is None
+    await app.settled()
+    assert not request.callback_data  # its Decline button is gone
+    await card_shows(group, card, t(app, "no longer needed", "nl"))
+    async with app.session_factory() as session:
+        stored = await session.scalar(select(VolunteerRequest.status))
+    assert stored == "cancelled"
+
+    # A closed question's answer cannot be sent to a volunteer.
+    await coordinator.reply(answer, "/translate")
+    refused = t(app, "This question is closed. Reopen it to ask a volunteer to translate.", "nl")
+    await group.wait_for_message(lambda m: m.text == refused, thread_id=card.thread_id)
+
+    # A late reply is thanked and goes nowhere.
+    posted = len(group.messages(thread_id=card.thread_id))
+    await selam.reply(request, "Ik wil een huis vinden")
+    late = await selam.wait_for_message(lambda m: m.reply_to_message_id is not None)
+    assert late.text == notice.format(number=number)
+    await app.settled()
+    assert len(group.messages(thread_id=card.thread_id)) == posted
+    assert not any("Ik wil een huis" in (m.text or "") for m in yonas.bot_messages())
+
+    # Reopening does not bring the request back; a new ask makes a new one.
+    await coordinator.press(lambda b: b["callback_data"].endswith(":reopen"), card)
+    await app.settled()
+    assert t(app, "Closed.", "nl") not in (card.text or "")
+    async with app.session_factory() as session:
+        assert list(await session.scalars(select(VolunteerRequest.status))) == ["cancelled"]
+    assert request_of(selam) is None
+    await press_ask(coordinator, card)
+    again = await selam.wait_for_message(
+        lambda m: any(d.startswith("vreq:") for d in m.callback_data)
+    )
+    assert again.message_id != request.message_id
+    assert await request_number(app) == number + 1
+    assert_nothing_about(selam, yonas, "Yonas")

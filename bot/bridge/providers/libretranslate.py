@@ -60,3 +60,11 @@ class LibreTranslate(Provider):
         if not isinstance(translated, list) or not all(isinstance(t, str) for t in translated):
             raise self.unexpected("translatedText is not a list of texts")
         return translated
+
+
+class DemoTranslator(LibreTranslate):
+    """A LibreTranslate-compatible server that does not really translate (the sandbox's
+    demo translator): named `demo` in labels, the cache and the privacy notice, so nobody
+    takes its output for a real translation service's."""
+
+    name = "demo"

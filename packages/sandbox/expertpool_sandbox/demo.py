@@ -2,8 +2,8 @@
 
 The admin (listed in ADMIN_IDS) makes one coordinator per region with /coordinator_add;
 each coordinator links a forum group with /region_link; newcomers in several languages
-onboard by pressing the bot's buttons; two of them ask a question and one gets an answer
-in the question's topic. The example surveys in surveys/*.yaml are imported when the
+onboard by pressing the bot's buttons (one of them volunteers as a translator); two of them
+ask a question and one gets an answer in the question's topic. The example surveys in surveys/*.yaml are imported when the
 surveys feature is present. A step that fails is logged and skipped, so the sandbox
 still starts while features change.
 """
@@ -30,6 +30,8 @@ from bot.callbacks import (
 )
 from bot.services.roles import Actor
 from bot.surveys.callbacks import DONE, PICK, TOGGLE, IntakeAnswerCallback
+from bot.volunteers.service import INTAKE_QUESTION
+from bot.volunteers.views import VolunteerAction, VolunteerCallback
 from botapi_emulator import Emulator, SimGroup, SimUser
 from botapi_emulator.state import BotRights
 from botapi_emulator.view import SimMessage
@@ -61,6 +63,8 @@ class Newcomer:
     name: str
     language: str
     region: str
+    # Languages they translate to and from Dutch as a volunteer (they say yes in the intake).
+    translates: tuple[str, ...] = ()
 
 
 NEWCOMERS = (
@@ -70,6 +74,9 @@ NEWCOMERS = (
     Newcomer("Reza", "fa", "alkmaar"),
     Newcomer("Hodan", "so", "friesland"),
     Newcomer("Mehmet", "tr", "twente"),
+    # A volunteer translator: ask them from the card of Yonas's question (Zwolle), or of
+    # any Arabic or Tigrinya question.
+    Newcomer("Filmon", "ti", "twente", translates=("ti", "ar")),
 )
 
 
@@ -141,6 +148,8 @@ async def seed(emulator: Emulator, app: RunningBot, ids: Ids) -> None:
         user = emulator.create_user(newcomer.name, newcomer.language, user_id=ids.user())
         people[newcomer.name] = user
         await _step(f"onboarding {newcomer.name}", onboard(user, newcomer, region.id))
+        if newcomer.translates:
+            await _step(f"volunteer {newcomer.name}", volunteer(user, newcomer))
     for question in QUESTIONS:
         asker = people.get(question.asker)
         region_code = next((n.region for n in NEWCOMERS if n.name == question.asker), "")
@@ -220,6 +229,31 @@ async def onboard(user: SimUser, newcomer: Newcomer, region_id: int) -> None:
     raise RuntimeError("the intake did not finish")
 
 
+async def volunteer(user: SimUser, newcomer: Newcomer) -> None:
+    """After the intake's yes: choose both directions between each language and Dutch."""
+    choice = await user.wait_for_message(
+        lambda m: any(_volunteering(d) for d in m.callback_data), timeout=STEP_TIMEOUT
+    )
+    for language in newcomer.translates:
+        for to_staff in (True, False):
+            data = VolunteerCallback(
+                action=VolunteerAction.TOGGLE, lang=language, to_staff=to_staff
+            )
+            await user.press_callback_data(data.pack(), choice, timeout=STEP_TIMEOUT)
+            await user.wait_for_edit(choice, timeout=STEP_TIMEOUT)
+    done = VolunteerCallback(action=VolunteerAction.DONE)
+    await user.press_callback_data(done.pack(), choice, timeout=STEP_TIMEOUT)
+    await user.wait_for_edit(choice, timeout=STEP_TIMEOUT)
+
+
+def _volunteering(data: str) -> bool:
+    try:
+        VolunteerCallback.unpack(data)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _intake(data: str) -> IntakeAnswerCallback | None:
     try:
         return IntakeAnswerCallback.unpack(data)
@@ -232,7 +266,11 @@ async def _answer_intake(
 ) -> None:
     picks = [s for s in steps if s.a == PICK]
     toggles = [s for s in steps if s.a == TOGGLE]
-    if picks:
+    if picks and picks[0].q == INTAKE_QUESTION:  # only the demo's volunteers say yes
+        wanted = "yes" if newcomer.translates else "no"
+        choice = next((s for s in picks if s.o == wanted), picks[0])
+        await user.press_callback_data(choice.pack(), message, timeout=STEP_TIMEOUT)
+    elif picks:
         choice = picks[len(newcomer.name) % len(picks)]
         await user.press_callback_data(choice.pack(), message, timeout=STEP_TIMEOUT)
     elif toggles:

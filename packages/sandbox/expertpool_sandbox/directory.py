@@ -18,7 +18,7 @@ from bot.i18n import language_name
 from botapi_emulator import Emulator
 from botapi_emulator.state import ChatState, MessageRecord, UserState
 from botapi_emulator.view import SimMessage
-from db.models import Member, Region, RoleGrant
+from db.models import Member, Region, RoleGrant, Volunteer, VolunteerPair
 
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb"})
 PREVIEW_LENGTH = 90
@@ -33,6 +33,7 @@ class Roles:
     members: dict[int, Member] = field(default_factory=dict)
     regions: dict[int, str] = field(default_factory=dict)
     linked: dict[int, str] = field(default_factory=dict)
+    volunteers: set[int] = field(default_factory=set)  # members who translate (any pair)
 
 
 async def load_roles(
@@ -54,6 +55,13 @@ async def load_roles(
                 names.append(roles.regions.get(grant.region_id, "?"))
         for member in await session.scalars(select(Member)):
             roles.members[member.telegram_id] = member
+        roles.volunteers = set(
+            await session.scalars(
+                select(Member.telegram_id)
+                .join(Volunteer, Volunteer.member_id == Member.id)
+                .join(VolunteerPair, VolunteerPair.volunteer_id == Volunteer.id)
+            )
+        )
     return roles
 
 
@@ -108,6 +116,8 @@ def _member_label(member: Member | None, language: str, roles: Roles) -> str:
         parts.append(roles.regions.get(member.region_id, "?"))
     if member is not None:
         parts.append(str(member.status))
+        if member.telegram_id in roles.volunteers:
+            parts.append("volunteer translator")
     return " · ".join(parts)
 
 

@@ -43,9 +43,10 @@ def sandbox_settings(
     api_url: str, token: str, database: Path, demo_translator: str | None = None
 ) -> Settings:
     """The bot's settings in the sandbox: environment values apply, `.env` does not.
-    `demo_translator`: the demo translator's address, used as a LibreTranslate server."""
+    `demo_translator`: the demo translator's address (the bot's `demo` provider, a
+    LibreTranslate-compatible server named as a demo in labels and the privacy notice)."""
     translation = (
-        {"translation_provider": "libretranslate", "libretranslate_url": demo_translator}
+        {"translation_provider": "demo", "libretranslate_url": demo_translator}
         if demo_translator
         else {}
     )

@@ -3,9 +3,9 @@ pretends to be real.
 
 It knows a few phrases of the demo (the demo questions, the demo answer, the browser test's
 question and answer) and marks every output as a demo translation; any other text comes back
-as it was, with the same mark. The bot talks to it as to a LibreTranslate server
-(TRANSLATION_PROVIDER=libretranslate), so the sandbox shows the language bridge without
-sending anything anywhere. Not part of the bot.
+as it was, with the same mark. The bot talks to it as to a LibreTranslate server named
+`demo` (TRANSLATION_PROVIDER=demo), so the sandbox shows the language bridge without sending
+anything anywhere, and its labels and privacy notice call it a demo. Not part of the bot.
 """
 
 from __future__ import annotations
