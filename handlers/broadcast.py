@@ -29,6 +29,7 @@ from bot.broadcast.engine import Broadcaster
 from bot.broadcast.service import ProgressMessage
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.messenger import Messenger
+from bot.numbers import parse_id
 from bot.services.roles import NotAllowed
 from db.base import utcnow
 from db.engine import AsyncSession
@@ -70,7 +71,7 @@ async def toggle_region(
             return await _refuse(query)
         data.update(regions=[], all=not data["all"])
     else:
-        region_id = int(callback_data.value) if callback_data.value.isdigit() else 0
+        region_id = parse_id(callback_data.value) or 0
         if not scope.covers([region_id]):
             return await _refuse(query)
         data.update(regions=sorted(set(data["regions"]) ^ {region_id}), all=False)
@@ -201,7 +202,7 @@ async def stop(
     query: CallbackQuery, callback_data: CB, session: AsyncSession, settings: Settings,
     broadcaster: Broadcaster | None = None,
 ) -> None:  # fmt: skip
-    broadcast_id = int(callback_data.value) if callback_data.value.isdigit() else 0
+    broadcast_id = parse_id(callback_data.value) or 0
     try:
         await service.stop(
             session, settings, query.from_user.id, broadcast_id,
