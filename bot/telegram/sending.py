@@ -94,6 +94,11 @@ def _too_old(exc: TelegramAPIError) -> bool:
     )
 
 
+def _in_chat_of(exc: TelegramAPIError, user_id: int) -> bool:
+    """The failed call went to the person's own private chat (not a group they act in)."""
+    return getattr(exc.method, "chat_id", None) == user_id
+
+
 class RecoveringSends(BaseRequestMiddleware):
     """Commit, then send; retry what may pass on a second try, within the update's budget."""
 
@@ -175,7 +180,10 @@ class AnsweringMiddleware(BaseMiddleware):
     async def _undelivered(self, exc: TelegramAPIError, data: dict[str, Any]) -> None:
         """A send that failed after its retries: the stored state stays; say so in the log."""
         user = data.get("event_from_user")
-        if isinstance(exc, TelegramForbiddenError) and user is not None:
+        gone = isinstance(exc, TelegramForbiddenError) or (
+            isinstance(exc, TelegramBadRequest) and "chat not found" in exc.message.lower()
+        )
+        if gone and user is not None and _in_chat_of(exc, user.id):
             session: AsyncSession | None = data.get("session")
             if session is not None and await members.mark_unreachable(session, user.id):
                 log.info("member blocked the bot", extra={"error": exc.message})

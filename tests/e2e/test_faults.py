@@ -231,3 +231,20 @@ async def test_survey_answers_through_faults_are_stored_as_without(
     assert len([f for f in emulator.fault_log if f.chat_id == stormy.id]) >= 4
     calm_state, stormy_state = await survey_states(app)
     assert stormy_state == calm_state and len(calm_state) == 4
+
+
+async def test_a_member_who_blocked_the_bot_is_unreachable_until_they_write_again(
+    emulator: Emulator, app: RunningBot
+) -> None:
+    pool = await make_pool(emulator, app, "nl", linked=False)
+    member = pool.member
+    # They write, then block the bot before the answer comes.
+    emulator.faults.fail_next(
+        "sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=member.id
+    )
+    await member.send_command("/help")
+    await emulator.wait_for_fault("sendMessage", chat_id=member.id)
+    assert (await stored_member(app, member))["status"] == "unreachable"
+    await member.send_command("/help")
+    await wait_text(member, "/ask")
+    assert (await stored_member(app, member))["status"] == "active"
