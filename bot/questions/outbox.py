@@ -37,18 +37,12 @@ def wake() -> None:
 
 
 async def queue(session: AsyncSession, question: Question) -> None:
-    """Owe `question`'s coordinators what they have not seen of it yet (one job is enough:
-    a job not yet done sends everything missing when it runs). Commit, then `wake()`."""
-    waiting = await session.scalar(
-        select(OutboxJob.id).where(
-            OutboxJob.question_id == question.id,
-            OutboxJob.done_at.is_(None),
-            OutboxJob.attempts == 0,
-        )
-    )
-    if waiting is None:
-        session.add(OutboxJob(lane=question.region_id or 0, question_id=question.id))
-        await session.flush()
+    """Owe `question`'s coordinators what they have not seen of it yet. A job sends only
+    what is missing when it runs, so a job per change is cheap and none is ever skipped
+    (one already running may have read the question before this change). Commit, then
+    `wake()`."""
+    session.add(OutboxJob(lane=question.region_id or 0, question_id=question.id))
+    await session.flush()
 
 
 async def due(session: AsyncSession, now: datetime, limit: int = 100) -> list[OutboxJob]:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bot.broadcast import EngineOptions
 from bot.config import Settings
+from bot.questions import outbox
 from bot.surveys.definition import shown
 from botapi_emulator import Emulator, SimUser
 from db.models import Member, OutboxJob, Question, QuestionMessage, SurveyAnswer, SurveyResponse
@@ -176,6 +177,16 @@ async def test_a_question_through_429_and_500_reaches_the_topic_late_never_partl
     follow = await group.wait_for_message(thread_id=topic.message_thread_id, timeout=15)
     assert follow.text == "Nog iets"
     assert (await topic_transcript(app, number))[-1] == ("copy", "text")
+
+    # A job done twice (a restart after sending, before marking it done) sends nothing new.
+    async with app.session_factory() as session:
+        again = await session.get(Question, number)
+        assert again is not None
+        await outbox.queue(session, again)
+        await session.commit()
+    outbox.wake()
+    await app.settled()
+    assert len([m for m in group.bot_messages() if m.thread_id == topic.message_thread_id]) == 4
 
 
 async def survey_states(app: RunningBot) -> list[list[tuple[str, str]]]:
