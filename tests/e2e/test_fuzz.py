@@ -23,6 +23,7 @@ from botapi_emulator.view import SimMessage
 from db.base import utcnow
 from db.models import Member, Question, Region, RoleGrant
 from expertpool_sandbox.harness import RunningBot
+from handlers import selfservice
 
 SEED = 22
 STEPS = 300
@@ -273,3 +274,18 @@ async def test_the_known_cases_get_their_answer(
     assert all(emulator.world.callbacks[p.id].answer is not None for p in (first, second))
     emulator.rejections[:] = [r for r in emulator.rejections if "not modified" not in r.description]
     assert not errors.records, [r.getMessage() for r in errors.records]
+
+
+async def test_a_handler_that_fails_still_answers(
+    emulator: Emulator, app: RunningBot, errors: ErrorLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> str:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(selfservice, "help_text", broken)
+    user = emulator.create_user("Daan", language_code="nl")
+    await user.send_command("/help")
+    sorry = app.i18n.gettext("Sorry, that did not work. Please try again.", locale="nl")
+    assert (await user.wait_for_message()).text == sorry
+    await app.settled()
+    assert [r.exc_info[1] for r in errors.records if r.exc_info] != []  # the bug is logged
