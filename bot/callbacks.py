@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.numbers import Id, IdOrZero
 from db.models import MemberStatus
 
 
@@ -19,19 +20,19 @@ class LanguageCallback(CallbackData, prefix="lang"):
 
 
 class ConsentCallback(CallbackData, prefix="consent"):
-    version: int
+    version: Id
     agree: bool
 
 
 class RegionCallback(CallbackData, prefix="region"):
     """region_id 0 means "I don't know / other"; move=True for /region after onboarding."""
 
-    region_id: int
+    region_id: IdOrZero
     move: bool = False
 
 
 class ApprovalCallback(CallbackData, prefix="approve"):
-    member_id: int
+    member_id: Id
     approve: bool
 
 
@@ -61,13 +62,13 @@ class AdminMenuCallback(CallbackData, prefix="adm"):
 
 
 class MembersPageCallback(CallbackData, prefix="mpage"):
-    region_id: int  # 0 = every region the presser may see
+    region_id: IdOrZero  # 0 = every region the presser may see
     status: MemberStatus | None = None  # None (packed as "") = any
-    page: int
+    page: IdOrZero
 
 
 class MemberCardCallback(CallbackData, prefix="mcard"):
-    member_id: int
+    member_id: Id
 
 
 class MemberAction(StrEnum):
@@ -78,7 +79,7 @@ class MemberAction(StrEnum):
 
 
 class MemberActionCallback(CallbackData, prefix="mact"):
-    member_id: int
+    member_id: Id
     action: MemberAction
 
 
@@ -109,7 +110,7 @@ class QuestionAction(StrEnum):
 
 
 class QuestionActionCallback(CallbackData, prefix="q"):
-    question_id: int
+    question_id: Id
     action: QuestionAction
 
 
@@ -119,7 +120,7 @@ class Satisfaction(StrEnum):
 
 
 class SatisfactionCallback(CallbackData, prefix="sat"):
-    question_id: int
+    question_id: Id
     value: Satisfaction
 
 

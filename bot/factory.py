@@ -19,11 +19,13 @@ from bot.middlewares import (
     MemberMiddleware,
     MessengerMiddleware,
 )
+from bot.telegram.sending import AnsweringMiddleware, RecoveringSends
 from handlers import get_routers
 
 
 def create_bot(settings: Settings) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RecoveringSends())  # acts only while an update is being handled
     return Bot(
         token=settings.require_token(),
         session=session,
@@ -48,6 +50,7 @@ def create_dispatcher(
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     dp.update.outer_middleware(MemberMiddleware())
     dp.update.outer_middleware(LocaleMiddleware(i18n))
+    dp.update.outer_middleware(AnsweringMiddleware())
     dp.update.outer_middleware(MessengerMiddleware())
     dp.include_routers(*get_routers())
     return dp

@@ -10,6 +10,7 @@ from bot import broadcast
 from bot.bridge import Bridge
 from bot.config import Settings
 from bot.questions import jobs as question_jobs
+from bot.questions.drain import Drainer
 from bot.questions.translation import Translator
 from bot.retention import jobs as retention_jobs
 from bot.scale.leader import LeaderServices
@@ -28,7 +29,8 @@ def leader_services(
     bridge: Bridge | None = None,
 ) -> tuple[LeaderServices, Scheduler]:
     """The scheduler (question reminders, owed translations, the bridge's daily language
-    lists, survey runs, volunteer timeouts, daily retention) and, given the dispatcher whose
+    lists, survey runs, volunteer timeouts, daily retention), the question outbox's drainer
+    (unless the dispatcher has one) and, given the dispatcher whose
     handlers wake it, the broadcaster (unless the dispatcher already has one)."""
     services = services if services is not None else LeaderServices()
     scheduler = Scheduler(JobContext(bot, session_factory, settings, i18n, bridge))
@@ -38,6 +40,10 @@ def leader_services(
     scheduler.on_start("volunteers", volunteer_jobs.rebuild)
     scheduler.on_start("retention", retention_jobs.rebuild)
     services.add("scheduler", scheduler.start, scheduler.stop)
+    if dp is None or "outbox" not in dp.workflow_data:
+        translator = dp.workflow_data.get("translator") if dp is not None else None
+        drainer = Drainer(bot, session_factory, settings, i18n, bridge, translator=translator)
+        services.add("outbox", drainer.start, drainer.stop)
     if dp is not None and "broadcaster" not in dp.workflow_data:
         broadcast.register(services, dp, bot, session_factory, settings, i18n)
     return services, scheduler

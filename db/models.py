@@ -604,3 +604,26 @@ class VolunteerAttempt(Base):
     # The request's message in the volunteer's chat, so a late reply to it gets a kind answer.
     message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OutboxJob(Base):
+    """Messages owed to the coordinators' chats, kept until sent (bot/questions/outbox.py).
+
+    A job brings one question up to date where its coordinators are: the forum topic, the
+    card, a copy of every message of the member not yet copied. Jobs of one lane (a region's
+    coordinators) are done one at a time in id order, paced for Telegram's group limits.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "done_at", "lane", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lane: Mapped[int] = mapped_column(Integer)  # the question's region id, 0 without one
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    error: Mapped[str | None] = mapped_column(String(200), nullable=True)

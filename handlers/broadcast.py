@@ -32,6 +32,7 @@ from bot.broadcast.engine import Broadcaster
 from bot.broadcast.service import ProgressMessage
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.messenger import Messenger
+from bot.numbers import parse_id
 from bot.questions.translation import Translator
 from bot.services.roles import NotAllowed
 from bot.texts import draft_problem, unreviewed
@@ -75,7 +76,7 @@ async def toggle_region(
             return await _refuse(query)
         data.update(regions=[], all=not data["all"])
     else:
-        region_id = int(callback_data.value) if callback_data.value.isdigit() else 0
+        region_id = parse_id(callback_data.value) or 0
         if not scope.covers([region_id]):
             return await _refuse(query)
         data.update(regions=sorted(set(data["regions"]) ^ {region_id}), all=False)
@@ -336,7 +337,7 @@ async def stop(
     query: CallbackQuery, callback_data: CB, session: AsyncSession, settings: Settings,
     broadcaster: Broadcaster | None = None,
 ) -> None:  # fmt: skip
-    broadcast_id = int(callback_data.value) if callback_data.value.isdigit() else 0
+    broadcast_id = parse_id(callback_data.value) or 0
     try:
         await service.stop(
             session, settings, query.from_user.id, broadcast_id,

@@ -13,6 +13,7 @@ from bot.callbacks import QuestionActionCallback
 from bot.config import Settings
 from bot.filters import Staff
 from bot.messenger import Messenger
+from bot.numbers import parse_id
 from bot.questions import render, rules, service
 from bot.questions.rules import QuestionError
 from bot.questions.translation import Translator
@@ -137,8 +138,9 @@ async def private_reply(
 async def _question_arg(
     message: Message, command: CommandObject, session: AsyncSession, actor: Actor
 ) -> tuple[Question, str] | None:
-    number, _sep, rest = (command.args or "").strip().lstrip("#").partition(" ")
-    if not number.isdigit():
+    text, _sep, rest = (command.args or "").strip().lstrip("#").partition(" ")
+    number = parse_id(text)
+    if number is None:
         await message.answer(
             _("Usage: /{command} NUMBER, for example /{command} 17.").format(
                 command=command.command
@@ -146,7 +148,7 @@ async def _question_arg(
         )
         return None
     try:
-        return await rules.for_staff(session, actor, int(number)), rest.strip()
+        return await rules.for_staff(session, actor, number), rest.strip()
     except NotAllowed:
         await message.answer(_("No question with that number in your regions."))
         return None

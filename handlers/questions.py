@@ -76,12 +76,9 @@ async def choose_topic(
     query: CallbackQuery,
     callback_data: AskTopicCallback,
     bot: Bot,
-    messenger: Messenger,
     session: AsyncSession,
     member: Member | None,
     settings: Settings,
-    i18n: I18n,
-    translator: Translator | None = None,
 ) -> None:
     try:
         asker = rules.require_asker(member)
@@ -95,7 +92,7 @@ async def choose_topic(
     await query.answer()
     if callback_data.offer:
         await keyboards.drop_buttons(query)
-        await send_question(bot, messenger, session, settings, i18n, asker, draft, translator)
+        await send_question(bot, session, settings, asker, draft)
         return
     if isinstance(query.message, Message):
         await query.message.edit_text(
@@ -106,18 +103,10 @@ async def choose_topic(
 
 
 async def send_question(
-    bot: Bot,
-    messenger: Messenger,
-    session: AsyncSession,
-    settings: Settings,
-    i18n: I18n,
-    member: Member,
-    draft: Question,
-    translator: Translator | None = None,
+    bot: Bot, session: AsyncSession, settings: Settings, member: Member, draft: Question
 ) -> None:
-    views = render.InboxViews(i18n)
     try:
-        sent = await service.send(session, messenger, views, settings, member, draft, translator)
+        sent = await service.send(session, settings, member, draft)
     except QuestionError as exc:
         await bot.send_message(member.telegram_id, error_text(exc.reason))
         return
@@ -138,12 +127,9 @@ async def draft_button(
     query: CallbackQuery,
     callback_data: DraftCallback,
     bot: Bot,
-    messenger: Messenger,
     session: AsyncSession,
     member: Member | None,
     settings: Settings,
-    i18n: I18n,
-    translator: Translator | None = None,
 ) -> None:
     draft = await rules.draft_of(session, member) if member is not None else None
     if draft is None or member is None:
@@ -152,7 +138,7 @@ async def draft_button(
     await keyboards.drop_buttons(query)
     await query.answer()
     if callback_data.action == "send":
-        await send_question(bot, messenger, session, settings, i18n, member, draft, translator)
+        await send_question(bot, session, settings, member, draft)
     else:
         await rules.cancel_draft(session, member)
         await bot.send_message(member.telegram_id, _("Okay, nothing was sent."))
@@ -221,13 +207,12 @@ async def follow_up(
     member: Member,
     settings: Settings,
     i18n: I18n,
-    translator: Translator | None = None,
 ) -> None:
     assert message.reply_to_message is not None
     result = await service.follow_up(
         session, messenger, render.InboxViews(i18n), settings, member,
         reply_to=message.reply_to_message.message_id, kind=message_kind(message) or "text",
-        text=message_text(message), message_id=message.message_id, translator=translator,
+        text=message_text(message), message_id=message.message_id,
     )  # fmt: skip
     if result.outcome == Followed.NO_QUESTION:
         await offer_question(message, session, member)

@@ -17,6 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.filters import Staff
+from bot.numbers import parse_id
 from bot.questions.translation import Translator
 from bot.services import audit, regions
 from bot.services.roles import Actor, NotAllowed
@@ -53,8 +54,8 @@ def _locale() -> str:
 def _args(command: CommandObject) -> tuple[str | None, str | None, int | None]:
     """`<slug> [region] [v2]` -> (slug, region code, version)."""
     words = (command.args or "").split()
-    versions = [int(w[1:]) for w in words[1:] if w[:1] == "v" and w[1:].isdigit()]
-    others = [w for w in words[1:] if not (w[:1] == "v" and w[1:].isdigit())]
+    versions = [n for w in words[1:] if w[:1] == "v" and (n := parse_id(w[1:])) is not None]
+    others = [w for w in words[1:] if not (w[:1] == "v" and parse_id(w[1:]) is not None)]
     return (
         (words[0] if words else None),
         (others[0] if others else None),
@@ -205,12 +206,12 @@ async def survey_schedules(
 async def survey_cancel(
     message: Message, command: CommandObject, session: AsyncSession, actor: Actor
 ) -> None:
-    number = (command.args or "").strip().lstrip("#")
-    if not number.isdigit():
+    number = parse_id((command.args or "").strip().lstrip("#"))
+    if number is None:
         await message.answer(_("Which schedule? See the numbers in /survey_schedules."))
         return
     try:
-        await schedule.cancel(session, actor, int(number))
+        await schedule.cancel(session, actor, number)
     except NotAllowed:
         await message.answer(_("There is no such schedule that you can stop."))
         return

@@ -17,6 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import keyboards
 from bot.config import Settings
 from bot.filters import MenuButton
+from bot.numbers import parse_id
 from bot.surveys import answering as engine
 from bot.surveys import errors, present, responses
 from bot.surveys.callbacks import BACK, DONE, PICK, SKIP, TOGGLE, SurveyAnswerCallback
@@ -121,11 +122,11 @@ async def start_link(
     message: Message, command: CommandObject, bot: Bot, session: AsyncSession,
     settings: Settings, member: Member | None, state: FSMContext,
 ) -> None:  # fmt: skip
-    run_id = (command.args or "").removeprefix(START_PREFIX)
-    if member is None or not run_id.isdigit():
+    run_id = parse_id((command.args or "").removeprefix(START_PREFIX))
+    if member is None or run_id is None:
         await message.answer(_("You are not a member yet. Send /start to join."))
         return
-    await open_survey(bot, session, settings, member, int(run_id), state)
+    await open_survey(bot, session, settings, member, run_id, state)
 
 
 async def list_open(

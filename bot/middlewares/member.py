@@ -7,12 +7,20 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.types import TelegramObject, Update, User
 
 from bot.services import members, roles
 from db.base import utcnow
+from db.models import MemberStatus
 
 SEEN_RESOLUTION = timedelta(minutes=10)
+
+
+def _wrote(event: TelegramObject) -> bool:
+    """The person wrote or pressed a button (not a chat-member change such as blocking)."""
+    return isinstance(event, Update) and (
+        event.message is not None or event.callback_query is not None
+    )
 
 
 class MemberMiddleware(BaseMiddleware):
@@ -30,6 +38,8 @@ class MemberMiddleware(BaseMiddleware):
             member = await members.get_by_telegram_id(session, user.id)
             if member is not None:
                 now = utcnow()
+                if member.status == MemberStatus.UNREACHABLE and _wrote(event):
+                    member.status = MemberStatus.ACTIVE  # they write to the bot again
                 if member.last_seen_at is None or now - member.last_seen_at > SEEN_RESOLUTION:
                     member.last_seen_at = now
             await roles.claim_pending(session, user.id, user.username)

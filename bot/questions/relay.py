@@ -219,42 +219,112 @@ class Inbox:
         assert self.translator is not None
         return self._member_language(member), self.translator.staff_language
 
-    async def deliver_new(self, question: Question, member: Member) -> Region | None:
-        """Open a forum topic (or private cards) for a just-sent question and copy its messages."""
+    async def deliver(self, question: Question, member: Member) -> None:
+        """Bring the coordinators up to date with a sent question: its forum topic (opened
+        the first time), its card, then a copy of each of the member's messages not copied
+        there yet, in order. Safe to repeat: what is recorded as sent is not sent again.
+        Run by the outbox (`bot.questions.outbox`), not inside the member's update; raises
+        Undeliverable (reason FAILED) when trying again later may help."""
         region = await self.session.get(Region, question.region_id) if question.region_id else None
         incoming = await rules.messages(self.session, question, "in")
-        # Before any write (no database lock is held while waiting), all texts at once.
-        results = await asyncio.gather(
-            *(self.translate_for_staff(member, row.text) for row in incoming)
-        )
-        translated = {row.id: result for row, result in zip(incoming, results, strict=True)}
-        summary = next((r.text for r in translated.values() if isinstance(r, Translation)), None)
-        if region is not None and region.coordinator_chat_id:
+        translated: dict[int, Result | None] = {}
+        if question.thread_id is None and region is not None and region.coordinator_chat_id:
+            await self._translate(member, incoming, translated)
+            summary = next(
+                (r.text for r in translated.values() if isinstance(r, Translation)), None
+            )
             chat_id = region.coordinator_chat_id
             name = self.views.topic_name(self.settings.default_locale, question, member, summary)
             try:
                 thread_id = await self.messenger.create_topic(chat_id, name)
             except Undeliverable as exc:
+                if exc.reason is Reason.FAILED:
+                    raise
                 log.warning(
                     "forum topic not created, using private chats", extra={"reason": str(exc)}
                 )
             else:
                 question.coordinator_chat_id, question.thread_id = chat_id, thread_id
                 await self.session.commit()  # answers in the new topic must find their question
-                await self._post_card(question, member, chat_id, thread_id)
-                for row in incoming:
-                    await self._copy_in(
-                        question, member, row, chat_id, thread_id, translated[row.id]
-                    )
-                return region
+        if question.thread_id is not None and question.coordinator_chat_id is not None:
+            try:
+                await self._up_to_date(
+                    question, member, incoming, translated,
+                    question.coordinator_chat_id, question.thread_id,
+                )  # fmt: skip
+                return
+            except Undeliverable as exc:
+                if exc.reason is Reason.FAILED:
+                    raise
+                log.warning("question topic unavailable", extra={"reason": str(exc)})
         for chat_id in await roles.coordinator_ids(self.session, self.settings, question.region_id):
             try:
-                await self._post_card(question, member, chat_id, None)
-                for row in incoming:
-                    await self._copy_in(question, member, row, chat_id, None, translated[row.id])
+                await self._up_to_date(question, member, incoming, translated, chat_id, None)
             except Undeliverable as exc:
+                if exc.reason is Reason.FAILED:
+                    raise
                 log.warning("coordinator not reachable for a question", extra={"reason": str(exc)})
-        return region
+
+    async def _translate(
+        self, member: Member, rows: list[QuestionMessage], translated: dict[int, Result | None]
+    ) -> None:
+        """Translations of the rows not translated yet, all at once, holding no database
+        lock while waiting (the session's transaction is ended first)."""
+        rows = [row for row in rows if row.id not in translated]
+        if not rows:
+            return
+        if self.session.in_transaction():
+            await self.session.commit()
+        results = await asyncio.gather(*(self.translate_for_staff(member, r.text) for r in rows))
+        translated.update({row.id: result for row, result in zip(rows, results, strict=True)})
+
+    async def _up_to_date(
+        self,
+        question: Question,
+        member: Member,
+        incoming: list[QuestionMessage],
+        translated: dict[int, Result | None],
+        chat_id: int,
+        thread_id: int | None,
+    ) -> None:
+        """The card and the copies `chat_id` is missing (the n-th copy of a member's message
+        in a chat is the copy of their n-th message: copies keep the order)."""
+        there = [
+            row for row in await rules.messages(self.session, question)
+            if row.coordinator_chat_id == chat_id
+        ]  # fmt: skip
+        had_card = any(row.direction == "card" for row in there)
+        copied = sum(
+            1 for row in there
+            if row.direction == "copy" and row.kind not in ("header", "translation")
+        )  # fmt: skip
+        missing = incoming[copied:]
+        if had_card and not missing:
+            return
+        await self._translate(member, missing, translated)
+        if not had_card:
+            await self._post_card(question, member, chat_id, thread_id)
+        for row in missing:
+            if had_card and thread_id is None:  # a follow-up in a private chat: say whose
+                locale = await self._reader_locale(chat_id)
+                head = await self.messenger.send_text(
+                    chat_id, self.views.follow_up_header(locale, question.id)
+                )
+                self._record(
+                    question, "copy", "header",
+                    coordinator_chat_id=chat_id, coordinator_message_id=head,
+                )  # fmt: skip
+            try:
+                await self._copy_in(
+                    question, member, row, chat_id, thread_id, translated.get(row.id)
+                )
+            except Undeliverable as exc:
+                if exc.reason not in (Reason.NOT_FOUND, Reason.REJECTED) or "thread" in exc.detail:
+                    raise
+                # This message cannot be copied (deleted by the member, a kind Telegram
+                # refuses): note it as done so the copies keep the order, and go on.
+                log.warning("member message not copied", extra={"reason": str(exc)})
+                self._record(question, "copy", row.kind, coordinator_chat_id=chat_id)
 
     async def _post_card(
         self, question: Question, member: Member, chat_id: int, thread_id: int | None
@@ -305,41 +375,6 @@ class Inbox:
                 row, translated, "staff", self._to_staff(member),
                 chat_id=chat_id, thread_id=thread_id, reply_to=copy, locale=locale,
             )  # fmt: skip
-
-    async def relay_follow_up(
-        self,
-        question: Question,
-        member: Member,
-        row: QuestionMessage,
-        translated: Result | None = None,
-    ) -> None:
-        """A member's later message joins the question where the coordinators are
-        (`translated`: from `translate_follow_up`, asked before anything was written)."""
-        if question.thread_id is not None and question.coordinator_chat_id is not None:
-            try:
-                await self._copy_in(
-                    question, member, row, question.coordinator_chat_id, question.thread_id,
-                    translated,
-                )  # fmt: skip
-                return
-            except Undeliverable as exc:
-                log.warning("question topic unavailable", extra={"reason": str(exc)})
-        for chat_id in await roles.coordinator_ids(self.session, self.settings, question.region_id):
-            try:
-                locale = await self._reader_locale(chat_id)
-                head = await self.messenger.send_text(
-                    chat_id, self.views.follow_up_header(locale, question.id)
-                )
-                self._record(
-                    question,
-                    "copy",
-                    "header",
-                    coordinator_chat_id=chat_id,
-                    coordinator_message_id=head,
-                )
-                await self._copy_in(question, member, row, chat_id, None, translated)
-            except Undeliverable as exc:
-                log.warning("coordinator not reachable for a follow-up", extra={"reason": str(exc)})
 
     async def relay_answer(
         self,

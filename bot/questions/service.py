@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.bridge import Translation, cached
 from bot.config import Settings
 from bot.messenger import Messenger, Undeliverable
-from bot.questions import rules, volunteering
+from bot.questions import outbox, rules, volunteering
 from bot.questions.relay import Inbox, Views
 from bot.questions.translation import Translator
 from bot.services.roles import Actor, NotAllowed
@@ -27,6 +27,7 @@ from db.models import (
     Question,
     QuestionMessage,
     QuestionStatus,
+    Region,
     VolunteerRequest,
     VolunteerRequestStatus,
 )
@@ -40,22 +41,22 @@ class Sent:
 
 async def send(
     session: AsyncSession,
-    messenger: Messenger,
-    views: Views,
     settings: Settings,
     member: Member,
     draft: Question,
-    translator: Translator | None = None,
 ) -> Sent | None:
     """Send a draft to the coordinators; None when another tap on Send is sending it already.
 
-    Raises QuestionError (e.g. "empty") when it cannot be sent.
+    The question is stored with what its coordinators are owed and committed; the outbox
+    brings it to their chat (`bot.questions.outbox`), so the member never waits for a busy
+    group. Raises QuestionError (e.g. "empty") when it cannot be sent.
     """
     if not await rules.submit(session, draft):
         return None
+    await outbox.queue(session, draft)
     await session.commit()  # the number is taken, whatever happens on Telegram's side
-    inbox = Inbox(messenger, session, settings, views, translator)
-    region = await inbox.deliver_new(draft, member)
+    outbox.wake()
+    region = await session.get(Region, draft.region_id) if draft.region_id else None
     return Sent(draft.id, region.name if region is not None else None)
 
 
@@ -83,22 +84,23 @@ async def follow_up(
     kind: str,
     text: str | None,
     message_id: int,
-    translator: Translator | None = None,
 ) -> FollowUp:
-    """A member's reply to a message of their question joins it (and opens it again if closed)."""
+    """A member's reply to a message of their question joins it (and opens it again if
+    closed); the outbox copies it to the coordinators."""
     question = await rules.by_member_reply(session, member, reply_to)
     if question is None:
         return FollowUp(Followed.NO_QUESTION)
-    inbox = Inbox(messenger, session, settings, views, translator)
     reopened = question.status == QuestionStatus.CLOSED
     if reopened and not rules.member_may_reopen(question):
         return FollowUp(Followed.CLOSED, question.id)
-    translated = await inbox.translate_for_staff(member, text)  # before anything is written
     if reopened:
         rules.reopen(question)
-        await inbox.set_topic_open(question, True)
-    row = await rules.add_incoming(session, question, kind, text, message_id)
-    await inbox.relay_follow_up(question, member, row, translated)
+    await rules.add_incoming(session, question, kind, text, message_id)
+    await outbox.queue(session, question)
+    await session.commit()
+    outbox.wake()
+    if reopened:
+        await Inbox(messenger, session, settings, views).set_topic_open(question, True)
     return FollowUp(Followed.REOPENED if reopened else Followed.ADDED, question.id)
 
 

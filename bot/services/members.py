@@ -30,6 +30,17 @@ async def set_language(session: AsyncSession, telegram_id: int, language: str) -
     return member
 
 
+async def mark_unreachable(session: AsyncSession, telegram_id: int) -> bool:
+    """The person blocked the bot (403 in their chat): an active member becomes unreachable,
+    as the broadcaster marks them; True when a member was marked."""
+    member = await get_by_telegram_id(session, telegram_id)
+    if member is None or member.status != MemberStatus.ACTIVE:
+        return False
+    member.status = MemberStatus.UNREACHABLE
+    await session.flush()
+    return True
+
+
 class MembershipError(Exception):
     """The change is not allowed from the member's current status."""
 

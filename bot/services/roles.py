@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.numbers import parse_telegram_id
 from db.base import utcnow
 from db.models import Member, Region, RoleGrant
 
@@ -107,7 +108,10 @@ def _target(target: int | str) -> tuple[int | None, str | None]:
         return target, None
     text = target.strip()
     if text.lstrip("-").isdigit():
-        return int(text), None
+        number = parse_telegram_id(text)
+        if number is None:
+            raise ValueError("not a Telegram user id")
+        return number, None
     username = text.removeprefix("@").lower()
     if not username or not all(c.isalnum() or c == "_" for c in username):
         raise ValueError("not a user id or @username")

@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.numbers import Id
+
 
 class SurveyAction(StrEnum):
     """What an answer button does; one letter each, as callback data has 64 bytes."""
@@ -31,7 +33,7 @@ PICK, TOGGLE, DONE, SKIP, BACK = (
 class SurveyAnswerCallback(CallbackData, prefix="sv"):
     """Button `a` (with option `o`) of question `q` (ids ≤ 20 characters) of run `run`."""
 
-    run: int
+    run: Id
     q: str
     a: SurveyAction
     o: str = ""
@@ -48,4 +50,4 @@ class IntakeAnswerCallback(CallbackData, prefix="intake"):
 class SurveyStartCallback(CallbackData, prefix="svs"):
     """Start or resume run `run` (from /surveys)."""
 
-    run: int
+    run: Id

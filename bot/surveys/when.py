@@ -107,7 +107,7 @@ def _moment(plain: list[str], now: datetime, tz: ZoneInfo) -> tuple[str, datetim
         return ONCE, now
     if len(plain) == 3 and plain[0] == "every" and plain[1] in WEEKDAYS:
         rule = f"weekly:{WEEKDAYS[plain[1]]}:{_clock(plain[2]):%H:%M}"
-    elif len(plain) == 3 and plain[0] == "monthly" and plain[1].isdigit():
+    elif len(plain) == 3 and plain[0] == "monthly" and plain[1].isascii() and plain[1].isdigit():
         if not 1 <= int(plain[1]) <= 28:
             raise WhenError("date")
         rule = f"monthly:{int(plain[1])}:{_clock(plain[2]):%H:%M}"

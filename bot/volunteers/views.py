@@ -20,6 +20,7 @@ from babel.numbers import format_decimal
 
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import language_name
+from bot.numbers import Id
 from bot.volunteers.service import Asked, LanguageStats
 
 TEXT_LIMIT = 3500  # of the text to translate, so the request stays within Telegram's 4096
@@ -44,7 +45,7 @@ class RequestAction(StrEnum):
 
 
 class VolunteerRequestCallback(CallbackData, prefix="vreq"):
-    request_id: int
+    request_id: Id
     action: RequestAction
 
 

@@ -18,6 +18,7 @@ from bot.callbacks import (
     MembersPageCallback,
 )
 from bot.config import Settings
+from bot.numbers import parse_id
 from bot.retention import service as retention
 from bot.retention import views as retention_views
 from bot.services import audit, members, regions, staff
@@ -171,8 +172,7 @@ async def _show_card(
 
 
 def _member_id(args: str | None) -> int | None:
-    text = (args or "").strip().lstrip("#")
-    return int(text) if text.isdigit() else None
+    return parse_id((args or "").strip().lstrip("#"))
 
 
 async def member_command(

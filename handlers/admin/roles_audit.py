@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import AdminMenuAction, AdminMenuCallback
 from bot.commands import publish_staff_commands
 from bot.config import Settings
+from bot.numbers import parse_id, parse_telegram_id
 from bot.services import audit, regions, roles
 from bot.services.roles import Actor, NotAllowed
 from db.engine import AsyncSession
@@ -138,8 +139,9 @@ async def _change_role(
         session, actor.telegram_id, audit.ROLE_GRANT if add else audit.ROLE_REVOKE,
         region_id=region.id, target=parts[0],
     )  # fmt: skip
-    if add and parts[0].isdigit():
-        await publish_staff_commands(bot, session, settings, i18n, int(parts[0]))
+    user_id = parse_telegram_id(parts[0])
+    if add and user_id is not None and user_id > 0:
+        await publish_staff_commands(bot, session, settings, i18n, user_id)
     await message.answer(_("Saved."))
 
 
@@ -172,7 +174,7 @@ async def audit_screen(
 ) -> list[Reply]:
     """/audit [how many]: the latest staff actions (admins only; others get nothing)."""
     args = (args or "").strip()
-    limit = int(args) if args.isdigit() else 20
+    limit = min(parse_id(args) or 20, 200)
     try:
         entries = await audit.latest(session, actor, limit)
     except NotAllowed:

@@ -136,6 +136,32 @@ class Emulator:
                     return
                 raise TimeoutError(f"the bot did not call getUpdates within {timeout:g}s")
 
+    async def wait_for_fault(
+        self, method: str | None = None, *, chat_id: int | None = None, timeout: float = 5.0
+    ) -> FaultRecord:
+        """The first fault in ``fault_log`` that hit ``method`` (any: None) in ``chat_id``
+        (any: None), waiting for it if it has not happened yet (no sleeping)."""
+        wanted = method.lower() if method else None
+
+        def find() -> FaultRecord | None:
+            return next(
+                (
+                    f
+                    for f in self.fault_log
+                    if (wanted is None or f.method == wanted)
+                    and (chat_id is None or f.chat_id == chat_id)
+                ),
+                None,
+            )
+
+        notifier = self.world.events.notifier
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (found := find()) is None:
+            if not await notifier.wait(deadline - loop.time()) and (found := find()) is None:
+                raise TimeoutError(f"no fault on {method or 'any method'} within {timeout:g}s")
+        return found
+
     # -- logs ------------------------------------------------------------------
     @property
     def requests(self) -> list[RequestRecord]:

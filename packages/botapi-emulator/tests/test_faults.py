@@ -188,3 +188,17 @@ async def test_flood_control_per_group_and_global(emulator: Emulator, bot: Bot) 
     assert caught.value.retry_after == 1
     emulator.flood.disable()
     await asyncio.gather(*(bot.send_message(u.id, "free") for u in users))
+
+
+async def test_wait_for_fault_returns_once_the_bot_met_it(emulator: Emulator, bot: Bot) -> None:
+    user = emulator.create_user()
+    emulator.faults.fail_next("sendMessage", 500, chat_id=user.id)
+    waiting = asyncio.create_task(emulator.wait_for_fault("sendMessage", chat_id=user.id))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    with pytest.raises(TelegramServerError):
+        await bot.send_message(user.id, "hello?")
+    fault = await waiting
+    assert (fault.method, fault.status, fault.chat_id) == ("sendmessage", 500, user.id)
+    with pytest.raises(TimeoutError):
+        await emulator.wait_for_fault("copyMessage", timeout=0.05)

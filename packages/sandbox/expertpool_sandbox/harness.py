@@ -24,6 +24,7 @@ from bot.factory import create_bot, create_dispatcher
 from bot.features import start_bridge, stop_bridge
 from bot.i18n import CatalogueI18n, create_i18n
 from bot.privacy import notice
+from bot.questions.drain import Drainer
 from bot.scale.storage import create_events_isolation, create_storage
 from bot.scheduler import JobContext
 from db.engine import create_engine, create_session_factory
@@ -76,6 +77,7 @@ class RunningBot:
     task: asyncio.Task[Any] | None = field(default=None, repr=False)
     broadcaster: Broadcaster | None = None
     bridge: Bridge | None = None
+    outbox: Drainer | None = None
 
     def job_context(self) -> JobContext:
         """What the leader's scheduler would give a job of this bot."""
@@ -113,6 +115,12 @@ class RunningBot:
             running.broadcaster = Broadcaster(bot, session_factory, settings, i18n, options)
             dp["broadcaster"] = running.broadcaster
             await running.broadcaster.start()
+        running.outbox = Drainer(
+            bot, session_factory, settings, i18n, running.bridge,
+            translator=dp.workflow_data.get("translator"),
+        )  # fmt: skip
+        dp["outbox"] = running.outbox  # leader_services then leaves the outbox to it
+        await running.outbox.start()
         await publish_commands(bot, session_factory, settings, i18n)
         running.task = asyncio.create_task(
             dp.start_polling(
@@ -126,13 +134,19 @@ class RunningBot:
         return running
 
     async def settled(self) -> None:
-        """Wait until every update received so far is fully handled (and committed)."""
+        """Wait until every update received so far is fully handled (and committed), and
+        the question outbox has sent what is due (no sleeps needed in tests)."""
         await self.tracker.idle()
+        if self.outbox is not None:
+            await self.outbox.settled()
+            await self.tracker.idle()
 
     async def stop(self) -> None:
         await self.settled()  # let handlers finish before storage and sessions close
         if self.broadcaster is not None:
             await self.broadcaster.stop()
+        if self.outbox is not None:
+            await self.outbox.stop()
         if self.task is not None and not self.task.done():
             with contextlib.suppress(RuntimeError):
                 await self.dispatcher.stop_polling()
