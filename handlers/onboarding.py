@@ -13,6 +13,7 @@ from bot.callbacks import ConsentCallback, LanguageCallback, RegionCallback
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.filters import Onboarding
 from bot.i18n import language_name
+from bot.inbox.store import Delivery, begin_effect
 from bot.members.consent import needs_consent, notice_version
 from bot.notify import notify_coordinators
 from bot.onboarding import intake
@@ -152,8 +153,11 @@ async def start(
     member: Member | None,
     settings: Settings,
     i18n: I18n,
+    inbox: Delivery | None = None,
 ) -> None:
     if member is None or member.language is None:
+        if inbox is not None and not await begin_effect(session, inbox.update_id, "picker"):
+            return  # an earlier attempt at this update already sent the picker
         code = message.from_user.language_code if message.from_user else None
         await message.answer(
             _("Welcome! Choose your language.") + "\n" + "Kies je taal · Choose your language",
