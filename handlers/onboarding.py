@@ -156,13 +156,13 @@ async def start(
     inbox: Delivery | None = None,
 ) -> None:
     if member is None or member.language is None:
-        if inbox is not None and not await begin_effect(session, inbox.update_id, "picker"):
-            return  # an earlier attempt at this update already sent the picker
         code = message.from_user.language_code if message.from_user else None
-        await message.answer(
-            _("Welcome! Choose your language.") + "\n" + "Kies je taal · Choose your language",
-            reply_markup=keyboards.language_picker(code),
-        )
+        text = _("Welcome! Choose your language.") + "\n" + "Kies je taal · Choose your language"
+        picker = keyboards.language_picker(code)
+        # Not a second picker when this update is handled again after a crash.
+        async with begin_effect(session, inbox.update_id if inbox else None, "picker") as fresh:
+            if fresh:
+                await message.answer(text, reply_markup=picker)
         return
     if member.status == MemberStatus.ONBOARDING:
         await message.answer(_("Welcome back! Let's go on where you stopped."))

@@ -9,7 +9,9 @@ again. An update that fails MAX_ATTEMPTS times (or whose worker dies that often)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -179,21 +181,34 @@ async def park(session: AsyncSession, update_id: int) -> None:
     await session.commit()
 
 
-async def begin_effect(session: AsyncSession, update_id: int, key: str) -> bool:
-    """Record that the handler of `update_id` is about to cause the effect `key` (commits).
+@asynccontextmanager
+async def begin_effect(
+    session: AsyncSession, update_id: int | None, key: str
+) -> AsyncIterator[bool]:
+    """Around an effect of the handler of `update_id` that must not happen twice, such as a
+    message: yields False when an earlier attempt at this update already began it (skip it),
+    else records `key` and yields True (do it now; the record is committed on exit).
 
-    False when an earlier attempt at this update already began it: the effect is then
-    skipped rather than repeated. The window left: a crash after this commit and before the
-    effect reached Telegram loses the effect (see README, Reliability)."""
-    row = await session.get(InboxUpdate, update_id)
+    A retry after a crash finds the record exactly when its COMMIT reached the database, so
+    the COMMIT is sent first and the effect right behind it, without waiting for the
+    database's answer: the window in which a crash loses the effect is the moment between
+    the two writes (see README, Reliability). Updates not from the inbox: always True."""
+    row = None if update_id is None else await session.get(InboxUpdate, update_id)
     if row is None:
-        return True  # not from the inbox (tests feeding the dispatcher directly)
+        yield True
+        return
     begun = set(filter(None, (row.effects or "").split(",")))
     if key in begun:
-        return False
+        yield False
+        return
     row.effects = ",".join(sorted(begun | {key}))
-    await session.commit()
-    return True
+    await session.flush()
+    committing = asyncio.create_task(session.commit())
+    await asyncio.sleep(0)  # the commit task writes COMMIT before this one goes on
+    try:
+        yield True
+    finally:
+        await committing
 
 
 async def forget_user(session: AsyncSession, telegram_id: int) -> None:

@@ -154,6 +154,9 @@ class Inbox:
             else:
                 async with self.session_factory() as session:
                     await store.done(session, claimed.update_id)
+                if claimed.attempts > 1:  # its first worker died while handling it
+                    extra = {"update_id": claimed.update_id, "attempt": claimed.attempts}
+                    log.info("update handled again", extra=extra)
         finally:
             self.handling.pop(claimed.update_id, None)
             self.wake.set()
