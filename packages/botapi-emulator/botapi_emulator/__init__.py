@@ -35,6 +35,8 @@ Faults (``emu.faults``; logged in ``emu.fault_log``, never counted as rejections
     ``set_random(rate_429=, rate_5xx=, rate_blocked=, rate_drop=, rate_slow=, slow_seconds=,
     retry_after=, methods=None, seed=)``, ``block(chat_id)``, ``deactivate(chat_id)``,
     ``unblock(chat_id)``, ``clear()``. A randomly "blocked" user stays blocked.
+    A fault that fires notifies ``emu.world.events.notifier`` (a delayed call: before its
+    delay, the request already received in full).
 
 Flood control (``emu.flood``; off by default)
     ``configure(global_per_sec=30, per_chat_per_sec=1, per_chat_burst=3, per_group_per_min=20,

@@ -140,6 +140,7 @@ class ApiCore:
         fault = self.faults.pick(lower, chat_id)
         if fault is None:
             return None
+        self.world.events.notifier.notify()  # a test may wait for a fault to fire
         if fault.action == "delay":
             await asyncio.sleep(fault.delay)
             return None
