@@ -9,8 +9,8 @@ polling, in two modes, in the same run:
   inbox    the bot as it is: each batch stored before it is confirmed, handled from the store
 
 Phases per mode, each on a fresh database:
-  kill        N new members send /start at once; SIGKILL after K pickers; start again; when
-              nothing has arrived for QUIET seconds, count members without a picker (lost)
+  kill        N new members send /start at once; SIGKILL after K pickers; start again; once
+              a new member is answered and nothing has arrived for QUIET seconds, count members without a picker (lost)
               and pickers beyond the first (duplicates). Repeated --rounds times.
   throughput  N new members send /start at once; updates/s from the first send to the last
               picker (no kill).
@@ -117,6 +117,9 @@ async def kill_round(mode: str, folder: Path, n: int, kill_after: int, tag: str)
         await until(emulator, users, kill_after)
         await bot.kill()
         await bot.start()
+        # The killed process's getUpdates may still look like polling: wait for an answer.
+        sentinel = await burst(emulator, 1, f"{tag}-after")
+        await until(emulator, sentinel, 1)
         await quiet(emulator)
         await bot.stop()
         lost = sum(pickers(u) == 0 for u in users)
