@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -80,11 +81,21 @@ def _waiting() -> object:
 
 
 async def claim(
-    session: AsyncSession, worker: str, limit: int, now: datetime | None = None
+    session: AsyncSession,
+    worker: str,
+    limit: int,
+    now: datetime | None = None,
+    done_ids: Sequence[int] = (),
 ) -> list[Claimed]:
-    """Claim up to `limit` updates, oldest first, at most one per chat and only a chat's
-    oldest waiting update (its order is kept across workers). Commits."""
+    """Mark `done_ids` done, then claim up to `limit` updates, oldest first, at most one per
+    chat and only a chat's oldest waiting update (its order is kept across workers).
+    One commit for both."""
     now = now or utcnow()
+    if done_ids:
+        await session.execute(_done(list(done_ids), now))
+    if limit <= 0:
+        await session.commit()
+        return []
     earlier = aliased(InboxUpdate)
     blocked = exists().where(
         earlier.chat_id == InboxUpdate.chat_id,
@@ -147,13 +158,18 @@ async def release(session: AsyncSession, worker: str | None) -> None:
     await session.commit()
 
 
-async def done(session: AsyncSession, update_id: int) -> None:
-    """Handled: keep only the update_id (a tombstone against redelivery)."""
-    await session.execute(
+def _done(update_ids: list[int], now: datetime) -> Any:
+    return (
         update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id)
-        .values(payload=None, effects=None, done_at=utcnow(), claimed_by=None, claimed_until=None)
+        .where(InboxUpdate.update_id.in_(update_ids))
+        .values(payload=None, effects=None, done_at=now, claimed_by=None, claimed_until=None)
     )
+
+
+async def done(session: AsyncSession, update_ids: Sequence[int]) -> None:
+    """Handled: keep only the update_ids (tombstones against redelivery)."""
+    if update_ids:
+        await session.execute(_done(list(update_ids), utcnow()))
     await session.commit()
 
 

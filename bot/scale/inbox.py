@@ -76,6 +76,7 @@ class Inbox:
         self.concurrency = concurrency
         self.wake = asyncio.Event()
         self.handling: dict[int, asyncio.Task[None]] = {}
+        self.finished: dict[int, int] = {}  # handled, not yet marked done: update_id → attempt
 
     async def accept(self, updates: Sequence[store.Incoming]) -> None:
         """Store updates durably (returns once committed) and wake the handlers."""
@@ -96,13 +97,19 @@ class Inbox:
             while True:
                 self.wake.clear()
                 free = self.concurrency - len(self.handling)
-                if free > 0:
+                finished, self.finished = self.finished, {}
+                claimed = []
+                if free > 0 or finished:
                     try:
                         async with self.session_factory() as session:
-                            claimed = await store.claim(session, self.worker, free)
+                            claimed = await store.claim(
+                                session, self.worker, free, done_ids=list(finished)
+                            )
                     except Exception:  # the database is away: look again in a moment
                         log.warning("inbox claim failed", exc_info=True)
-                        claimed = []
+                        self.finished.update(finished)
+                        finished = {}
+                    self._handled_again(finished)
                     for item in claimed:
                         task = asyncio.create_task(self._handle(item))
                         self.handling[item.update_id] = task
@@ -121,6 +128,16 @@ class Inbox:
                 _done, pending = await asyncio.wait(in_hand, timeout=10)
                 for task in pending:
                     task.cancel()
+            if self.finished:
+                async with self.session_factory() as session:
+                    await store.done(session, list(self.finished))
+                self._handled_again(self.finished)
+
+    @staticmethod
+    def _handled_again(finished: dict[int, int]) -> None:
+        for update_id, attempt in finished.items():
+            if attempt > 1:  # its first worker died while handling it
+                log.info("update handled again", extra={"update_id": update_id, "attempt": attempt})
 
     async def _renew(self) -> None:
         while True:
@@ -152,11 +169,8 @@ class Inbox:
                 if parked:
                     await self._alert(claimed)
             else:
-                async with self.session_factory() as session:
-                    await store.done(session, claimed.update_id)
-                if claimed.attempts > 1:  # its first worker died while handling it
-                    extra = {"update_id": claimed.update_id, "attempt": claimed.attempts}
-                    log.info("update handled again", extra=extra)
+                # Marked done with the next claim, in the same commit.
+                self.finished[claimed.update_id] = claimed.attempts
         finally:
             self.handling.pop(claimed.update_id, None)
             self.wake.set()
