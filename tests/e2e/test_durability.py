@@ -11,10 +11,19 @@ leaving the process loses that picker; bench/durability.py measures kills at any
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+from aiogram import Dispatcher, Router
+from aiogram.filters import Command
+from aiogram.types import Message
+
+from bot.app import prepare_database
+from bot.config import Settings
+from bot.factory import create_bot
+from bot.i18n import create_i18n
 from bot.inbox import store
-from bot.scale.inbox import CONCURRENCY
+from bot.scale.inbox import CONCURRENCY, Inbox, serve
 from botapi_emulator import Emulator, SimUser
 from db.engine import create_engine, create_session_factory
 from tests.balancer import balancer_for
@@ -137,3 +146,46 @@ async def test_sigkill_one_of_two_webhook_workers_postgres(
             for worker in workers:
                 await worker.kill()
             await balancer.cleanup()
+
+
+async def test_poison_update_is_parked_with_an_alert_and_its_chat_goes_on(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    admin = emulator.create_user("Admin", language_code="nl")
+    member = emulator.create_user("Amal", language_code="ar")
+    settings = Settings(bot_token=TOKEN, telegram_api_url=emulator.api_url,
+                        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+                        admin_ids=(admin.id,), default_locale="nl", _env_file=None)  # type: ignore[call-arg]  # fmt: skip
+    await prepare_database(settings)
+    router = Router()
+    tries: list[int] = []
+
+    @router.message(Command("boom"))
+    async def boom(message: Message) -> None:
+        tries.append(message.message_id)
+        raise RuntimeError("a handler bug")
+
+    @router.message()
+    async def answer(message: Message) -> None:
+        await message.answer("pong")
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    bot = create_bot(settings)
+    engine = create_engine(settings.database_url)
+    inbox = Inbox(dp, bot, create_session_factory(engine), settings, create_i18n("nl"))
+    task = asyncio.create_task(serve(dp, bot, inbox))
+    try:
+        await emulator.wait_until_polling()
+        await member.send_command("/boom")
+        await member.send_text("ping")
+        alert = await admin.wait_for_message(timeout=20)
+        assert "kon na 3 pogingen niet worden verwerkt" in (alert.text or "")
+        assert "boom" not in (alert.text or "")  # nothing the member wrote
+        assert len(tries) == store.MAX_ATTEMPTS
+        assert (await member.wait_for_message(timeout=10)).text == "pong"
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await bot.session.close()
+        await engine.dispose()
