@@ -12,7 +12,7 @@ from collections.abc import Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramNetworkError,
@@ -28,6 +28,7 @@ from bot.features import leader_services, start_bridge, stop_bridge
 from bot.i18n import create_i18n
 from bot.privacy import notice
 from bot.scale.health import HealthCheck
+from bot.scale.inbox import Inbox, serve
 from bot.scale.leader import LeaderServices, Leadership
 from bot.scale.locks import KEY_PREFIX, create_lock_backend, postgres_exclusive
 from bot.scale.storage import create_events_isolation, create_storage, storage_redis
@@ -143,20 +144,13 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
                 on_lost=services.stop_all,
             )
         )
+        inbox = Inbox(dp, bot, session_factory, settings, i18n)
         if settings.webhook_url is None:
-            await poll(dp, bot)
+            await serve(dp, bot, inbox)
         else:
             health = HealthCheck(engine, storage_redis(storage))
-            async with webhook_server(settings, dp, bot, health):
-                await asyncio.Event().wait()
-
-
-async def poll(dp: Dispatcher, bot: Bot) -> None:
-    log.info("long polling")
-    await bot.delete_webhook(drop_pending_updates=False)
-    await dp.start_polling(
-        bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=False
-    )
+            async with webhook_server(settings, dp, bot, health, inbox):
+                await inbox.run()
 
 
 async def run_until_signal(coro: Coroutine[Any, Any, None]) -> None:

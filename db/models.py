@@ -627,3 +627,30 @@ class OutboxJob(Base):
     next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+class InboxUpdate(Base):
+    """An update from Telegram, stored before it is confirmed and handled from here.
+
+    `payload` (the update's JSON, with the member's text) is set to NULL once the update is
+    handled: the row stays as a tombstone of its update_id, so a redelivered update is not
+    handled twice, and is pruned after Telegram's redelivery window. `chat_id` keeps one
+    chat's updates in order; `user_id` lets /delete remove what a member still has waiting.
+    A claim (`claimed_by` until `claimed_until`) is renewed while the update is handled;
+    after too many attempts the update is parked and the admins are told.
+    `effects` names the effects a handler has started (see bot.inbox.store.begin_effect).
+    """
+
+    __tablename__ = "inbox_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    effects: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.bridge import forget_member_translations, member_translations
 from bot.broadcast import service as broadcast_service
 from bot.config import Settings
+from bot.inbox import store as inbox
 from bot.messenger import Messenger, Undeliverable
 from bot.questions import volunteering
 from bot.questions.volunteering import Withdrawn, WithdrawnText
@@ -159,6 +160,7 @@ async def erase(session: AsyncSession, member: Member, settings: Settings | None
     await forget_member(session, member, settings)  # keeps only anonymous choices for totals
     await broadcast_service.forget_requester(session, member.telegram_id)
     await forget_member_translations(session, member.id)
+    await inbox.forget_user(session, member.telegram_id)  # what they sent that still waits
     await session.delete(member)  # consents, answers and copies go with it (ON DELETE CASCADE)
     await session.flush()
     # Their messages are removed with the copies: tell the volunteers without touching them.

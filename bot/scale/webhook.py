@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from bot.config import ConfigError, Settings
 from bot.scale.health import HealthCheck
+from bot.scale.inbox import Inbox, incoming
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +27,21 @@ HEALTH_PATH = "/healthz"
 
 
 class WebhookHandler:
-    """POST handler: checks the secret token on every request, then handles the update inline.
+    """POST handler: checks the secret token on every request, then stores the update in the
+    inbox and answers 200 once it is committed (503 when it could not be stored, so Telegram
+    delivers it again); the inbox's workers handle it.
 
-    The answer (200) goes out after the update was handled, so a worker that is shut down
-    finishes what it accepted (aiohttp waits for running requests).
+    Without an inbox (tests) the update is handled inline and 200 goes out after that.
     """
 
-    def __init__(self, dp: Dispatcher, bot: Bot, secret_token: str, **data: Any) -> None:
+    def __init__(
+        self, dp: Dispatcher, bot: Bot, secret_token: str, inbox: Inbox | None = None, **data: Any
+    ) -> None:
         if not secret_token:
             raise ValueError("a webhook needs a secret token")
         self.dp = dp
         self.bot = bot
+        self.inbox = inbox
         self.data = data
         self._secret = secret_token.encode()
 
@@ -51,9 +56,17 @@ class WebhookHandler:
             log.warning("webhook request without the right secret token", extra=extra)
             return web.json_response({"ok": False, "error": "unauthorized"}, status=401)
         try:
-            update = Update.model_validate(await request.json(), context={"bot": self.bot})
+            raw = await request.text()
+            update = Update.model_validate_json(raw, context={"bot": self.bot})
         except (ValueError, ValidationError):
             return web.json_response({"ok": False, "error": "not an update"}, status=400)
+        if self.inbox is not None:
+            try:
+                await self.inbox.accept([incoming(update, raw)])
+            except Exception:
+                log.exception("update not stored", extra={"update_id": update.update_id})
+                return web.json_response({"ok": False, "error": "not stored"}, status=503)
+            return web.json_response({"ok": True})
         try:
             result: TelegramMethod[Any] | None = await self.dp.feed_webhook_update(
                 self.bot, update, **self.data
@@ -74,11 +87,12 @@ def create_webhook_app(
     secret_token: str,
     path: str,
     health: HealthCheck | None = None,
+    inbox: Inbox | None = None,
     **data: Any,
 ) -> web.Application:
     """The web app alone (no start-up of its own), so tests can serve it with TestServer."""
     app = web.Application()
-    app.router.add_post(path, WebhookHandler(dp, bot, secret_token, **data).handle)
+    app.router.add_post(path, WebhookHandler(dp, bot, secret_token, inbox, **data).handle)
     if health is not None:
         app.router.add_get(HEALTH_PATH, health.handle)
     return app
@@ -130,7 +144,11 @@ async def set_webhook(
 
 @asynccontextmanager
 async def webhook_server(
-    settings: Settings, dp: Dispatcher, bot: Bot, health: HealthCheck | None = None
+    settings: Settings,
+    dp: Dispatcher,
+    bot: Bot,
+    health: HealthCheck | None = None,
+    inbox: Inbox | None = None,
 ) -> AsyncIterator[int]:
     """Serve on WEBHOOK_HOST:WEBHOOK_PORT and register WEBHOOK_URL; yields the bound port.
 
@@ -141,7 +159,7 @@ async def webhook_server(
         raise ConfigError("WEBHOOK_URL: webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET")
     secret = settings.webhook_secret.get_secret_value()
     app = create_webhook_app(
-        dp, bot, secret_token=secret, path=settings.webhook_path, health=health
+        dp, bot, secret_token=secret, path=settings.webhook_path, health=health, inbox=inbox
     )
     workflow = {"dispatcher": dp, "bots": [bot], **dp.workflow_data}
     await dp.emit_startup(bot=bot, **workflow)

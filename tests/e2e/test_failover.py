@@ -4,11 +4,8 @@ webhook delivery: the leader is killed during a broadcast and the other worker f
 from __future__ import annotations
 
 import asyncio
-import itertools
 from pathlib import Path
 
-import aiohttp
-from aiohttp import web
 from sqlalchemy import select
 
 from bot.broadcast import service as broadcasts
@@ -22,6 +19,7 @@ from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
 from db.models import Broadcast, BroadcastStatus, Member, Region
 from db.seed import seed_regions
+from tests.balancer import balancer_for
 from tests.e2e.conftest import TOKEN
 from tests.process import BotProcess
 from tests.servers import closed_port, fresh_postgres_database
@@ -29,39 +27,6 @@ from tests.servers import closed_port, fresh_postgres_database
 SECRET = "failover-secret"
 PATH = "/telegram/webhook"
 MEMBERS = 40
-
-
-async def _balancer(ports: list[int]) -> tuple[web.AppRunner, int]:
-    """Round robin over the workers; a dead worker is skipped, like a load balancer would."""
-    turn = itertools.cycle(range(len(ports)))
-    client = aiohttp.ClientSession()
-
-    async def forward(request: web.Request) -> web.Response:
-        body = await request.read()
-        start = next(turn)
-        for i in range(len(ports)):
-            port = ports[(start + i) % len(ports)]
-            try:
-                async with client.post(f"http://127.0.0.1:{port}{PATH}", data=body, headers={
-                    "X-Telegram-Bot-Api-Secret-Token": request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""),
-                    "Content-Type": "application/json",
-                }) as answer:  # fmt: skip
-                    return web.Response(status=answer.status, body=await answer.read())
-            except aiohttp.ClientError:
-                continue
-        return web.Response(status=502)
-
-    async def close(_app: web.Application) -> None:
-        await client.close()
-
-    app = web.Application()
-    app.router.add_post(PATH, forward)
-    app.on_cleanup.append(close)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = closed_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, port
 
 
 async def test_leader_killed_during_broadcast(emulator: Emulator, tmp_path: Path) -> None:
@@ -80,7 +45,7 @@ async def test_leader_killed_during_broadcast(emulator: Emulator, tmp_path: Path
 
         emulator.flood.configure(global_per_sec=10)
         ports = [closed_port(), closed_port()]
-        balancer, balancer_port = await _balancer(ports)
+        balancer, balancer_port = await balancer_for(ports, PATH)
         workers = [
             await BotProcess.start(
                 "run",

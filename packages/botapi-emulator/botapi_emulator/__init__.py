@@ -37,6 +37,8 @@ Faults (``emu.faults``; logged in ``emu.fault_log``, never counted as rejections
     ``unblock(chat_id)``, ``clear()``. A randomly "blocked" user stays blocked.
     ``await emu.wait_for_fault(method=None, *, chat_id=None, timeout=5)`` returns the first
     logged fault that matches, waiting for it without sleeping.
+    A fault that fires notifies ``emu.world.events.notifier`` (a delayed call: before its
+    delay, the request already received in full).
 
 Flood control (``emu.flood``; off by default)
     ``configure(global_per_sec=30, per_chat_per_sec=1, per_chat_burst=3, per_group_per_min=20,

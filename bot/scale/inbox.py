@@ -1,0 +1,231 @@
+"""Handling updates from the inbox (bot.inbox.store): at least once, one chat in order.
+
+Long polling stores each fetched batch (one statement, committed) before the next getUpdates
+confirms it to Telegram; webhook workers store each update before answering 200. Workers
+claim stored updates and feed them to the dispatcher, a bounded number at a time; a handled
+update is marked done, a failing one is tried again up to MAX_ATTEMPTS times and then parked
+with a message to the admins (in their language, without the member's words).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from aiogram import Bot, Dispatcher
+from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramConflictError,
+    TelegramNetworkError,
+    TelegramServerError,
+)
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.inbox import store
+from bot.services import members, roles
+
+log = logging.getLogger(__name__)
+
+CONCURRENCY = 16  # updates handled at once per process (each of a different chat)
+IDLE_CHECK = 1.0  # seconds: look for updates stored by other workers, expired leases, retries
+PRUNE_EVERY = 600.0
+POLL_TIMEOUT = 25
+
+
+def incoming(update: Update, raw: str | None = None) -> store.Incoming:
+    context = UserContextMiddleware.resolve_event_context(update)
+    return store.Incoming(
+        update_id=update.update_id,
+        kind=update.event_type,
+        payload=raw or update.model_dump_json(exclude_none=True),
+        chat_id=context.chat.id if context.chat else None,
+        user_id=context.user.id if context.user else None,
+    )
+
+
+def alert_text(i18n: I18n, locale: str, claimed: store.Claimed) -> str:
+    return i18n.gettext(
+        "An update could not be handled after {attempts} tries. It was set aside so that "
+        "the chat can go on. Kind: {kind}, update {update_id}. The logs say why.",
+        locale=locale,
+    ).format(attempts=claimed.attempts, kind=claimed.kind, update_id=claimed.update_id)
+
+
+class Inbox:
+    def __init__(
+        self,
+        dp: Dispatcher,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        i18n: I18n,
+        *,
+        concurrency: int = CONCURRENCY,
+    ) -> None:
+        self.dp, self.bot, self.session_factory = dp, bot, session_factory
+        self.settings, self.i18n = settings, i18n
+        self.worker = settings.instance_id
+        self.concurrency = concurrency
+        self.wake = asyncio.Event()
+        self.handling: dict[int, asyncio.Task[None]] = {}
+        self.finished: dict[int, int] = {}  # handled, not yet marked done: update_id → attempt
+
+    async def accept(self, updates: Sequence[store.Incoming]) -> None:
+        """Store updates durably (returns once committed) and wake the handlers."""
+        async with self.session_factory() as session:
+            await store.store(session, updates)
+        self.wake.set()
+
+    async def run(self) -> None:
+        """Handle stored updates until cancelled; then finish the ones in hand."""
+        async with self.session_factory() as session:
+            # One SQLite process is the only worker: whatever it had claimed is free again.
+            await store.release(session, None if self.settings.is_sqlite else self.worker)
+            await store.prune(session)
+        renewing = asyncio.create_task(self._renew(), name="inbox-renew")
+        loop = asyncio.get_running_loop()
+        pruned_at = loop.time()
+        try:
+            while True:
+                self.wake.clear()
+                free = self.concurrency - len(self.handling)
+                finished, self.finished = self.finished, {}
+                claimed = []
+                if free > 0 or finished:
+                    try:
+                        async with self.session_factory() as session:
+                            claimed = await store.claim(
+                                session, self.worker, free, done_ids=list(finished)
+                            )
+                    except Exception:  # the database is away: look again in a moment
+                        log.warning("inbox claim failed", exc_info=True)
+                        self.finished.update(finished)
+                        finished = {}
+                    self._handled_again(finished)
+                    for item in claimed:
+                        task = asyncio.create_task(self._handle(item))
+                        self.handling[item.update_id] = task
+                    if claimed:
+                        continue
+                if loop.time() - pruned_at > PRUNE_EVERY:
+                    pruned_at = loop.time()
+                    async with self.session_factory() as session:
+                        await store.prune(session)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), IDLE_CHECK)
+        finally:
+            renewing.cancel()
+            in_hand = list(self.handling.values())
+            if in_hand:
+                _done, pending = await asyncio.wait(in_hand, timeout=10)
+                for task in pending:
+                    task.cancel()
+            if self.finished:
+                async with self.session_factory() as session:
+                    await store.done(session, list(self.finished))
+                self._handled_again(self.finished)
+
+    @staticmethod
+    def _handled_again(finished: dict[int, int]) -> None:
+        for update_id, attempt in finished.items():
+            if attempt > 1:  # its first worker died while handling it
+                log.info("update handled again", extra={"update_id": update_id, "attempt": attempt})
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(store.LEASE.total_seconds() / 3)
+            try:
+                async with self.session_factory() as session:
+                    await store.renew(session, self.worker, list(self.handling))
+            except Exception:  # a database hiccup: the next round tries again
+                log.warning("inbox leases not renewed", exc_info=True)
+
+    async def _handle(self, claimed: store.Claimed) -> None:
+        try:
+            try:
+                update = Update.model_validate_json(claimed.payload, context={"bot": self.bot})
+                result = await self.dp.feed_update(
+                    self.bot, update, inbox=store.Delivery(claimed.update_id, claimed.attempts)
+                )
+                if isinstance(result, TelegramMethod):
+                    await self.dp.silent_call_request(self.bot, result)
+            except Exception:
+                log.exception(
+                    "update failed",
+                    extra={"update_id": claimed.update_id, "attempt": claimed.attempts},
+                )
+                async with self.session_factory() as session:
+                    parked = await store.failed(
+                        session, claimed, timedelta(seconds=claimed.attempts)
+                    )
+                if parked:
+                    await self._alert(claimed)
+            else:
+                # Marked done with the next claim, in the same commit.
+                self.finished[claimed.update_id] = claimed.attempts
+        finally:
+            self.handling.pop(claimed.update_id, None)
+            self.wake.set()
+
+    async def _alert(self, claimed: store.Claimed) -> None:
+        log.error("update parked", extra={"update_id": claimed.update_id, "kind": claimed.kind})
+        async with self.session_factory() as session:
+            for admin_id in await roles.coordinator_ids(session, self.settings, None):
+                reader = await members.get_by_telegram_id(session, admin_id)
+                locale = (
+                    reader.language if reader and reader.language else self.settings.default_locale
+                )
+                try:
+                    await self.bot.send_message(admin_id, alert_text(self.i18n, locale, claimed))
+                except TelegramAPIError as exc:
+                    log.warning("parked-update alert not delivered", extra={"reason": str(exc)})
+
+
+async def poll(dp: Dispatcher, bot: Bot, inbox: Inbox, max_delay: float = 30.0) -> None:
+    """Long polling into the inbox: a batch is stored before the next getUpdates confirms it."""
+    log.info("long polling")
+    await bot.delete_webhook(drop_pending_updates=False)
+    allowed = dp.resolve_used_update_types()
+    async with inbox.session_factory() as session:
+        offset = await store.next_offset(session)
+    delay = 1.0
+    while True:
+        try:
+            updates = await bot.get_updates(
+                offset=offset, timeout=POLL_TIMEOUT, allowed_updates=allowed
+            )
+        except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as exc:
+            log.warning(
+                "getUpdates failed, retrying", extra={"reason": str(exc), "retry_in_s": delay}
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_delay)
+            continue
+        delay = 1.0
+        if updates:
+            await inbox.accept([incoming(u) for u in updates])
+            offset = updates[-1].update_id + 1
+
+
+async def serve(dp: Dispatcher, bot: Bot, inbox: Inbox) -> None:
+    """Long polling and handling, with the dispatcher's start-up and shut-down hooks."""
+    workflow = {"dispatcher": dp, "bots": [bot], **dp.workflow_data}
+    await dp.emit_startup(bot=bot, **workflow)
+    try:
+        handling = asyncio.create_task(inbox.run(), name="inbox")
+        try:
+            await poll(dp, bot, inbox)
+        finally:
+            handling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await handling
+    finally:
+        await dp.emit_shutdown(bot=bot, **workflow)

@@ -1,0 +1,86 @@
+"""The update inbox's store on SQLite and PostgreSQL: insert-or-ignore, one chat in order,
+tombstones against redelivery, parking, /delete, effect records, two workers' claims."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.inbox import store
+from db.base import utcnow
+from db.models import InboxUpdate
+
+
+def text(update_id: int, chat: int, words: str = "hello") -> store.Incoming:
+    payload = json.dumps({"update_id": update_id, "message": {"text": words}})
+    return store.Incoming(update_id, "message", payload, chat_id=chat, user_id=chat)
+
+
+async def test_one_chat_in_order_others_alongside(session: AsyncSession) -> None:
+    await store.store(session, [text(1, 10), text(2, 20), text(3, 10)])
+    await store.store(session, [text(3, 10), text(4, 30)])  # redelivered: ignored
+    first = await store.claim(session, "w1", 10)
+    assert [c.update_id for c in first] == [1, 2, 4]  # 3 waits for 1 (same chat)
+    assert await store.claim(session, "w2", 10) == []  # claimed ones are not claimed twice
+    second = await store.claim(session, "w1", 10, done_ids=[1])
+    assert [c.update_id for c in second] == [3]
+    assert second[0].attempts == 1
+
+
+async def test_handled_update_keeps_no_words_and_is_not_handled_again(
+    session: AsyncSession,
+) -> None:
+    await store.store(session, [text(7, 10, "my secret question")])
+    [claimed] = await store.claim(session, "w1", 5)
+    await store.done(session, [claimed.update_id])
+    row = await session.get(InboxUpdate, 7, populate_existing=True)
+    assert row is not None and row.payload is None and row.done_at is not None
+    await store.store(session, [text(7, 10, "my secret question")])  # Telegram redelivers
+    assert await store.claim(session, "w1", 5) == []
+    assert await store.next_offset(session) == 8
+
+
+async def test_failing_update_is_retried_then_parked_without_blocking_its_chat(
+    session: AsyncSession,
+) -> None:
+    await store.store(session, [text(1, 10), text(2, 10)])
+    for attempt in range(1, store.MAX_ATTEMPTS + 1):
+        [claimed] = await store.claim(session, "w1", 5, now=utcnow() + timedelta(hours=attempt))
+        assert (claimed.update_id, claimed.attempts) == (1, attempt)
+        parked = await store.failed(session, claimed, timedelta(seconds=1))
+        assert parked is (attempt == store.MAX_ATTEMPTS)
+    [next_one] = await store.claim(session, "w1", 5, now=utcnow() + timedelta(days=1))
+    assert next_one.update_id == 2
+
+
+async def test_a_dead_workers_claim_ends_with_its_lease(session: AsyncSession) -> None:
+    await store.store(session, [text(1, 10)])
+    assert len(await store.claim(session, "dead", 5)) == 1
+    assert await store.claim(session, "alive", 5) == []
+    later = utcnow() + store.LEASE + timedelta(seconds=1)
+    [again] = await store.claim(session, "alive", 5, now=later)
+    assert again.attempts == 2
+
+
+async def test_delete_drops_what_the_member_still_has_waiting(session: AsyncSession) -> None:
+    await store.store(session, [text(1, 10, "private words"), text(2, 20)])
+    await store.forget_user(session, 10)
+    await session.commit()
+    rows = {r.update_id: r for r in await session.scalars(select(InboxUpdate))}
+    assert rows[1].payload is None and rows[2].payload is not None
+    assert [c.update_id for c in await store.claim(session, "w1", 5)] == [2]
+
+
+async def test_an_effect_is_begun_once_per_update(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory() as session:
+        await store.store(session, [text(1, 10)])
+    for expected in (True, False):
+        async with session_factory() as session, store.begin_effect(session, 1, "picker") as go:
+            assert go is expected
+    async with session_factory() as session, store.begin_effect(session, None, "x") as go:
+        assert go is True
