@@ -71,6 +71,8 @@ async def export(
         },
         "consents": [
             {
+                "purpose": c.purpose,
+                "granted": c.granted,
                 "notice_version": c.notice_version,
                 "given_at": _iso(c.given_at),
                 "withdrawn_at": _iso(c.withdrawn_at),
@@ -79,7 +81,8 @@ async def export(
         ],
         "profile": {a.question: json.loads(a.value) for a in answers},
         "messages_about_you_in_coordinator_chats": [
-            {"purpose": c.purpose, "sent_at": _iso(c.sent_at)} for c in copies
+            *({"purpose": c.purpose, "sent_at": _iso(c.sent_at)} for c in copies),
+            *await _question_copies(session, member),
         ],
         "questions": [
             {
@@ -121,12 +124,41 @@ async def export(
     }
 
 
+COPY_PURPOSES = {"card": "question_card", "copy": "copy_of_your_message"}
+
+
+async def _question_copies(session: AsyncSession, member: Member) -> list[dict[str, Any]]:
+    """The bot's messages about the member's questions in coordinator chats: the question
+    card (name, language, pool) and copies of their messages and of their translations."""
+    rows = await session.execute(
+        select(QuestionMessage, Question.id)
+        .join(Question)
+        .where(
+            Question.member_id == member.id,
+            QuestionMessage.direction.in_(tuple(COPY_PURPOSES)),
+            QuestionMessage.coordinator_message_id.is_not(None),
+        )
+        .order_by(QuestionMessage.id)
+    )
+    return [
+        {
+            "purpose": "translation_of_your_message"
+            if m.kind == "translation"
+            else COPY_PURPOSES[m.direction],
+            "question": number,
+            "sent_at": _iso(m.created_at),
+        }
+        for m, number in rows
+    ]
+
+
 @dataclass(frozen=True)
 class Erasure:
     """What the caller must still remove on Telegram's side after the rows are gone."""
 
     copies: list[tuple[int, int]]  # (chat id, message id) of the bot's messages about the member
     topics: list[tuple[int, int]]  # (chat id, thread id) of question topics in coordinator groups
+    kept_surveys: int = 0  # finished survey responses kept as anonymous button answers
 
 
 async def erase(session: AsyncSession, member: Member, settings: Settings | None = None) -> Erasure:
@@ -151,12 +183,12 @@ async def erase(session: AsyncSession, member: Member, settings: Settings | None
                 if m.coordinator_chat_id and m.coordinator_message_id]  # fmt: skip
     # Requests of their texts in volunteers' chats; their own volunteer rows and translations.
     targets += await volunteers.erase(session, member)
-    await forget_member(session, member, settings)  # keeps only anonymous choices for totals
+    kept = await forget_member(session, member, settings)  # keeps anonymous choices for totals
     await broadcast_service.forget_requester(session, member.telegram_id)
     await forget_member_translations(session, member.id)
     await session.delete(member)  # consents, answers and copies go with it (ON DELETE CASCADE)
     await session.flush()
-    return Erasure(copies=targets, topics=topics)
+    return Erasure(copies=targets, topics=topics, kept_surveys=kept)
 
 
 @dataclass(frozen=True)
@@ -165,6 +197,7 @@ class Forgotten:
 
     removed: int
     total: int
+    kept_surveys: int = 0  # finished survey responses kept as anonymous button answers
 
 
 async def forget(
@@ -197,4 +230,4 @@ async def forget(
             removed += 1
         except Undeliverable as exc:
             log.warning("could not remove a question topic", extra={"error": str(exc)})
-    return Forgotten(removed, len(erasure.copies) + len(erasure.topics))
+    return Forgotten(removed, len(erasure.copies) + len(erasure.topics), erasure.kept_surveys)
