@@ -15,7 +15,7 @@ from bot.callbacks import PrivacyCallback, RegionCallback
 from bot.config import Settings
 from bot.filters import MenuButton
 from bot.i18n import language_name
-from bot.members.consent import needs_consent, notice_version
+from bot.members.consent import consent_is_current, needs_consent, notice_version
 from bot.messenger import Messenger
 from bot.notify import notify_coordinators
 from bot.onboarding import service as onboarding
@@ -170,7 +170,7 @@ async def send_my_data(bot: Bot, session: AsyncSession, member: Member, settings
         _("Consent to the privacy notice: yes (version {version})").format(
             version=member.consent_version
         )
-        if member.consent_version
+        if consent_is_current(member.consent_version)
         else _("Consent to the privacy notice: no"),
         _("Coordinators may quote your written answers: yes")
         if member.quote_consent_version
