@@ -102,7 +102,7 @@ def export(results: Results, region_names: dict[int, str]) -> Exported:
         body.append([f"{NOTE} {_note(coarsened, withheld)}"])
     if unquoted:
         body.append(
-            [f"{NOTE} {unquoted} written answers left out: the respondent did not allow quotes."]
+            [f"{NOTE} Written answers left out (the respondent did not allow quotes): {unquoted}"]
         )
     totals: list[list[Any]] = [TOTALS]
     hidden = False
