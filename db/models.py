@@ -513,8 +513,9 @@ class PendingTranslation(Base):
 
 
 class NoticeRevision(Base):
-    """One row: which translation providers the privacy notice named at the last start, and
-    how often that set changed (the notice's version is the base version plus `revision`)."""
+    """One row: which translation providers (and, after "|", which retention settings) the
+    privacy notice named at the last start, and how often that changed (the notice's version
+    is the base version plus `revision`)."""
 
     __tablename__ = "notice_revision"
 

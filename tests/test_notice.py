@@ -20,6 +20,7 @@ from bot.i18n import create_i18n
 from bot.members.consent import NOTICE_VERSION, set_notice_revision
 from bot.messenger import Reason, Undeliverable
 from bot.onboarding import service as onboarding
+from bot.privacy import notice as notice_revision
 from bot.privacy import service as privacy
 from bot.retention.views import days, months
 from bot.scheduler import JobContext
@@ -145,6 +146,23 @@ def test_retention_periods_come_from_the_settings(locale: str) -> None:
     assert days(I18N, 14, locale) in changed
     assert said("kept until you delete your data with /delete", locale) in changed  # 0: kept
     assert months(I18N, 12, locale) not in changed
+
+
+async def test_changed_retention_settings_raise_the_notice_version(session: AsyncSession) -> None:
+    async def revision(providers: tuple[str, ...], settings: Settings) -> int:
+        found = await notice_revision.sync_revision(
+            session, providers, notice_revision.facts(settings)
+        )
+        await session.flush()  # as each start commits
+        return found
+
+    shorter = _settings(retention_audit_months=6)
+    assert [
+        await revision((), _settings()),  # a new database: nothing to ask again
+        await revision((), _settings()),
+        await revision((), shorter),
+        await revision(("deepl",), shorter),
+    ] == [0, 0, 1, 2]
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)

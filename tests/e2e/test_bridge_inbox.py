@@ -354,9 +354,10 @@ async def test_mydata_lists_and_delete_erases_translations_and_the_notice_names_
     assert "<b>" not in (shown.text or "")
     async with app.session_factory() as session:
         revision = notice_version() - NOTICE_VERSION  # the base version plus the revision
-        assert await notice.sync_revision(session, ("deepl", "azure")) == revision
+        stated = notice.facts(app.settings)
+        assert await notice.sync_revision(session, ("deepl", "azure"), stated) == revision
         await session.rollback()
-        raised = await notice.sync_revision(session, ("azure",))
+        raised = await notice.sync_revision(session, ("azure",), stated)
         assert raised == revision + 1  # one higher than now
         await session.rollback()
         await session.execute(update(Member).values(consent_version=notice_version() - 1))
