@@ -46,7 +46,8 @@ async def send_step(
     """Show whatever the member has to do next; finish onboarding when nothing is left."""
     chat_id = member.telegram_id
     step = member.onboarding_step
-    if step == onboarding.STEP_CONSENT or (step is None and needs_consent(member)):
+    # The notice first, also when a newer one came out while the member was signing up.
+    if step == onboarding.STEP_CONSENT or needs_consent(member):
         seen_step = await consents.step(session, member)
         consents.mark_shown(member)
         await bot.send_message(
@@ -456,7 +457,7 @@ async def unexpected_during_onboarding(
     if member.onboarding_step == onboarding.STEP_MUNICIPALITY:
         await message.answer(_("Please type the name of your municipality, for example: Enschede."))
         return
-    if member.onboarding_step == onboarding.STEP_CONSENT and consents.shown_and_waiting(member):
+    if consents.shown_and_waiting(member):
         # A short reminder: the notice with its buttons is just above.
         await message.answer(
             _("Please answer with the buttons under the privacy notice: “I agree” or “Not now”.")

@@ -10,7 +10,7 @@ from bot.services import members
 from botapi_emulator import Emulator
 from db.models import Consent, Member, ProfileAnswer
 from expertpool_sandbox.harness import RunningBot
-from tests.e2e.people import document_json, t, wait_text
+from tests.e2e.people import document_json, start_and_consent, t, wait_text
 from tests.e2e.test_questions import ask, make_pool
 
 NOTICE_CHANGED = "Our privacy notice has changed. Please read it and tell us if you agree."
@@ -147,3 +147,36 @@ async def test_reconsent_after_a_new_notice_end_to_end(emulator: Emulator, app: 
     # sets the choice again; a forged version is refused.
     forged = await amal.press_callback_data(f"quotes:{NOTICE_VERSION - 1}:1", quotes)
     assert forged.text == t(app, STALE, "ar")
+
+
+async def test_a_new_notice_while_signing_up_stops_the_old_region_picker(
+    emulator: Emulator, app: RunningBot
+) -> None:
+    agree = "✅ " + t(app, "I agree", "tr")
+    ayse = emulator.create_user("Ayşe", language_code="tr")
+    await start_and_consent(app, ayse, "tr", "Türkçe")
+    picker = ayse.last_bot_message()
+    # The notice changes (e.g. a new translation service) while Ayşe is choosing her pool.
+    async with app.session_factory() as session:
+        await session.execute(
+            update(Member)
+            .where(Member.telegram_id == ayse.id)
+            .values(consent_version=NOTICE_VERSION - 1)
+        )
+        await session.commit()
+    stale = await ayse.press("Twente", picker)
+    assert stale.text == t(app, STALE, "tr")
+    member = await _row(app, ayse.id)
+    assert (member.onboarding_step, member.region_id) == ("region", None)
+    # Anything she sends now shows the new notice; once she agrees she goes on where she was.
+    await ayse.send_text("Twente")
+    notice = await ayse.wait_for_message(lambda m: agree in m.button_texts)
+    await ayse.send_text("Twente!")
+    reminder = await ayse.wait_for_message()
+    assert not reminder.inline_keyboard and "/privacy" not in (reminder.text or "")
+    await ayse.press(agree, notice)
+    fresh = await ayse.wait_for_message(lambda m: "Twente" in m.button_texts)
+    await ayse.press("Twente", fresh)
+    await ayse.wait_for_message(lambda m: t(app, "Skip", "tr") in m.button_texts)
+    member = await _row(app, ayse.id)
+    assert (member.consent_version, member.onboarding_step) == (NOTICE_VERSION, "intake:since")
