@@ -32,7 +32,7 @@ def privacy_notice(settings: Settings) -> str:
         _(
             "<b>Who sees it:</b> the coordinators of your pool, and the administrators of "
             "this bot, who can see all pools. We do not give your name to the municipality. "
-            "We share survey results only as totals."
+            "We share survey results only as totals (and quotes only if you allow them, see below)."
         ),
         _(
             "<b>Quotes:</b> only if you allow it, coordinators may quote your written survey "

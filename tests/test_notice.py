@@ -38,7 +38,7 @@ I18N = create_i18n("nl")
 WHO_SEES = (
     "<b>Who sees it:</b> the coordinators of your pool, and the administrators of this bot, "
     "who can see all pools. We do not give your name to the municipality. We share survey "
-    "results only as totals."
+    "results only as totals (and quotes only if you allow them, see below)."
 )
 AFTER_DELETE = (
     "<b>When you delete your data</b> with /delete, we delete your profile, your answers, "
