@@ -42,6 +42,7 @@ from bot.broadcast.ratelimit import RateLimiter  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.factory import create_bot  # noqa: E402
 from bot.i18n import create_i18n  # noqa: E402
+from bot.members.consent import NOTICE_VERSION  # noqa: E402
 from botapi_emulator import Emulator  # noqa: E402
 from db.base import utcnow  # noqa: E402
 from db.engine import create_engine, create_session_factory  # noqa: E402
@@ -67,7 +68,7 @@ async def fresh_db(folder: Path, name: str, telegram_ids: list[int]) -> str:
         now, languages = utcnow(), ("ar", "nl", "ti", "fa", "uk")
         rows = [
             {"telegram_id": tid, "language": languages[i % 5], "status": "active",
-             "region_id": region, "consent_version": 1, "created_at": now, "updated_at": now}
+             "region_id": region, "consent_version": NOTICE_VERSION, "created_at": now, "updated_at": now}
             for i, tid in enumerate(telegram_ids)
         ]  # fmt: skip
         for start in range(0, len(rows), 20_000):

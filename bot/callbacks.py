@@ -20,15 +20,27 @@ class LanguageCallback(CallbackData, prefix="lang"):
 
 
 class ConsentCallback(CallbackData, prefix="consent"):
+    """The notice version and the member's step (membership decisions so far) it was shown at."""
+
     version: Id
     agree: bool
+    step: int = -1  # buttons sent before steps existed carry none: always stale
+
+
+class QuotesCallback(CallbackData, prefix="quotes"):
+    """The optional quote consent: Yes / No, for the notice version it was asked under."""
+
+    version: Id
+    allow: bool
 
 
 class RegionCallback(CallbackData, prefix="region"):
-    """region_id 0 means "I don't know / other"; move=True for /region after onboarding."""
+    """region_id 0 means "I don't know / other"; move=True for /region after onboarding;
+    v: the notice version the picker was shown under (signing up)."""
 
     region_id: IdOrZero
     move: bool = False
+    v: IdOrZero = 0
 
 
 class ApprovalCallback(CallbackData, prefix="approve"):

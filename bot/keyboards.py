@@ -18,6 +18,7 @@ from bot.callbacks import (
     LanguageCallback,
     PrivacyAction,
     PrivacyCallback,
+    QuotesCallback,
     RegionCallback,
 )
 from bot.i18n import language_name, picker_order
@@ -33,25 +34,40 @@ def language_picker(telegram_code: str | None) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def consent(version: int) -> InlineKeyboardMarkup:
+def consent(version: int, step: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
-        text="✅ " + _("I agree"), callback_data=ConsentCallback(version=version, agree=True)
+        text="✅ " + _("I agree"),
+        callback_data=ConsentCallback(version=version, agree=True, step=step),
     )
-    builder.button(text=_("Not now"), callback_data=ConsentCallback(version=version, agree=False))
+    builder.button(
+        text=_("Not now"), callback_data=ConsentCallback(version=version, agree=False, step=step)
+    )
     builder.adjust(1)
     return builder.as_markup()
 
 
-def regions(items: list[Region], move: bool = False, other: bool = True) -> InlineKeyboardMarkup:
+def quotes(version: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Yes"), callback_data=QuotesCallback(version=version, allow=True))
+    builder.button(text=_("No"), callback_data=QuotesCallback(version=version, allow=False))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def regions(
+    items: list[Region], move: bool = False, other: bool = True, version: int = 0
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for region in items:
         builder.button(
-            text=region.name, callback_data=RegionCallback(region_id=region.id, move=move)
+            text=region.name,
+            callback_data=RegionCallback(region_id=region.id, move=move, v=version),
         )
     if other:
         builder.button(
-            text=_("I don't know / other"), callback_data=RegionCallback(region_id=0, move=move)
+            text=_("I don't know / other"),
+            callback_data=RegionCallback(region_id=0, move=move, v=version),
         )
     builder.adjust(2)
     return builder.as_markup()
@@ -69,7 +85,8 @@ def main_menu() -> ReplyKeyboardMarkup:
     return builder.as_markup(resize_keyboard=True, is_persistent=True)
 
 
-def privacy_menu(member: Member | None) -> InlineKeyboardMarkup:
+def privacy_menu(member: Member | None, version: int = 0) -> InlineKeyboardMarkup:
+    """Show/delete data, pause/resume, and (with consent to notice `version`) the quote choice."""
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("Show my data"), callback_data=PrivacyCallback(action=PrivacyAction.MY_DATA)
@@ -85,7 +102,23 @@ def privacy_menu(member: Member | None) -> InlineKeyboardMarkup:
         builder.button(
             text=_("Resume messages"), callback_data=PrivacyCallback(action=PrivacyAction.RESUME)
         )
+    toggle = quotes_toggle(member, version) if member is not None else None
+    if toggle is not None:
+        builder.attach(InlineKeyboardBuilder.from_markup(toggle))
     builder.adjust(1)
+    return builder.as_markup()
+
+
+def quotes_toggle(member: Member, version: int) -> InlineKeyboardMarkup | None:
+    """One button that changes the member's quote consent; None without current consent."""
+    if member.consent_version != version:
+        return None
+    allowed = member.quote_consent_version is not None
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Stop quotes of my answers") if allowed else _("Allow quotes of my answers"),
+        callback_data=QuotesCallback(version=version, allow=not allowed),
+    )
     return builder.as_markup()
 
 

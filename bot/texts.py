@@ -7,12 +7,18 @@ from aiogram.utils.i18n import gettext as _
 from babel import Locale
 
 from bot.bridge import Reason
+from bot.config import Settings
 from bot.marking import N_
 from bot.members.consent import notice_services
+from bot.retention.views import my_data_lines
 from db.models import MemberStatus
 
 
-def privacy_notice() -> str:
+def privacy_notice(settings: Settings) -> str:
+    """The notice members agree to. Its claims are the code's (tests/test_notice.py checks
+    them): who sees, what /delete leaves, retention periods from `settings`, the services."""
+    i18n = get_i18n()
+    retention = my_data_lines(i18n, settings, i18n.current_locale)[1:]
     parts = [
         _("<b>Privacy: what we do with your data</b>"),
         _(
@@ -21,17 +27,39 @@ def privacy_notice() -> str:
             "are not the municipality."
         ),
         _(
-            "<b>What we store:</b> your Telegram number, your language, your region and "
-            "municipality, and the answers you choose to give. You can skip every question."
+            "<b>What we store:</b> your Telegram ID (not your phone number), your language, "
+            "your pool, and the answers you choose to give. You can skip every question. "
+            "We store your municipality only if you type it because you do not know your pool."
         ),
         _(
-            "<b>Who sees it:</b> only the coordinators of your region. We do not give your "
-            "name to the municipality. We share survey results only as totals."
+            "<b>Who sees it:</b> the coordinators of your pool, and the administrators of "
+            "this bot, who can see all pools. We do not give your name to the municipality. "
+            "We share survey results only as totals (and quotes only if you allow them, see below)."
+        ),
+        _(
+            "<b>Quotes:</b> only if you allow it, coordinators may quote your written survey "
+            "answers, without your name, in reports to the municipality. This is a separate "
+            "choice. You can change it at any time with /privacy."
         ),
         _("<b>Why:</b> to invite you to surveys and meetings, and to answer your questions."),
         _(
-            "<b>How long:</b> as long as you are a member. When you delete your data, it "
-            "is gone at once."
+            "<b>Volunteer translators:</b> a coordinator can ask a volunteer translator (a "
+            "member of a pool who offered to help) to translate your question or an answer. "
+            "The volunteer gets only the text, not your name or your Telegram ID."
+        ),
+        "\n".join(
+            [_("<b>How long:</b> as long as you are a member, with these limits:"), *retention]
+        ),  # fmt: skip
+        _(
+            "<b>When you delete your data</b> with /delete, we delete your profile, your "
+            "answers, your questions and your consents at once. Two things can remain: your "
+            "button answers in finished surveys, without anything that links them to you, "
+            "so that the totals stay right; and messages about you in the coordinators' chats "
+            "that Telegram does not let us delete. We tell you how many we could remove."
+        ),
+        _(
+            "<b>If you do not agree</b> (or later say “Not now”), you get no surveys or news. "
+            "We keep what you stored until you delete it with /delete."
         ),
         _(
             "<b>Your rights:</b> see all your data with /mydata. Delete everything with "
@@ -41,11 +69,11 @@ def privacy_notice() -> str:
     services = notice_services()
     if services:
         parts.insert(
-            4,
+            6,
             _(
                 "<b>Translation:</b> when you and the coordinators do not speak the same "
                 "language, the texts of your questions and of the answers go to {services} for "
-                "machine translation. This service does not get your name or your Telegram number."
+                "machine translation. This service does not get your name or your Telegram ID."
             ).format(services=", ".join(_(name) for name in services)),  # names, or msgids
         )
     return "\n\n".join(parts)

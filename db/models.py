@@ -81,6 +81,11 @@ class Member(TimestampMixin, Base):
     # Where an unfinished onboarding stopped: survives restarts, unlike FSM state.
     onboarding_step: Mapped[str | None] = mapped_column(String(64), nullable=True)
     consent_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The notice version the member agreed may be quoted under (None: no quotes; see Consent).
+    quote_consent_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The notice version last shown with its buttons and not yet answered: wrong input then
+    # gets a short reminder instead of the whole notice again.
+    notice_shown_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # When retention asked this inactive member to confirm they want to stay (bot/retention).
@@ -97,12 +102,20 @@ class Member(TimestampMixin, Base):
 
 
 class Consent(Base):
-    """Each consent decision with the privacy-notice version it was given for."""
+    """Each consent decision with the privacy-notice version it was made for.
+
+    purpose: "membership" (required to take part) or "quotes" (optional: coordinators may
+    quote the member's anonymous written answers in reports to the municipality).
+    granted False records a refusal ("Not now", "No"); `given_at` is when the decision was
+    made; `withdrawn_at` is set on a granted row when the member later refused.
+    """
 
     __tablename__ = "consents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16), default="membership")
+    granted: Mapped[bool] = mapped_column(Boolean, default=True)
     notice_version: Mapped[int] = mapped_column(Integer)
     given_at: Mapped[datetime] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -434,6 +447,9 @@ class SurveyResponse(Base):
     finished: Mapped[bool] = mapped_column(Boolean, default=False)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The respondent allows quoting their written answers in reports (their quote consent,
+    # kept in step with it by bot/privacy/service.py); results and exports leave out the rest.
+    quote_ok: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class SurveyAnswer(Base):
@@ -497,8 +513,9 @@ class PendingTranslation(Base):
 
 
 class NoticeRevision(Base):
-    """One row: which translation providers the privacy notice named at the last start, and
-    how often that set changed (the notice's version is the base version plus `revision`)."""
+    """One row: which translation providers (and, after "|", which retention settings) the
+    privacy notice named at the last start, and how often that changed (the notice's version
+    is the base version plus `revision`)."""
 
     __tablename__ = "notice_revision"
 
@@ -627,6 +644,7 @@ class OutboxJob(Base):
     next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
 
 class InboxUpdate(Base):
     """An update from Telegram, stored before it is confirmed and handled from here.

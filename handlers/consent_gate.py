@@ -1,22 +1,32 @@
-"""Members whose consent is for an older privacy notice are asked again before anything else."""
+"""Members without consent to the current privacy notice are asked (again) before anything else.
+
+They keep what is always allowed (read, export or delete their data, the notice, language,
+help, their questions and the answers to them); everything else gets the notice once, then
+a short reminder pointing at its buttons. Until they agree they are not reachable: no
+surveys, no announcements (bot/members/consent.py). Nothing stored is lost.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
-from bot.callbacks import ConsentCallback, LanguageCallback, PrivacyCallback
+from bot.callbacks import ConsentCallback, LanguageCallback, PrivacyCallback, QuotesCallback
+from bot.config import Settings
 from bot.members.consent import needs_consent, notice_version
+from bot.privacy import consent
 from bot.texts import privacy_notice
+from db.engine import AsyncSession
 from db.models import Member, MemberStatus
 
-# What a member may always do, consent or not: read, export or delete, change language.
-ALWAYS_ALLOWED = ("/delete", "/mydata", "/privacy", "/language", "/help")
+# What a member may always do, consent or not: read, export or delete, change language,
+# and read their questions with the coordinators' answers.
+ALWAYS_ALLOWED = ("/delete", "/mydata", "/privacy", "/language", "/help", "/myquestions")
 
 
 class NeedsNewConsent(Filter):
@@ -28,21 +38,50 @@ class NeedsNewConsent(Filter):
         )
 
 
-async def ask_again(message: Message) -> None:
-    await message.answer(
-        _("Our privacy notice has changed. Please read it and tell us if you agree.")
-        + "\n\n"
-        + privacy_notice(),
-        reply_markup=keyboards.consent(notice_version()),
+def reminder() -> str:
+    return _(
+        "Please first answer the question about the privacy notice above: press “I agree” "
+        "or “Not now”. Send /privacy to see the notice again."
     )
 
 
-async def ask_again_on_button(query: CallbackQuery) -> None:
-    await query.answer(_("Please answer the privacy question first."), show_alert=True)
-    if isinstance(query.message, Message):
-        await query.message.answer(
-            privacy_notice(), reply_markup=keyboards.consent(notice_version())
+async def show_notice(
+    bot: Bot, session: AsyncSession, member: Member, settings: Settings, intro: str
+) -> None:
+    """The whole notice with fresh buttons for the member's current step."""
+    step = await consent.step(session, member)
+    consent.mark_shown(member)
+    await bot.send_message(
+        member.telegram_id,
+        intro + "\n\n" + privacy_notice(settings),
+        reply_markup=keyboards.consent(notice_version(), step),
+    )
+
+
+async def ask_again(
+    message: Message, bot: Bot, session: AsyncSession, member: Member, settings: Settings
+) -> None:
+    if consent.shown_and_waiting(member) and not (message.text or "").startswith("/start"):
+        await message.answer(reminder())
+        return
+    if member.consent_version is None:
+        intro = _(
+            "You have not agreed to our privacy notice. Please read it and tell us if you agree."
         )
+    else:
+        intro = _("Our privacy notice has changed. Please read it and tell us if you agree.")
+    await show_notice(bot, session, member, settings, intro)
+
+
+async def ask_again_on_button(
+    query: CallbackQuery, bot: Bot, session: AsyncSession, member: Member, settings: Settings
+) -> None:
+    await query.answer(_("Please answer the privacy question first."), show_alert=True)
+    if not consent.shown_and_waiting(member):
+        await show_notice(
+            bot, session, member, settings,
+            _("Our privacy notice has changed. Please read it and tell us if you agree."),
+        )  # fmt: skip
 
 
 def create_router() -> Router:
@@ -59,6 +98,7 @@ def create_router() -> Router:
         NeedsNewConsent(),
         F.message.chat.type == "private",
         ~ConsentCallback.filter(),
+        ~QuotesCallback.filter(),
         ~PrivacyCallback.filter(),
         ~LanguageCallback.filter(),
     )

@@ -9,7 +9,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
-from bot.callbacks import ConsentCallback, LanguageCallback, RegionCallback
+from bot.callbacks import ConsentCallback, LanguageCallback, QuotesCallback, RegionCallback
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.filters import Onboarding
 from bot.i18n import language_name
@@ -19,6 +19,7 @@ from bot.notify import notify_coordinators
 from bot.onboarding import intake
 from bot.onboarding import service as onboarding
 from bot.onboarding.service import StepError
+from bot.privacy import consent as consents
 from bot.surveys import errors, present
 from bot.surveys.callbacks import DONE, PICK, SKIP, TOGGLE, IntakeAnswerCallback
 from bot.surveys.definition import TYPED_KINDS
@@ -46,17 +47,24 @@ async def send_step(
     """Show whatever the member has to do next; finish onboarding when nothing is left."""
     chat_id = member.telegram_id
     step = member.onboarding_step
-    if step == onboarding.STEP_CONSENT or (step is None and needs_consent(member)):
+    # The notice first, also when a newer one came out while the member was signing up.
+    if step == onboarding.STEP_CONSENT or needs_consent(member):
+        seen_step = await consents.step(session, member)
+        consents.mark_shown(member)
         await bot.send_message(
             chat_id,
-            privacy_notice() + "\n\n" + _("Do you agree?"),
-            reply_markup=keyboards.consent(notice_version()),
+            privacy_notice(settings) + "\n\n" + _("Do you agree?"),
+            reply_markup=keyboards.consent(notice_version(), seen_step),
         )
+    elif step == onboarding.STEP_QUOTES:
+        await ask_quotes(bot, chat_id)
     elif step == onboarding.STEP_REGION:
         await bot.send_message(
             chat_id,
             _("Which regional pool do you want to join?"),
-            reply_markup=keyboards.regions(await onboarding.active_regions(session)),
+            reply_markup=keyboards.regions(
+                await onboarding.active_regions(session), version=notice_version()
+            ),
         )
     elif step == onboarding.STEP_MUNICIPALITY:
         await bot.send_message(
@@ -66,6 +74,20 @@ async def send_step(
         await ask_intake(bot, session, member, member.language or settings.default_locale)
     elif member.status == MemberStatus.ONBOARDING:
         await finish(bot, session, member, settings, i18n)
+
+
+def quotes_question() -> str:
+    return _(
+        "One more choice, and it is optional: may coordinators quote your written survey "
+        "answers, without your name, in reports to the municipality? You can change this "
+        "at any time with /privacy."
+    )
+
+
+async def ask_quotes(bot: Bot, chat_id: int) -> None:
+    await bot.send_message(
+        chat_id, quotes_question(), reply_markup=keyboards.quotes(notice_version())
+    )
 
 
 def intake_buttons(question: str, action: str, option: str) -> IntakeAnswerCallback:
@@ -209,34 +231,88 @@ async def consent(
     settings: Settings,
     i18n: I18n,
 ) -> None:
+    """I agree / Not now, only from the buttons of the member's current step and notice."""
     if member is None:
         await query.answer(
             _("This button no longer works. Send /start to continue."), show_alert=True
         )
         return
-    await keyboards.drop_buttons(query)
-    if not callback_data.agree:
-        await query.answer()
-        await bot.send_message(
-            member.telegram_id,
-            _(
-                "Okay. We saved only your language and your Telegram number, so that we can "
-                "ask you again later. Nothing else. Send /start when you are ready, or /delete "
-                "to remove even this."
-            ),
+    data = callback_data
+    try:
+        if data.agree:
+            ask_quotes_next = await onboarding.give_consent(
+                session, member, data.version, data.step
+            )
+        else:
+            withdrawn = await onboarding.refuse_consent(session, member, data.version, data.step)
+    except StepError:
+        await query.answer(
+            _("This button is from an earlier step. Nothing was changed."), show_alert=True
         )
         return
-    try:
-        await onboarding.give_consent(session, member, callback_data.version)
-    except StepError:
-        await query.answer(_("This button is from an earlier step."), show_alert=True)
-        await send_step(bot, session, member, settings, i18n)
+    await keyboards.drop_buttons(query)
+    if not data.agree:
+        await query.answer()
+        if withdrawn:
+            text = _(
+                "Okay. You have withdrawn your consent. You get no surveys or news now. "
+                "We keep your data until you delete it with /delete. Send /start when you "
+                "want to agree again."
+            )
+        else:
+            text = _(
+                "Okay. We saved only your language, your Telegram ID (not your phone number) "
+                "and this answer, so that we can ask you again later. Nothing else. Send "
+                "/start when you are ready, or /delete to remove even this."
+            )
+        await bot.send_message(member.telegram_id, text)
         return
     await query.answer(_("Thank you!"))
     if member.status == MemberStatus.ONBOARDING:
         await send_step(bot, session, member, settings, i18n)
+        return
+    await bot.send_message(member.telegram_id, _("Thank you! Your choice is saved."))
+    if ask_quotes_next:
+        await ask_quotes(bot, member.telegram_id)
+
+
+async def quotes(
+    query: CallbackQuery,
+    callback_data: QuotesCallback,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member | None,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    """Yes / No to quotes: while signing up, or later (after re-consent, or in /privacy)."""
+    if member is None:
+        await query.answer(
+            _("This button no longer works. Send /start to continue."), show_alert=True
+        )
+        return
+    allow = callback_data.allow
+    try:
+        await onboarding.answer_quotes(session, settings, member, allow, callback_data.version)
+    except StepError:
+        await query.answer(
+            _("This button is from an earlier step. Nothing was changed."), show_alert=True
+        )
+        return
+    await query.answer()
+    if member.status == MemberStatus.ONBOARDING:  # the choice stays under the question
+        if isinstance(query.message, Message):
+            await query.message.edit_text(
+                quotes_question() + "\n→ " + (_("Yes") if allow else _("No"))
+            )
+        await send_step(bot, session, member, settings, i18n)
+        return
+    await keyboards.drop_buttons(query)
+    if allow:
+        text = _("Saved: coordinators may quote your written answers without your name.")
     else:
-        await bot.send_message(member.telegram_id, _("Thank you! Your choice is saved."))
+        text = _("Saved: coordinators will not quote your written answers.")
+    await bot.send_message(member.telegram_id, text)
 
 
 async def choose_region(
@@ -251,17 +327,18 @@ async def choose_region(
     if member is None or member.status != MemberStatus.ONBOARDING:
         await query.answer(_("This button is from an earlier step."), show_alert=True)
         return
+    data = callback_data
     try:
-        if callback_data.region_id == 0:
-            onboarding.ask_municipality(member)
+        if data.region_id == 0:
+            onboarding.ask_municipality(member, data.v)
             chosen = _("I don't know / other")
         else:
-            chosen = html.quote(
-                (await onboarding.choose_region(session, member, callback_data.region_id)).name
-            )
+            region = await onboarding.choose_region(session, member, data.region_id, data.v)
+            chosen = html.quote(region.name)
     except StepError:
-        await query.answer(_("This button is from an earlier step."), show_alert=True)
-        await send_step(bot, session, member, settings, i18n)
+        await query.answer(
+            _("This button is from an earlier step. Nothing was changed."), show_alert=True
+        )
         return
     await query.answer()
     if isinstance(query.message, Message):
@@ -384,6 +461,12 @@ async def unexpected_during_onboarding(
     if member.onboarding_step == onboarding.STEP_MUNICIPALITY:
         await message.answer(_("Please type the name of your municipality, for example: Enschede."))
         return
+    if consents.shown_and_waiting(member):
+        # A short reminder: the notice with its buttons is just above.
+        await message.answer(
+            _("Please answer with the buttons under the privacy notice: “I agree” or “Not now”.")
+        )
+        return
     question = intake.current_question(member)
     if question is not None and question.kind in TYPED_KINDS:
         await message.answer(_("Please type a name, or press Skip."))
@@ -403,6 +486,7 @@ def create_router() -> Router:
     )
     router.callback_query.register(unknown_language, LanguageCallback.filter())
     router.callback_query.register(consent, ConsentCallback.filter())
+    router.callback_query.register(quotes, QuotesCallback.filter())
     router.callback_query.register(choose_region, RegionCallback.filter(~F.move))
     router.message.register(municipality, Onboarding(onboarding.STEP_MUNICIPALITY), F.text)
     router.callback_query.register(intake_button, IntakeAnswerCallback.filter())

@@ -15,9 +15,11 @@ from bot.callbacks import PrivacyCallback, RegionCallback
 from bot.config import Settings
 from bot.filters import MenuButton
 from bot.i18n import language_name
+from bot.members.consent import consent_is_current, needs_consent, notice_version
 from bot.messenger import Messenger
 from bot.notify import notify_coordinators
 from bot.onboarding import service as onboarding
+from bot.privacy import consent
 from bot.privacy import service as privacy
 from bot.questions.render import InboxViews
 from bot.retention import views as retention_views
@@ -65,8 +67,17 @@ async def language(message: Message) -> None:
     await message.answer(_("Choose your language."), reply_markup=keyboards.language_picker(code))
 
 
-async def privacy_command(message: Message, member: Member | None) -> None:
-    await message.answer(privacy_notice(), reply_markup=keyboards.privacy_menu(member))
+async def privacy_command(
+    message: Message, session: AsyncSession, member: Member | None, settings: Settings
+) -> None:
+    """The notice; with its consent buttons while the member's answer is due."""
+    if member is not None and needs_consent(member) and member.language is not None:
+        step = await consent.step(session, member)
+        consent.mark_shown(member)
+        markup = keyboards.consent(notice_version(), step)
+    else:
+        markup = keyboards.privacy_menu(member, notice_version())
+    await message.answer(privacy_notice(settings), reply_markup=markup)
 
 
 async def my_pool(
@@ -157,10 +168,26 @@ async def send_my_data(bot: Bot, session: AsyncSession, member: Member, settings
         ),
         _("Name for the coordinators: {name}").format(name=html.quote(info["display_name"] or "–")),
         _("Intake answers: {count}").format(count=len(data["profile"])),
-        _("Consents given: {count}").format(count=len(data["consents"])),
-        _("Messages about you sent to coordinators: {count}").format(
-            count=len(data["messages_about_you_in_coordinator_chats"])
-        ),
+        _("Consent to the privacy notice: yes (version {version})").format(
+            version=member.consent_version
+        )
+        if consent_is_current(member.consent_version)
+        else _("Consent to the privacy notice: no"),
+        _("Coordinators may quote your written answers: yes")
+        if member.quote_consent_version
+        else _("Coordinators may quote your written answers: no"),
+        ngettext(
+            "{count} consent decision is stored.",
+            "{count} consent decisions are stored.",
+            len(data["consents"]),
+        ).format(count=len(data["consents"])),
+        ngettext(
+            "{count} message about you was posted in the coordinators' chats (question "
+            "cards, copies of your messages, notices).",
+            "{count} messages about you were posted in the coordinators' chats (question "
+            "cards, copies of your messages, notices).",
+            len(data["messages_about_you_in_coordinator_chats"]),
+        ).format(count=len(data["messages_about_you_in_coordinator_chats"])),
         _("Times coordinators looked at or changed your data: {count}").format(
             count=len(data["staff_access_to_your_data"])
         ),
@@ -186,7 +213,11 @@ async def send_my_data(bot: Bot, session: AsyncSession, member: Member, settings
     i18n = get_i18n()
     lines += ["", *retention_views.my_data_lines(i18n, settings, i18n.current_locale)]
     lines += ["", _("The file below has all of it. Delete everything with /delete.")]
-    await bot.send_message(member.telegram_id, "\n".join(lines))
+    await bot.send_message(
+        member.telegram_id,
+        "\n".join(lines),
+        reply_markup=keyboards.quotes_toggle(member, notice_version()),
+    )
     document = json.dumps(data, ensure_ascii=False, indent=2).encode()
     await bot.send_document(
         member.telegram_id,
@@ -230,11 +261,33 @@ async def erase(
     ]
     if forgotten.total:
         lines.append(
-            _(
-                "We also removed {removed} of {total} messages about you in the coordinators' chats."
+            ngettext(
+                "We removed {removed} of {total} message about you in the coordinators' chats.",
+                "We removed {removed} of {total} messages about you in the coordinators' chats.",
+                forgotten.total,
             ).format(removed=forgotten.removed, total=forgotten.total)
         )
-    lines.append(_("We kept nothing. If you send /start again, you start as a new member."))
+    if left := forgotten.total - forgotten.removed:
+        lines.append(
+            ngettext(
+                "Telegram did not let us remove {count} message. It stays in the "
+                "coordinators' chat.",
+                "Telegram did not let us remove {count} messages. They stay in the "
+                "coordinators' chats.",
+                left,
+            ).format(count=left)
+        )
+    if forgotten.kept_surveys:
+        lines.append(
+            ngettext(
+                "We kept the button answers of {count} finished survey, without anything "
+                "that links them to you, so that the totals stay right.",
+                "We kept the button answers of {count} finished surveys, without anything "
+                "that links them to you, so that the totals stay right.",
+                forgotten.kept_surveys,
+            ).format(count=forgotten.kept_surveys)
+        )
+    lines.append(_("If you send /start again, you start as a new member."))
     await bot.send_message(chat_id, "\n".join(lines), reply_markup=keyboards.remove_keyboard())
 
 

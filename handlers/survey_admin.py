@@ -288,6 +288,8 @@ async def survey_export(
             "point to one person.",
             files.withheld,
         ).format(count=files.withheld)
+    if files.unquoted:
+        caption += "\n" + report.unquoted_line(files.unquoted)
     await message.answer_document(
         BufferedInputFile(files.responses, responses_name), caption=caption
     )

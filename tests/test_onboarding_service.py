@@ -37,12 +37,18 @@ async def _through_intake(session: AsyncSession, member: Member) -> None:
     assert member.onboarding_step is None
 
 
+async def _consent(session: AsyncSession, member: Member, quotes: bool = False) -> None:
+    """Agree to the notice (the first decision: step 0), then answer the quote question."""
+    assert await onboarding.give_consent(session, member, NOTICE_VERSION, 0)
+    await onboarding.answer_quotes(session, None, member, quotes, NOTICE_VERSION)
+
+
 async def test_full_onboarding_auto_region(session: AsyncSession) -> None:
     member = await onboarding.choose_language(session, 1001, "ar")
     assert member.onboarding_step == onboarding.STEP_CONSENT
-    await onboarding.give_consent(session, member, NOTICE_VERSION)
+    await _consent(session, member)
     twente = await _region(session, "twente")
-    await onboarding.choose_region(session, member, twente.id)
+    await onboarding.choose_region(session, member, twente.id, NOTICE_VERSION)
     await _through_intake(session, member)
     assert await onboarding.complete(session, member) == MemberStatus.ACTIVE
     assert member.display_name == "Amina"
@@ -54,15 +60,15 @@ async def test_full_onboarding_auto_region(session: AsyncSession) -> None:
         "topics": '["work"]',
         "volunteer": '"no"',
     }
-    assert await session.scalar(select(func.count()).select_from(Consent)) == 1
+    assert await session.scalar(select(func.count()).select_from(Consent)) == 2  # and quotes
 
 
 async def test_approval_region_makes_member_pending(session: AsyncSession) -> None:
     zwolle = await _region(session, "zwolle")
     zwolle.membership_mode = "approval"
     member = await onboarding.choose_language(session, 1002, "nl")
-    await onboarding.give_consent(session, member, NOTICE_VERSION)
-    await onboarding.choose_region(session, member, zwolle.id)
+    await _consent(session, member)
+    await onboarding.choose_region(session, member, zwolle.id, NOTICE_VERSION)
     for question in intake.definition().questions:
         await intake.skip_question(session, member, question.id)
     assert await onboarding.complete(session, member) == MemberStatus.PENDING
@@ -83,8 +89,8 @@ async def test_approval_region_makes_member_pending(session: AsyncSession) -> No
 @pytest.mark.parametrize("typed", ["enschede", "ENSCHEDE ", "Súdwest Fryslan"])
 async def test_municipality_matching(session: AsyncSession, typed: str) -> None:
     member = await onboarding.choose_language(session, 1003, "ti")
-    await onboarding.give_consent(session, member, NOTICE_VERSION)
-    onboarding.ask_municipality(member)
+    await _consent(session, member)
+    onboarding.ask_municipality(member, NOTICE_VERSION)
     result = await onboarding.set_municipality(session, member, typed)
     assert result.region is not None
     assert member.region_id == result.region.id
@@ -93,8 +99,8 @@ async def test_municipality_matching(session: AsyncSession, typed: str) -> None:
 
 async def test_unknown_municipality_keeps_member_unassigned(session: AsyncSession) -> None:
     member = await onboarding.choose_language(session, 1004, "so")
-    await onboarding.give_consent(session, member, NOTICE_VERSION)
-    onboarding.ask_municipality(member)
+    await _consent(session, member)
+    onboarding.ask_municipality(member, NOTICE_VERSION)
     result = await onboarding.set_municipality(session, member, "Atlantis")
     assert result.region is None
     assert member.region_id is None and member.municipality_text == "Atlantis"
@@ -106,16 +112,30 @@ async def test_unknown_municipality_keeps_member_unassigned(session: AsyncSessio
 async def test_out_of_step_actions_are_refused(session: AsyncSession) -> None:
     member = await onboarding.choose_language(session, 1005, "en")
     with pytest.raises(StepError):
-        await onboarding.choose_region(session, member, 1)  # consent first
+        await onboarding.choose_region(session, member, 1, NOTICE_VERSION)  # consent first
     with pytest.raises(StepError):
-        await onboarding.give_consent(session, member, NOTICE_VERSION + 1)
-    await onboarding.give_consent(session, member, NOTICE_VERSION)
+        await onboarding.give_consent(session, member, NOTICE_VERSION + 1, 0)
+    with pytest.raises(StepError):  # a step the member is not at (forged)
+        await onboarding.give_consent(session, member, NOTICE_VERSION, 3)
+    # "Not now" is recorded; an "I agree" shown before it is stale afterwards.
+    assert not await onboarding.refuse_consent(session, member, NOTICE_VERSION, 0)
     with pytest.raises(StepError):
-        await onboarding.choose_region(session, member, 999_999)
+        await onboarding.give_consent(session, member, NOTICE_VERSION, 0)
+    assert await onboarding.give_consent(session, member, NOTICE_VERSION, 1)
+    with pytest.raises(StepError):  # the quote question comes before the region
+        await onboarding.choose_region(session, member, 1, NOTICE_VERSION)
+    with pytest.raises(StepError):  # a quote button of an older notice
+        await onboarding.answer_quotes(session, None, member, True, NOTICE_VERSION - 1)
+    await onboarding.answer_quotes(session, None, member, True, NOTICE_VERSION)
+    assert member.quote_consent_version == NOTICE_VERSION
+    with pytest.raises(StepError):  # a region picker of an older notice
+        await onboarding.choose_region(session, member, 1, NOTICE_VERSION - 1)
+    with pytest.raises(StepError):
+        await onboarding.choose_region(session, member, 999_999, NOTICE_VERSION)
     with pytest.raises(Stale):
         await intake.answer_choice(session, member, "since", "lt1")
     twente = await _region(session, "twente")
-    await onboarding.choose_region(session, member, twente.id)
+    await onboarding.choose_region(session, member, twente.id, NOTICE_VERSION)
     with pytest.raises(Stale):
         await intake.answer_choice(session, member, "since", "no-such-option")
     with pytest.raises(Stale):
@@ -136,8 +156,10 @@ async def test_intake_skip_drops_a_started_selection_and_a_name_is_one_line(
     session: AsyncSession,
 ) -> None:
     member = await onboarding.choose_language(session, 1007, "en")
-    await onboarding.give_consent(session, member, NOTICE_VERSION)
-    await onboarding.choose_region(session, member, (await _region(session, "twente")).id)
+    await _consent(session, member)
+    await onboarding.choose_region(
+        session, member, (await _region(session, "twente")).id, NOTICE_VERSION
+    )
     await intake.skip_question(session, member, "since")
     await intake.skip_question(session, member, "route")
     assert await intake.toggle_option(session, member, "topics", "work") == ["work"]
@@ -152,8 +174,8 @@ async def test_intake_skip_drops_a_started_selection_and_a_name_is_one_line(
 
 async def _active_member(session: AsyncSession, telegram_id: int, region: Region) -> Member:
     member = await onboarding.choose_language(session, telegram_id, "tr")
-    await onboarding.give_consent(session, member, NOTICE_VERSION)
-    await onboarding.choose_region(session, member, region.id)
+    await _consent(session, member)
+    await onboarding.choose_region(session, member, region.id, NOTICE_VERSION)
     for question in intake.definition().questions:
         await intake.skip_question(session, member, question.id)
     await onboarding.complete(session, member)
@@ -192,8 +214,8 @@ async def test_move_region(session: AsyncSession) -> None:
 async def test_export_and_erase(session: AsyncSession) -> None:
     twente = await _region(session, "twente")
     member = await onboarding.choose_language(session, 3001, "fa")
-    await onboarding.give_consent(session, member, NOTICE_VERSION)
-    await onboarding.choose_region(session, member, twente.id)
+    await _consent(session, member)
+    await onboarding.choose_region(session, member, twente.id, NOTICE_VERSION)
     await _through_intake(session, member)
     await onboarding.complete(session, member)
     from db.base import utcnow
@@ -208,7 +230,10 @@ async def test_export_and_erase(session: AsyncSession) -> None:
     assert data["member"]["telegram_id"] == 3001
     assert data["member"]["region"] == "Twente"
     assert data["profile"]["topics"] == ["work"]
-    assert len(data["consents"]) == 1
+    assert [(c["purpose"], c["granted"]) for c in data["consents"]] == [
+        ("membership", True),
+        ("quotes", False),
+    ]
     assert len(data["messages_about_you_in_coordinator_chats"]) == 1
     erasure = await privacy.erase(session, member)
     await session.commit()

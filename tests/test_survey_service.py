@@ -70,12 +70,14 @@ async def _region(session: AsyncSession, code: str) -> Region:
 
 
 async def _members(
-    session: AsyncSession, code: str, languages: list[str], base: int
+    session: AsyncSession, code: str, languages: list[str], base: int, quotes: bool = False
 ) -> list[Member]:
+    """Active members with consent; with `quotes`, also consent to quoting their answers."""
     region = await _region(session, code)
     rows = [
         Member(telegram_id=base + i, language=lang, status="active", region_id=region.id,
-               consent_version=NOTICE_VERSION, joined_at=utcnow())
+               consent_version=NOTICE_VERSION, joined_at=utcnow(),
+               quote_consent_version=NOTICE_VERSION if quotes else None)
         for i, lang in enumerate(languages)
     ]  # fmt: skip
     session.add_all(rows)
@@ -251,7 +253,8 @@ async def _delivered(
 
 async def test_answering_results_and_export_match(session: AsyncSession, ctx: JobContext) -> None:
     await library.import_text(session, ADMIN, PIP, utcnow())
-    people = await _members(session, "twente", ["ar", "ar", "uk", "uk", "nl", "nl"], 400)
+    people = await _members(session, "twente", ["ar", "ar", "uk", "uk", "nl", "nl"], 400, True)
+    people[3].quote_consent_version = None  # this one does not allow quotes
     run = await _open_run(session, ctx, "intake-pip", "twente")
     await _delivered(session, run)
     for i, member in enumerate(people[:5]):
@@ -310,6 +313,11 @@ async def test_answering_results_and_export_match(session: AsyncSession, ctx: Jo
     ):
         assert line in text.splitlines(), line
     assert "<b>4. Did you get your PIP on paper or by e-mail?</b>\nAnswers: &lt;5\n\n" in text
+    # Written answers are quoted only with the member's consent; the rest is counted.
+    improve = next(r for r in found.questions if r.question.id == "improve")
+    assert (sorted(improve.texts), improve.unquoted) == (
+        ["Meer tolken 0", "Meer tolken 1", "Meer tolken 2", "Meer tolken 4"], 1)  # fmt: skip
+    assert "1 written answer is left out: the member did not allow quotes." in text
 
     full = await results.collect(session, ADMIN, "intake-pip", unfinished=True)
     files = export.export(full, {r.id: r.code for r in await session.scalars(select(Region))})
@@ -321,6 +329,10 @@ async def test_answering_results_and_export_match(session: AsyncSession, ctx: Jo
     assert [r["finished"] for r in rows] == ["yes"] * 5 + ["no"]
     assert rows[5]["had_intake"] == "no" and rows[5]["improve"] == ""
     assert rows[4]["improve"] == "Meer tolken 4" and rows[0]["pip_copy"] == ""
+    assert rows[3]["improve"] == "" and rows[3]["route_fit"] == "partly" and files.unquoted == 1
+    assert export.notes(files.responses) == [
+        "# Written answers left out (the respondent did not allow quotes): 1"
+    ]
     totals = {
         (r["question"], r["answer"], r["label"]): r["count"] for r in export.parse(files.totals)
     }

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement
 
 from db.models import Member, MemberStatus
 
-NOTICE_VERSION = 1  # the base version; see notice_version()
+NOTICE_VERSION = 2  # the base version (2: per-purpose consent, notice matches the code)
 _revision = 0
 _services: tuple[str, ...] = ()
 

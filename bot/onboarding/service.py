@@ -1,4 +1,4 @@
-"""The newcomer's path into a pool: language → consent → region → intake → membership.
+"""The newcomer's path into a pool: language → consent → quotes → region → intake → membership.
 
 The current step is stored on the member (`onboarding_step`), so a restart loses nothing.
 """
@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.members.consent import notice_version
+from bot.config import Settings
+from bot.members.consent import consent_is_current, notice_version
 from bot.onboarding import intake
+from bot.privacy import consent
+from bot.privacy.consent import StaleConsent
 from bot.services import members
 from db.base import utcnow
 from db.models import (
-    Consent,
     Member,
     MembershipMode,
     MemberStatus,
@@ -25,6 +27,7 @@ from db.models import (
 from db.seed import match_key
 
 STEP_CONSENT = "consent"
+STEP_QUOTES = "quotes"
 STEP_REGION = "region"
 STEP_MUNICIPALITY = "municipality"
 
@@ -44,20 +47,60 @@ async def choose_language(session: AsyncSession, telegram_id: int, language: str
     return member
 
 
-async def give_consent(session: AsyncSession, member: Member, version: int) -> None:
-    if version != notice_version():
-        raise StepError("consent for an outdated notice")
-    now = utcnow()
-    session.add(Consent(member_id=member.id, notice_version=version, given_at=now))
-    member.consent_version = version
-    if member.status == MemberStatus.ONBOARDING and member.onboarding_step in (None, STEP_CONSENT):
+async def give_consent(session: AsyncSession, member: Member, version: int, step: int) -> bool:
+    """Agree to the notice the button showed; True when the quote question comes next
+    (always while signing up; afterwards only if the member never answered it)."""
+    try:
+        await consent.agree(session, member, version, step)
+    except StaleConsent as exc:
+        raise StepError("consent button of an earlier step or notice") from exc
+    if member.status == MemberStatus.ONBOARDING:
+        if member.onboarding_step in (None, STEP_CONSENT):
+            member.onboarding_step = STEP_QUOTES
+        await session.flush()
+        return member.onboarding_step == STEP_QUOTES
+    return not await consent.quotes_decided(session, member)
+
+
+async def refuse_consent(session: AsyncSession, member: Member, version: int, step: int) -> bool:
+    """ "Not now": recorded; True when it withdrew an earlier consent. A member signing up
+    goes back to the consent step (a region picker they still have stops working)."""
+    try:
+        withdrawn = await consent.refuse(session, member, version, step)
+    except StaleConsent as exc:
+        raise StepError("consent button of an earlier step or notice") from exc
+    if member.status == MemberStatus.ONBOARDING:
+        member.onboarding_step = STEP_CONSENT
+        await session.flush()
+    return withdrawn
+
+
+async def answer_quotes(
+    session: AsyncSession, settings: Settings | None, member: Member, allowed: bool, version: int
+) -> None:
+    """The optional quote question: while signing up only at its step (then the region);
+    afterwards, with current consent, from the question after re-consent or /privacy."""
+    if version != notice_version() or not consent_is_current(member.consent_version):
+        raise StepError("quote button of an earlier notice")
+    if member.status == MemberStatus.ONBOARDING:
+        if member.onboarding_step != STEP_QUOTES:
+            raise StepError("not asking about quotes now")
         member.onboarding_step = STEP_REGION
+    await consent.set_quotes(session, settings, member, allowed)
     await session.flush()
 
 
-async def choose_region(session: AsyncSession, member: Member, region_id: int) -> Region:
+def _choosing_region(member: Member, version: int) -> None:
     if member.onboarding_step not in (STEP_REGION, STEP_MUNICIPALITY):
         raise StepError("not choosing a region now")
+    if version != notice_version() or not consent_is_current(member.consent_version):
+        raise StepError("region picker of an earlier notice, or consent withdrawn")
+
+
+async def choose_region(
+    session: AsyncSession, member: Member, region_id: int, version: int
+) -> Region:
+    _choosing_region(member, version)
     region = await session.get(Region, region_id)
     if region is None or not region.active:
         raise StepError("no such active region")
@@ -69,9 +112,8 @@ async def choose_region(session: AsyncSession, member: Member, region_id: int) -
     return region
 
 
-def ask_municipality(member: Member) -> None:
-    if member.onboarding_step not in (STEP_REGION, STEP_MUNICIPALITY):
-        raise StepError("not choosing a region now")
+def ask_municipality(member: Member, version: int) -> None:
+    _choosing_region(member, version)
     member.onboarding_step = STEP_MUNICIPALITY
 
 

@@ -74,6 +74,8 @@ async def export(
         },
         "consents": [
             {
+                "purpose": c.purpose,
+                "granted": c.granted,
                 "notice_version": c.notice_version,
                 "given_at": _iso(c.given_at),
                 "withdrawn_at": _iso(c.withdrawn_at),
@@ -82,7 +84,8 @@ async def export(
         ],
         "profile": {a.question: json.loads(a.value) for a in answers},
         "messages_about_you_in_coordinator_chats": [
-            {"purpose": c.purpose, "sent_at": _iso(c.sent_at)} for c in copies
+            *({"purpose": c.purpose, "sent_at": _iso(c.sent_at)} for c in copies),
+            *await _question_copies(session, member),
         ],
         "questions": [
             {
@@ -124,6 +127,34 @@ async def export(
     }
 
 
+COPY_PURPOSES = {"card": "question_card", "copy": "copy_of_your_message"}
+
+
+async def _question_copies(session: AsyncSession, member: Member) -> list[dict[str, Any]]:
+    """The bot's messages about the member's questions in coordinator chats: the question
+    card (name, language, pool) and copies of their messages and of their translations."""
+    rows = await session.execute(
+        select(QuestionMessage, Question.id)
+        .join(Question)
+        .where(
+            Question.member_id == member.id,
+            QuestionMessage.direction.in_(tuple(COPY_PURPOSES)),
+            QuestionMessage.coordinator_message_id.is_not(None),
+        )
+        .order_by(QuestionMessage.id)
+    )
+    return [
+        {
+            "purpose": "translation_of_your_message"
+            if m.kind == "translation"
+            else COPY_PURPOSES[m.direction],
+            "question": number,
+            "sent_at": _iso(m.created_at),
+        }
+        for m, number in rows
+    ]
+
+
 @dataclass(frozen=True)
 class Erasure:
     """What the caller must still remove on Telegram's side after the rows are gone."""
@@ -132,6 +163,7 @@ class Erasure:
     topics: list[tuple[int, int]]  # (chat id, thread id) of question topics in coordinator groups
     # Volunteers holding a translation request of the member's texts (its message is a copy).
     withdrawn: list[Withdrawn] = field(default_factory=list)
+    kept_surveys: int = 0  # finished survey responses kept as anonymous button answers
 
 
 async def erase(session: AsyncSession, member: Member, settings: Settings | None = None) -> Erasure:
@@ -157,7 +189,7 @@ async def erase(session: AsyncSession, member: Member, settings: Settings | None
     # Requests of their texts in volunteers' chats; their own volunteer rows and translations.
     erased = await volunteers.erase(session, member, settings.default_locale if settings else "nl")
     targets += erased.messages
-    await forget_member(session, member, settings)  # keeps only anonymous choices for totals
+    kept = await forget_member(session, member, settings)  # keeps anonymous choices for totals
     await broadcast_service.forget_requester(session, member.telegram_id)
     await forget_member_translations(session, member.id)
     await inbox.forget_user(session, member.telegram_id)  # what they sent that still waits
@@ -165,7 +197,7 @@ async def erase(session: AsyncSession, member: Member, settings: Settings | None
     await session.flush()
     # Their messages are removed with the copies: tell the volunteers without touching them.
     withdrawn = [replace(w, message_id=None) for w in erased.withdrawn]
-    return Erasure(copies=targets, topics=topics, withdrawn=withdrawn)
+    return Erasure(copies=targets, topics=topics, withdrawn=withdrawn, kept_surveys=kept)
 
 
 @dataclass(frozen=True)
@@ -174,6 +206,7 @@ class Forgotten:
 
     removed: int
     total: int
+    kept_surveys: int = 0  # finished survey responses kept as anonymous button answers
 
 
 async def forget(
@@ -209,4 +242,4 @@ async def forget(
         except Undeliverable as exc:
             log.warning("could not remove a question topic", extra={"error": str(exc)})
     await volunteering.tell(messenger, withdrawn_text, erasure.withdrawn)
-    return Forgotten(removed, len(erasure.copies) + len(erasure.topics))
+    return Forgotten(removed, len(erasure.copies) + len(erasure.topics), erasure.kept_surveys)

@@ -4,6 +4,7 @@ responses: one row per response, question ids as columns; option ids as values (
 answers joined with ";"). No member ids or Telegram ids, also for named surveys.
 totals: one row per question and answer with count and share of those who answered
 (finished responses, like /survey_results).
+Written answers of respondents who did not allow quotes are left out (a note row counts them).
 Anonymous surveys follow the small-group rule (bot/surveys/suppression.py): rows of small
 groups are coarsened or withheld, counts under 5 show as "<5", and both files end with a
 note row (first cell starting with "#") saying what was left out.
@@ -37,6 +38,7 @@ class Exported:
     rows: int
     coarsened: int = 0  # rows shown without language (and maybe region) to protect small groups
     withheld: int = 0  # rows left out: even coarsened, their group was smaller than 5
+    unquoted: int = 0  # written answers left out: the respondent did not allow quotes
 
     def names(self, slug: str, version: int) -> tuple[str, str]:
         return f"{slug}-v{version}-responses.csv", f"{slug}-v{version}-totals.csv"
@@ -63,7 +65,7 @@ def export(results: Results, region_names: dict[int, str]) -> Exported:
     header = FIXED + [q.id for q in questions]
     body: list[list[Any]] = [header]
     rows = [(response, answers, Level.WHOLE) for response, answers in results.rows]
-    withheld = coarsened = 0
+    withheld = coarsened = unquoted = 0
     if anonymous:
         protected = suppression.protect(
             results.rows, lambda row: row[0].region_id, lambda row: row[0].language
@@ -76,6 +78,10 @@ def export(results: Results, region_names: dict[int, str]) -> Exported:
         withheld, coarsened = protected.withheld, protected.coarsened
     for number, (response, answers, level) in enumerate(rows, start=1):
         region = level != Level.NONE
+        if not response.quote_ok:
+            hidden_texts = [q.id for q in questions if q.kind == "text" and answers.get(q.id)]
+            unquoted += len(hidden_texts)
+            answers = {k: v for k, v in answers.items() if k not in hidden_texts}
         body.append(
             [
                 number,
@@ -94,6 +100,10 @@ def export(results: Results, region_names: dict[int, str]) -> Exported:
         )
     if coarsened or withheld:
         body.append([f"{NOTE} {_note(coarsened, withheld)}"])
+    if unquoted:
+        body.append(
+            [f"{NOTE} Written answers left out (the respondent did not allow quotes): {unquoted}"]
+        )
     totals: list[list[Any]] = [TOTALS]
     hidden = False
     for result in results.questions:
@@ -118,7 +128,7 @@ def export(results: Results, region_names: dict[int, str]) -> Exported:
             totals.append([question.id, question.kind, value, label, got, percent])
     if hidden:
         totals.append([f"{NOTE} Anonymous survey: counts of fewer than 5 people show as <5."])
-    return Exported(_csv(body), _csv(totals), len(rows), coarsened, withheld)
+    return Exported(_csv(body), _csv(totals), len(rows), coarsened, withheld, unquoted)
 
 
 def _note(coarsened: int, withheld: int) -> str:

@@ -85,8 +85,11 @@ async def anonymise(session: AsyncSession, response: SurveyResponse) -> None:
 
 async def forget_member(
     session: AsyncSession, member: Member, settings: Settings | None = None
-) -> None:
+) -> int:
+    """Anonymise the member's responses; returns how many finished ones stay for the totals."""
+    kept = 0
     for response in await _responses(session, settings, member):
+        kept += response.finished
         await anonymise(session, response)
     for model in (SurveySchedule, SurveyRun):
         await session.execute(
@@ -95,6 +98,17 @@ async def forget_member(
     await session.execute(
         update(Survey).where(Survey.imported_by == member.telegram_id).values(imported_by=None)
     )
+    await session.flush()
+    return kept
+
+
+async def allow_quotes(
+    session: AsyncSession, member: Member, settings: Settings | None, allowed: bool
+) -> None:
+    """Keep the member's responses (named, and anonymous with `settings`) in step with their
+    quote consent: results and exports quote written answers only where `quote_ok`."""
+    for response in await _responses(session, settings, member):
+        response.quote_ok = allowed
     await session.flush()
 
 

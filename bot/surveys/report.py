@@ -10,6 +10,7 @@ from statistics import mean, median
 
 from aiogram import html
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from babel.numbers import format_decimal, format_percent
 
 from bot.i18n import language_name
@@ -54,6 +55,15 @@ def _label(question: SurveyQuestion, value: str, locale: str) -> str:
     return value
 
 
+def unquoted_line(count: int) -> str:
+    """How many written answers results and exports leave out for lack of quote consent."""
+    return ngettext(
+        "{count} written answer is left out: the member did not allow quotes.",
+        "{count} written answers are left out: the members did not allow quotes.",
+        count,
+    ).format(count=count)
+
+
 def _question(number: int, result: QuestionResult, locale: str) -> str:
     question = result.question
     lines = [
@@ -71,6 +81,8 @@ def _question(number: int, result: QuestionResult, locale: str) -> str:
         )
     elif question.kind == "text":
         lines.append(_("The written answers are in the export (/survey_export)."))
+        if result.unquoted:
+            lines.append(unquoted_line(result.unquoted))
     else:
         for value in question.answer_ids():
             got = result.counts.get(value, 0)

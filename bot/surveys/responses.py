@@ -135,6 +135,7 @@ async def begin(
             current=first.id if first else None,
             finished=False,
             started_at=None if survey.anonymous else now,
+            quote_ok=member.quote_consent_version is not None,
         )
         session.add(response)
         await session.flush()

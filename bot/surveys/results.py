@@ -1,6 +1,7 @@
 """Results of a survey version within what the reader may see (their regions, or all).
 
-Counts are exact here; the small-group rule (bot/surveys/suppression.py) is applied where
+Counts are exact here; written answers are quoted only from respondents who allow quotes
+(their quote consent, `SurveyResponse.quote_ok`), the others are counted. The small-group rule (bot/surveys/suppression.py) is applied where
 they are shown: the chat report ("<5") and the CSV exports.
 """
 
@@ -40,7 +41,8 @@ class QuestionResult:
     answered: int = 0
     counts: Counter[str] = field(default_factory=Counter)  # button answers: value -> how many
     numbers: list[int] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # only from respondents who allow quotes
+    unquoted: int = 0  # written answers left out: the respondent did not allow quotes
 
 
 @dataclass
@@ -133,7 +135,8 @@ async def collect(
     names = {r.id: r.name for r in await regions.all_regions(session)}
     results = Results(
         survey, definition, len(run_ids), sum(n for _r, _l, n in sent), len(found),
-        len(finished), _per_question(definition, [answers.get(r.id, {}) for r in finished]),
+        len(finished),
+        _per_question(definition, [(answers.get(r.id, {}), r.quote_ok) for r in finished]),
         _groups([(names.get(r or 0, "–"), n) for r, _l, n in sent],
                 [names.get(x.region_id or 0, "–") for x in finished]),
         _groups([(lang or "–", n) for _r, lang, n in sent], [x.language for x in finished]),
@@ -156,10 +159,11 @@ async def _answers(session: AsyncSession, response_ids: list[int]) -> dict[int, 
 
 
 def _per_question(
-    definition: SurveyDefinition, answer_sets: list[dict[str, Any]]
+    definition: SurveyDefinition, answer_sets: list[tuple[dict[str, Any], bool]]
 ) -> list[QuestionResult]:
+    """Per question; written answers are quoted only with the respondent's quote consent."""
     results = {q.id: QuestionResult(q) for q in definition.questions}
-    for answers in answer_sets:
+    for answers, quote_ok in answer_sets:
         for question_id, value in answers.items():
             result = results.get(question_id)
             if result is None or value in (None, []):
@@ -168,8 +172,10 @@ def _per_question(
             kind = result.question.kind
             if kind == "number":
                 result.numbers.append(int(value))
-            elif kind == "text":
+            elif kind == "text" and quote_ok:
                 result.texts.append(str(value))
+            elif kind == "text":
+                result.unquoted += 1
             else:
                 result.counts.update(
                     str(v) for v in (value if isinstance(value, list) else [value])

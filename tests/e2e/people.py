@@ -28,6 +28,8 @@ async def start_and_consent(app: RunningBot, user: SimUser, language: str, name:
     await user.press(name)
     await wait_text(user, t(app, "Do you agree?", language))
     await user.press("✅ " + t(app, "I agree", language))
+    await user.wait_for_message(lambda m: t(app, "No", language) in m.button_texts)
+    await user.press(t(app, "No", language))
     await wait_text(user, t(app, "Which regional pool do you want to join?", language))
 
 

@@ -124,8 +124,11 @@ async def test_declining_consent_stores_only_what_is_needed(
         None,
     )
     await app.settled()
-    async with app.session_factory() as session:
-        assert await session.scalar(select(func.count()).select_from(Consent)) == 0
+    async with app.session_factory() as session:  # the refusal is recorded, nothing else
+        decisions = list(await session.scalars(select(Consent)))
+    assert [(c.purpose, c.granted, c.notice_version) for c in decisions] == [
+        ("membership", False, NOTICE_VERSION)
+    ]
     # Next time they are asked again, in their language.
     await sara.send_command("/start")
     await sara.wait_for_message(lambda m: t(app, "Do you agree?", "fa") in (m.text or ""))
@@ -230,16 +233,30 @@ async def test_unexpected_input_at_each_step(
     await hodan.wait_for_message()
     await hodan.press("Soomaali", picker)
     await hodan.wait_for_message(lambda m: t(app, "Do you agree?", "so") in (m.text or ""))
-    # Text where buttons are expected: hint, then the question again.
-    await hodan.send_text("haa")
-    await wait_text(hodan, t(app, "Please use the buttons.", "so"))
-    await hodan.wait_for_message(lambda m: t(app, "Do you agree?", "so") in (m.text or ""))
     consent_message = hodan.last_bot_message()
-    await hodan.press("✅ " + t(app, "I agree", "so"))
+    # Text where buttons are expected: a short reminder, not the whole notice again.
+    reminder = "Please answer with the buttons under the privacy notice: “I agree” or “Not now”."
+    for wrong in ("haa", "ok"):
+        await hodan.send_text(wrong)
+        said = await hodan.wait_for_message()
+        assert said.text == t(app, reminder, "so") and not said.inline_keyboard
+    await hodan.press("✅ " + t(app, "I agree", "so"), consent_message)
+    quotes = await hodan.wait_for_message(lambda m: t(app, "No", "so") in m.button_texts)
+    await hodan.press(t(app, "No", "so"), quotes)
     regions = await hodan.wait_for_message(lambda m: "Twente" in m.button_texts)
-    # The consent button again (old step): answered, nothing breaks.
-    again = await hodan.press_callback_data(f"consent:{NOTICE_VERSION}:1", consent_message)
-    assert again.answer is not None
+    # The consent buttons again (old step), or forged: a polite answer, nothing changes.
+    stale = t(app, "This button is from an earlier step. Nothing was changed.", "so")
+    for data in (
+        f"consent:{NOTICE_VERSION}:1:0",
+        f"consent:{NOTICE_VERSION}:0:0",
+        f"consent:{NOTICE_VERSION}:1:1",
+        f"consent:{NOTICE_VERSION + 1}:0:1",
+    ):
+        again = await hodan.press_callback_data(data, consent_message)
+        assert again.text == stale, data
+    member = await member_row(hodan.id)
+    assert member is not None and member.consent_version == NOTICE_VERSION
+    assert member.onboarding_step == "region"
     await hodan.send_photo(caption="region?")
     await wait_text(hodan, t(app, "Please use the buttons.", "so"))
     await hodan.press("Alkmaar", regions)
@@ -316,9 +333,9 @@ async def test_mydata_matches_the_database(
         "last_seen_at": member.last_seen_at.isoformat() if member.last_seen_at else None,
     }
     assert (
-        [c["notice_version"] for c in data["consents"]]
-        == [c.notice_version for c in consents]
-        == [NOTICE_VERSION]
+        [(c["purpose"], c["granted"], c["notice_version"]) for c in data["consents"]]
+        == [(c.purpose, c.granted, c.notice_version) for c in consents]
+        == [("membership", True, NOTICE_VERSION), ("quotes", False, NOTICE_VERSION)]
     )
     assert data["profile"] == {}
     assert len(data["messages_about_you_in_coordinator_chats"]) == len(copies) == 1

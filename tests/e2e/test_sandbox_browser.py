@@ -136,7 +136,7 @@ async def test_arabic_newcomer_asks_and_the_coordinator_answers_in_the_topic(
     def ar(msgid: str) -> str:
         return i18n.gettext(msgid, locale="ar")
 
-    # New member → Arabic app → START → العربية → agree → Twente → skip the intake.
+    # New member → Arabic app → START → العربية → agree → no quotes → Twente → skip the intake.
     await expect(page.locator(".chat-row", has_text="Amina")).to_be_visible()
     await page.get_by_role("button", name="+ New member").click()
     await page.locator("#new-member-language").select_option("ar")
@@ -146,6 +146,7 @@ async def test_arabic_newcomer_asks_and_the_coordinator_answers_in_the_topic(
     await page.get_by_role("button", name="START").click()
     await page.get_by_role("button", name="العربية", exact=True).click()
     await page.get_by_role("button", name="✅ " + ar("I agree"), exact=True).click()
+    await page.get_by_role("button", name=ar("No"), exact=True).click()
     await page.get_by_role("button", name="Twente", exact=True).click()
     await _skip_intake(page, ar("Skip"))
     await expect(page.locator("#chat-subtitle")).to_contain_text("Twente")

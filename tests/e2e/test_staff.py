@@ -7,6 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from bot.callbacks import MemberActionCallback
+from bot.members.consent import NOTICE_VERSION
 from botapi_emulator import Emulator
 from db.base import utcnow
 from db.models import AuditEntry, Member, Region, RoleGrant
@@ -29,7 +30,7 @@ async def _add_members(
                     language=language,
                     status=status,
                     region_id=region.id,
-                    consent_version=1,
+                    consent_version=NOTICE_VERSION,
                     joined_at=utcnow(),
                     last_seen_at=utcnow(),
                 )  # fmt: skip

@@ -468,3 +468,41 @@ async def test_run_due_while_down_is_sent_late(emulator: Emulator, app: RunningB
     async with app.session_factory() as session:
         runs = {r.schedule_id: r.status for r in await session.scalars(select(SurveyRun))}
     assert runs == {1: "open", 2: "cancelled"}
+
+
+async def test_written_answers_are_quoted_only_with_consent(
+    emulator: Emulator, app: RunningBot
+) -> None:
+    pool = await seed(emulator, app, ["nl", "nl"])
+    (daan, nl), (sanne, _) = pool.members
+    await import_file(app, PIP_FILE)
+    await schedule_now(app, pool.coordinator, "/survey_schedule intake-pip twente now")
+    for user, words in ((daan, "Meer tolken"), (sanne, "Mijn buurvrouw Fatima hielp")):
+        invited = await invitation(user, PIP, nl)
+        await user.send_command("/start", args=link(invited))
+        await question(user, PIP, "had_intake", nl)
+        await user.press(t(app, "No", nl))
+        await question(user, PIP, "route_fit", nl)
+        await user.press(label(PIP, "route_fit", "yes", nl))
+        await question(user, PIP, "improve", nl)
+        await user.send_text(words)
+        assert PIP.thanks is not None
+        await wait_text(user, shown(PIP.thanks, nl))
+    # Daan allows quotes afterwards, with the button in /mydata; it covers his earlier answer.
+    await daan.send_command("/mydata")
+    allow = t(app, "Allow quotes of my answers", nl)
+    summary = await daan.wait_for_message(lambda m: allow in m.button_texts)
+    assert t(app, "Coordinators may quote your written answers: no", nl) in (summary.text or "")
+    await daan.press(allow, summary)
+    await wait_text(
+        daan, t(app, "Saved: coordinators may quote your written answers without your name.", nl)
+    )
+
+    await pool.coordinator.send_command("/survey_export", args="intake-pip")
+    responses = await pool.coordinator.wait_for_message(lambda m: m.file_id is not None)
+    rows = export.parse(emulator.world.files.get(responses.file_id or "").data)  # type: ignore[union-attr]
+    assert sorted(r["improve"] for r in rows) == ["", "Meer tolken"]
+    assert sorted(r["route_fit"] for r in rows) == ["yes", "yes"]  # button answers all count
+    assert "1 written answer is left out: the member did not allow quotes." in (
+        responses.caption or ""
+    )

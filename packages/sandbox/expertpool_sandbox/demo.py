@@ -26,6 +26,7 @@ from bot.callbacks import (
     ConsentCallback,
     DraftCallback,
     LanguageCallback,
+    QuotesCallback,
     RegionCallback,
 )
 from bot.services.roles import Actor
@@ -213,10 +214,11 @@ async def press(user: SimUser, wanted: Callable[[str], bool]) -> SimMessage:
 
 
 async def onboard(user: SimUser, newcomer: Newcomer, region_id: int) -> None:
-    """Language, consent, region, then the intake: one answer per question, the name typed."""
+    """Language, consent (no quotes), region, then the intake: one answer per question, the name typed."""
     await user.send_command("/start")
     await press(user, _matching(LanguageCallback, lambda c: c.code == newcomer.language))
     await press(user, _matching(ConsentCallback, lambda c: c.agree))
+    await press(user, _matching(QuotesCallback, lambda c: not c.allow))
     await press(user, _matching(RegionCallback, lambda c: c.region_id == region_id))
     for _ in range(MAX_INTAKE_STEPS):
         message = await user.wait_for_message(timeout=STEP_TIMEOUT)

@@ -1,0 +1,124 @@
+"""Consent decisions, per purpose, each stored with the notice version and the time.
+
+- membership (required): agreeing to the privacy notice. "Not now" records a refusal; when
+  the member had agreed to an older notice, that consent is marked withdrawn. Without
+  current consent a member gets no surveys or announcements, but nothing stored is deleted
+  until they use /delete.
+- quotes (optional): coordinators may quote the member's anonymous written answers in
+  reports to the municipality. Results and exports quote only responses with `quote_ok`.
+
+Consent buttons carry the notice version and the member's *step*: the number of membership
+decisions so far. Any decision makes every earlier button stale, so an old "I agree" cannot
+undo a later "Not now".
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.members.consent import consent_is_current, notice_version
+from bot.surveys.privacy import allow_quotes
+from db.base import utcnow
+from db.models import Consent, Member
+
+MEMBERSHIP = "membership"
+QUOTES = "quotes"
+
+
+class StaleConsent(Exception):
+    """The button is not for the member's current question (old, or forged)."""
+
+
+async def step(session: AsyncSession, member: Member) -> int:
+    """The number of membership decisions so far: the token consent buttons carry."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Consent)
+        .where(Consent.member_id == member.id, Consent.purpose == MEMBERSHIP)
+    )
+    return int(found or 0)
+
+
+def mark_shown(member: Member) -> None:
+    """The current notice was shown with its buttons (no flush)."""
+    member.notice_shown_version = notice_version()
+
+
+def shown_and_waiting(member: Member) -> bool:
+    """The current notice is on the member's screen, waiting for their answer."""
+    return member.notice_shown_version == notice_version() and not consent_is_current(
+        member.consent_version
+    )
+
+
+async def _check(session: AsyncSession, member: Member, version: int, seen_step: int) -> None:
+    if (
+        version != notice_version()
+        or consent_is_current(member.consent_version)
+        or seen_step != await step(session, member)
+    ):
+        raise StaleConsent
+
+
+async def _withdraw(session: AsyncSession, member: Member, purpose: str) -> bool:
+    """Mark the member's standing consents for `purpose` withdrawn; True if there were any."""
+    result = await session.execute(
+        update(Consent)
+        .where(
+            Consent.member_id == member.id,
+            Consent.purpose == purpose,
+            Consent.granted,
+            Consent.withdrawn_at.is_(None),
+        )
+        .values(withdrawn_at=utcnow())
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def agree(session: AsyncSession, member: Member, version: int, seen_step: int) -> None:
+    await _check(session, member, version, seen_step)
+    session.add(
+        Consent(member_id=member.id, purpose=MEMBERSHIP, granted=True,
+                notice_version=version, given_at=utcnow())
+    )  # fmt: skip
+    member.consent_version = version
+    member.notice_shown_version = None
+    await session.flush()
+
+
+async def refuse(session: AsyncSession, member: Member, version: int, seen_step: int) -> bool:
+    """Record "Not now"; True when it withdrew a consent the member had given before."""
+    await _check(session, member, version, seen_step)
+    withdrawn = await _withdraw(session, member, MEMBERSHIP)
+    session.add(
+        Consent(member_id=member.id, purpose=MEMBERSHIP, granted=False,
+                notice_version=version, given_at=utcnow())
+    )  # fmt: skip
+    member.consent_version = None
+    member.notice_shown_version = None  # the next interaction shows the notice again
+    await session.flush()
+    return withdrawn
+
+
+async def quotes_decided(session: AsyncSession, member: Member) -> bool:
+    """The member has answered the quote question at least once."""
+    found = await session.scalar(
+        select(Consent.id).where(Consent.member_id == member.id, Consent.purpose == QUOTES).limit(1)
+    )
+    return found is not None
+
+
+async def set_quotes(
+    session: AsyncSession, settings: Settings | None, member: Member, allowed: bool
+) -> None:
+    """Record the member's answer to the quote question and apply it to their responses."""
+    version = notice_version()
+    await _withdraw(session, member, QUOTES)
+    session.add(
+        Consent(member_id=member.id, purpose=QUOTES, granted=allowed,
+                notice_version=version, given_at=utcnow())
+    )  # fmt: skip
+    member.quote_consent_version = version if allowed else None
+    await allow_quotes(session, member, settings, allowed)
