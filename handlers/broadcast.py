@@ -14,7 +14,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from bot.broadcast import content as contents
@@ -105,7 +105,13 @@ async def receive_content(message: Message, state: FSMContext, i18n: I18n) -> No
         return
     limit = contents.max_length(found, i18n)
     if found.length > limit:
-        await message.answer(_("This is too long: at most {limit} characters.").format(limit=limit))
+        await message.answer(
+            ngettext(
+                "This is too long: at most {limit} character.",
+                "This is too long: at most {limit} characters.",
+                limit,
+            ).format(limit=limit)
+        )
         return
     data = await state.update_data(pending=found.to_dict())
     await state.set_state(Draft.language)

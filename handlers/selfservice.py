@@ -228,8 +228,10 @@ async def erase(
     ]
     if forgotten.total:
         lines.append(
-            _(
-                "We also removed {removed} of {total} messages about you in the coordinators' chats."
+            ngettext(
+                "We also removed {removed} of {total} message about you in the coordinators' chats.",
+                "We also removed {removed} of {total} messages about you in the coordinators' chats.",
+                forgotten.total,
             ).format(removed=forgotten.removed, total=forgotten.total)
         )
     lines.append(_("We kept nothing. If you send /start again, you start as a new member."))
