@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gettext
 import re
 import sys
 from dataclasses import dataclass
@@ -126,8 +127,8 @@ class PoFile:
         self.path.write_text("\n\n".join(self.blocks) + "\n", encoding="utf-8")
 
 
-def po_path(locale: str) -> Path:
-    return LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
+def po_path(locale: str, locales_dir: Path = LOCALES_DIR) -> Path:
+    return locales_dir / locale / "LC_MESSAGES" / "messages.po"
 
 
 def catalogue_locales() -> list[str]:
@@ -165,7 +166,7 @@ def glossary() -> list[Term]:
 
 
 def glossary_hits(message: Message, locale: str, terms: list[Term]) -> str:
-    source = " ".join(ids(message))
+    source = PLACEHOLDER.sub("", " ".join(ids(message)))
     hits = [
         f"{term.key} = {term.rendering[locale]}"
         for term in terms
@@ -177,15 +178,30 @@ def glossary_hits(message: Message, locale: str, terms: list[Term]) -> str:
 # --- export and import ------------------------------------------------------------------------
 
 
+def plural_hint(catalog: Catalog) -> str:
+    """Which numbers each plural column is for, e.g. 'translation: 1, 21, 31…; translation_1:
+    2, 3, 4…' for Ukrainian, so that a translator without gettext knows which form goes where."""
+    rule = gettext.c2py(catalog.plural_expr)
+    examples: dict[int, list[int]] = {}
+    for n in range(0, 200):
+        examples.setdefault(rule(n), []).append(n)
+    names = columns(catalog.num_plurals)[3 : 3 + catalog.num_plurals]
+    return "; ".join(
+        f"{names[form]}: {', '.join(map(str, numbers[:4]))}{'…' if len(numbers) > 4 else ''}"
+        for form, numbers in sorted(examples.items())
+    )
+
+
 def columns(num_plurals: int) -> list[str]:
     forms = ["translation"] + [f"translation_{index}" for index in range(1, num_plurals)]
     return ["msgctxt", "msgid", "msgid_plural", *forms, "comment", "glossary"]
 
 
-def export(locale: str, out_dir: Path) -> Path:
-    po = PoFile(po_path(locale), locale)
+def export(locale: str, out_dir: Path, locales_dir: Path = LOCALES_DIR) -> Path:
+    po = PoFile(po_path(locale, locales_dir), locale)
     terms = glossary()
     count = po.catalog.num_plurals
+    hint = "Plural forms, by number: " + plural_hint(po.catalog)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{locale}.csv"
     # utf-8-sig: spreadsheets then read Arabic, Tigrinya and Ukrainian correctly.
@@ -198,7 +214,10 @@ def export(locale: str, out_dir: Path) -> Path:
             source = ids(message)
             forms = strings(message) if message.pluralizable else strings(message)[:1]
             forms = forms + [""] * (count - len(forms))
-            comment = "\n".join([*message.auto_comments, *message.user_comments])
+            comment = "\n".join(
+                [*message.auto_comments, *message.user_comments]
+                + ([hint] if message.pluralizable else [])
+            )
             writer.writerow(
                 [
                     message.context or "",
@@ -219,8 +238,10 @@ class ImportReport:
     unknown: list[str]
 
 
-def import_csv(locale: str, source: Path, write: bool = True) -> ImportReport:
-    po = PoFile(po_path(locale), locale)
+def import_csv(
+    locale: str, source: Path, write: bool = True, locales_dir: Path = LOCALES_DIR
+) -> ImportReport:
+    po = PoFile(po_path(locale, locales_dir), locale)
     count = po.catalog.num_plurals
     report = ImportReport(changed=[], refused=[], unknown=[])
     with source.open(encoding="utf-8-sig", newline="") as fh:
