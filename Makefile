@@ -46,7 +46,7 @@ bench: install
 extract: install
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -c Translators: \
 		-k _ -k __ -k N_ -k gettext -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 \
-		-k N_plural:1,2 -k pgettext:1c,2 -k npgettext:1c,2,3 \
+		-k N_plural:1,2 -k pgettext:1c,2 \
 		--copyright-holder="Expert-pool bot contributors" --project=expertpool-bot \
 		-o locales/messages.pot .
 

@@ -54,15 +54,6 @@ def pgettext(context: str, message: str) -> str:
     return translations.pgettext(context, message) if translations else message
 
 
-def npgettext(context: str, singular: str, plural: str, n: int) -> str:
-    """ngettext with a context (msgctxt)."""
-    i18n = I18n.get_current(no_error=True)
-    translations = i18n.locales.get(i18n.current_locale) if i18n else None
-    if translations is None:
-        return singular if n == 1 else plural
-    return translations.npgettext(context, singular, plural, n)
-
-
 def create_i18n(default_locale: str = "nl", path: Path = LOCALES_DIR) -> CatalogueI18n:
     i18n = CatalogueI18n(path=path, default_locale=default_locale, domain=DOMAIN)
     missing = set(SUPPORTED_LOCALES) - set(i18n.available_locales)

@@ -20,7 +20,7 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from bot.config import SUPPORTED_LOCALES
-from bot.i18n import LOCALES_DIR, RTL_LOCALES, language_name
+from bot.i18n import LOCALES_DIR, RTL_LOCALES, create_i18n, language_name, pgettext
 from tools.translations import PLACEHOLDER, TAG, glossary, ids, strings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -317,3 +317,12 @@ def test_headers_say_how_the_catalogue_was_made(locale: str) -> None:
     assert "# Translation status:" in header, f"{locale}: no '# Translation status:' comment"
     review = (LOCALES_DIR / "REVIEW.md").read_text(encoding="utf-8")
     assert f"## {locale} " in review or f"## {locale}\n" in review, f"{locale}: not in REVIEW.md"
+
+
+def test_msgctxt_tells_the_roles_of_one_word_apart() -> None:
+    """ "closed" of a region (no new members) and of a question (answered) differ in Arabic."""
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("ar"):
+        region, question = pgettext("region", "closed"), pgettext("question status", "closed")
+    assert region != question and "الانضمام" in region
+    assert pgettext("region", "closed") == "closed"  # outside a request: the msgid
