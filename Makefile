@@ -4,7 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 LOCALES := nl en ar fa ti tr uk so
 
-.PHONY: install run migrate sandbox test lint extract update-catalogues compile-catalogues bench clean
+.PHONY: install run migrate sandbox test lint extract update-catalogues compile-catalogues \
+	translations-export translations-import bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +44,9 @@ bench: install
 
 # --- translations (Babel) ---
 extract: install
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k _ -k __ -k N_ \
-		-k gettext -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 \
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -c Translators: \
+		-k _ -k __ -k N_ -k gettext -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 \
+		-k N_plural:1,2 -k pgettext:1c,2 \
 		--copyright-holder="Expert-pool bot contributors" --project=expertpool-bot \
 		-o locales/messages.pot .
 
@@ -54,6 +56,15 @@ update-catalogues: extract
 # The bot compiles catalogues in memory at start; this is only for other gettext tools.
 compile-catalogues: install
 	$(BIN)/pybabel compile -d locales -D messages --statistics
+
+# A spreadsheet-friendly CSV per language for translators without gettext tools
+# (translations/<lang>.csv, not committed), and back into the catalogues: changed cells only,
+# rows with broken placeholders or tags are refused. LANGS=ar limits it to some languages.
+translations-export: install
+	$(BIN)/python -m tools.translations export $(LANGS)
+
+translations-import: install
+	$(BIN)/python -m tools.translations import $(LANGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

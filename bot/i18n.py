@@ -46,6 +46,14 @@ class CatalogueI18n(I18n):
         return translations
 
 
+def pgettext(context: str, message: str) -> str:
+    """gettext with a context (msgctxt): one English word in two roles, e.g. "closed" for a
+    question and for a region, gets a translation per role. aiogram's helpers have none."""
+    i18n = I18n.get_current(no_error=True)
+    translations = i18n.locales.get(i18n.current_locale) if i18n else None
+    return translations.pgettext(context, message) if translations else message
+
+
 def create_i18n(default_locale: str = "nl", path: Path = LOCALES_DIR) -> CatalogueI18n:
     i18n = CatalogueI18n(path=path, default_locale=default_locale, domain=DOMAIN)
     missing = set(SUPPORTED_LOCALES) - set(i18n.available_locales)

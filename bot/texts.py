@@ -97,10 +97,15 @@ def menu_labels() -> dict[str, str]:
 
 
 MENU_MSGIDS = {
+    # Translators: main-menu button under the text field; keep it short
     "ask": N_("Ask a question"),
+    # Translators: main-menu button: the open surveys of the member
     "surveys": N_("Surveys"),
+    # Translators: main-menu button: the member's expert pool (see locales/glossary.yaml: pool), not a Telegram group
     "pool": N_("My pool"),
+    # Translators: main-menu button: choose the language of the bot
     "language": N_("Language"),
+    # Translators: main-menu button: what we store and why
     "privacy": N_("Privacy"),
 }
 

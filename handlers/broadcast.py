@@ -16,7 +16,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from bot.bridge import provider_name
@@ -114,7 +114,13 @@ async def receive_content(
         return
     limit = contents.max_length(found, i18n)
     if found.length > limit:
-        await message.answer(_("This is too long: at most {limit} characters.").format(limit=limit))
+        await message.answer(
+            ngettext(
+                "This is too long: at most {limit} character.",
+                "This is too long: at most {limit} characters.",
+                limit,
+            ).format(limit=limit)
+        )
         return
     data = await state.get_data()
     if code := data.get("replacing"):

@@ -231,6 +231,7 @@ async def questions_command(message: Message, session: AsyncSession, actor: Acto
         who = _("assigned") if question.assignee_id else _("nobody assigned")
         urgent = "🔴 " if question.urgent else ""
         lines.append(f"{urgent}#{question.id} · {html.quote(render.topic_label(question.topic))} · {render.status_label(question.status)} · "
+                     # Translators: hours, abbreviated: '5 h'
                      + _("{hours} h").format(hours=hours) + f" · {who}")  # fmt: skip
     await message.answer("\n".join(lines))
 

@@ -7,7 +7,7 @@ from typing import Any
 from aiogram import Bot, F, Router, html
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
@@ -37,8 +37,10 @@ def message_text(message: Message) -> str | None:
 def error_text(reason: str) -> str:
     return {
         "not_member": _("You can ask questions once you are a member. Send /start to join."),
-        "too_many_open": _(
-            "You have {count} open questions. Please wait for the answers first."
+        "too_many_open": ngettext(
+            "You have {count} open question. Please wait for the answer first.",
+            "You have {count} open questions. Please wait for the answers first.",
+            rules.MAX_OPEN,
         ).format(count=rules.MAX_OPEN),
         "rate_limited": _("You asked many questions today. Please try again tomorrow."),
         "draft_full": _("This question has enough messages. Please press Send."),

@@ -271,7 +271,11 @@ async def survey_export(
         version=found.survey.version, region=_args(command)[1] or "*", rows=files.rows,
     )  # fmt: skip
     responses_name, totals_name = files.names(found.survey.slug, found.survey.version)
-    caption = _("{count} responses. Opens in Excel (UTF-8).").format(count=files.rows)
+    caption = ngettext(
+        "{count} response. Opens in Excel (UTF-8).",
+        "{count} responses. Opens in Excel (UTF-8).",
+        files.rows,
+    ).format(count=files.rows)
     if files.coarsened:
         caption += "\n" + ngettext(
             "{count} response is shown without language (or region), and without written "

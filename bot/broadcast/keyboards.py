@@ -33,7 +33,9 @@ def regions(
             text=("✅ " if everywhere else "") + _("All pools"), callback_data=CB(action=Action.ALL)
         )
         rows.append(1)
+    # Translators: button: next step of writing an announcement
     builder.button(text=_("Next"), callback_data=CB(action=Action.NEXT))
+    # Translators: button: stop writing the announcement; nothing is sent
     builder.button(text=_("Cancel"), callback_data=CB(action=Action.CANCEL))
     builder.adjust(*rows, 2)
     return builder.as_markup()
@@ -41,6 +43,7 @@ def regions(
 
 def cancel_only() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    # Translators: button: stop writing the announcement; nothing is sent
     builder.button(text=_("Cancel"), callback_data=CB(action=Action.CANCEL))
     return builder.as_markup()
 
@@ -56,6 +59,7 @@ def languages(given: Collection[str]) -> InlineKeyboardMarkup:
             builder.button(
                 text=language_name(code), callback_data=CB(action=Action.LANG, value=code)
             )
+    # Translators: button: stop writing the announcement; nothing is sent
     builder.button(text=_("Cancel"), callback_data=CB(action=Action.CANCEL))
     builder.adjust(*([1] if not given else []), 2)
     return builder.as_markup()
@@ -78,6 +82,7 @@ def preview(
     builder.button(
         text=mark + _("Urgent: also during quiet hours"), callback_data=CB(action=Action.URGENT)
     )
+    # Translators: button: stop writing the announcement; nothing is sent
     builder.button(text=_("Cancel"), callback_data=CB(action=Action.CANCEL))
     builder.adjust(1)
     return builder.as_markup()

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import html
-from aiogram.utils.i18n import I18n, get_i18n
+from aiogram.utils.i18n import I18n, get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from babel import Locale
 from babel.dates import format_datetime, format_time, format_timedelta
@@ -69,8 +69,10 @@ def waiting(broadcast_id: int, starts_at: datetime, tz: ZoneInfo) -> str:
 
 
 def queued(broadcast_id: int, total: int) -> str:
-    return _(
-        "Broadcast #{number} to {count} members is queued. This message will show the progress."
+    return ngettext(
+        "Broadcast #{number} to {count} member is queued. This message will show the progress.",
+        "Broadcast #{number} to {count} members is queued. This message will show the progress.",
+        total,
     ).format(number=broadcast_id, count=number(total))
 
 
@@ -123,8 +125,11 @@ def preview(
         lines.append(_("Versions: {languages}").format(languages=given))
     for missing, count, used in found.fallbacks:
         lines.append(
-            _("{count} × {missing}: no version in this language, so they get the {given} version.")
-            .format(count=number(count), missing=language(missing), given=language(used))
+            ngettext(
+                "{count} × {missing}: no version in this language, so they get the {given} version.",
+                "{count} × {missing}: no version in this language, so they get the {given} version.",
+                count,
+            ).format(count=number(count), missing=language(missing), given=language(used))
         )  # fmt: skip
     machine = machine or {}
     unreviewed = [code for code, mark in machine.items() if not mark.get("reviewed")]

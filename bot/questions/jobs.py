@@ -57,8 +57,12 @@ async def remind_overdue(ctx: JobContext) -> int:
                     else None
                 )
                 locale = reader.language if reader and reader.language else settings.default_locale
-                text = i18n.gettext(
-                    "⏰ Question #{number} has waited {hours} hours for an answer.", locale=locale
+                ngettext = i18n.gettext  # named so that extraction sees a plural entry
+                text = ngettext(
+                    "⏰ Question #{number} has waited {hours} hour for an answer.",
+                    "⏰ Question #{number} has waited {hours} hours for an answer.",
+                    hours,
+                    locale=locale,
                 ).format(number=question.id, hours=hours)
                 if region is None or not region.coordinator_chat_id or not has_coordinator:
                     text += "\n" + i18n.gettext(

@@ -24,7 +24,7 @@ from bot.callbacks import (
     Satisfaction,
     SatisfactionCallback,
 )
-from bot.i18n import language_name
+from bot.i18n import language_name, pgettext
 from bot.questions.relay import UNTRANSLATED, Card
 from bot.questions.rules import TOPICS
 from bot.questions.service import Line, Listed
@@ -54,17 +54,23 @@ def topic_picker(offer: bool = False) -> InlineKeyboardMarkup:
 
 def draft_controls() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    # Translators: button: send the question (one or more messages) to the coordinators
     builder.button(text="📨 " + _("Send"), callback_data=DraftCallback(action=DraftAction.SEND))
+    # Translators: button: throw the question away; nothing is sent
     builder.button(text=_("Cancel"), callback_data=DraftCallback(action=DraftAction.CANCEL))
     builder.adjust(2)
     return builder.as_markup()
 
 
 def status_label(status: str) -> str:
+    # "closed" is also a region's state (handlers/admin/regions.py): msgctxt tells them apart.
     return {
-        QuestionStatus.OPEN: _("sent"),
-        QuestionStatus.ANSWERED: _("answered"),
-        QuestionStatus.CLOSED: _("closed"),
+        # Translators: status of a member's question: sent, waiting for an answer
+        QuestionStatus.OPEN: pgettext("question status", "sent"),
+        # Translators: status of a member's question
+        QuestionStatus.ANSWERED: pgettext("question status", "answered"),
+        # Translators: status of a member's question: closed after the answer
+        QuestionStatus.CLOSED: pgettext("question status", "closed"),
     }.get(QuestionStatus(status), status)
 
 
@@ -122,6 +128,7 @@ def card_text(
         lines.append(_("Member since: {date}").format(date=member.joined_at.strftime("%d-%m-%Y")))
     lines.append(_("Earlier questions: {count}").format(count=earlier))
     if question.urgent:
+        # Translators: label of a question that coordinators marked as urgent
         lines.append("🔴 " + _("Urgent"))
     if assignee:
         lines.append(_("Assigned to: {name}").format(name=html.quote(assignee)))
@@ -162,6 +169,7 @@ def card_buttons(question: Question, offer_volunteer: bool = False) -> InlineKey
     builder = InlineKeyboardBuilder()
     if question.status == QuestionStatus.CLOSED:
         builder.button(
+            # Translators: button on a question card (coordinators): open the closed question again
             text=_("Reopen"),
             callback_data=QuestionActionCallback(
                 question_id=question.id, action=QuestionAction.REOPEN
@@ -175,6 +183,7 @@ def card_buttons(question: Question, offer_volunteer: bool = False) -> InlineKey
             ),
         )
         builder.button(
+            # Translators: button on a question card (coordinators): close the answered question
             text=_("Close"),
             callback_data=QuestionActionCallback(
                 question_id=question.id, action=QuestionAction.CLOSE

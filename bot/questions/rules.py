@@ -22,6 +22,7 @@ TOPICS: dict[str, str] = {
     "health": N_("Health"),
     "education": N_("Education"),
     "family": N_("Family"),
+    # Translators: topic of a question: none of the topics above
     "other": N_("Other"),
 }
 MAX_OPEN = 5

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import html
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from babel.dates import format_timedelta, get_day_names
 
 from bot.i18n import language_name
@@ -29,7 +30,8 @@ def problems(found: list[Problem]) -> str:
     lines = [_("The survey file has problems. Nothing was imported:")]
     lines += ["• " + html.quote(p.render(_)) for p in found[:MAX_PROBLEMS]]
     if len(found) > MAX_PROBLEMS:
-        lines.append(_("…and {count} more.").format(count=len(found) - MAX_PROBLEMS))
+        more = len(found) - MAX_PROBLEMS
+        lines.append(ngettext("…and {count} more.", "…and {count} more.", more).format(count=more))
     return "\n".join(lines)
 
 
@@ -40,7 +42,11 @@ def missing(report: dict[str, list[str]]) -> list[str]:
     for code, fields in sorted(report.items()):
         shown_fields = ", ".join(fields[:MAX_FIELDS]) + (" …" if len(fields) > MAX_FIELDS else "")
         lines.append(
-            _("{language}: {count} texts ({fields})").format(
+            ngettext(
+                "{language}: {count} text ({fields})",
+                "{language}: {count} texts ({fields})",
+                len(fields),
+            ).format(
                 language=language_name(code), count=len(fields), fields=html.quote(shown_fields)
             )
         )
@@ -70,13 +76,22 @@ def drafts_status(slug: str, definition: SurveyDefinition) -> str:
 def imported(result: Imported, locale: str, can_draft: bool = False) -> str:
     survey, count = result.survey, len(result.definition.questions)
     texts = {
-        Outcome.NEW: _("New survey {slug}, version {version}, with {count} questions."),
-        Outcome.REPLACED: _(
-            "Survey {slug} updated: version {version} had no answers yet. {count} questions."
+        Outcome.NEW: ngettext(
+            "New survey {slug}, version {version}, with {count} question.",
+            "New survey {slug}, version {version}, with {count} questions.",
+            count,
         ),
-        Outcome.NEW_VERSION: _(
+        Outcome.REPLACED: ngettext(
+            "Survey {slug} updated: version {version} had no answers yet. {count} question.",
+            "Survey {slug} updated: version {version} had no answers yet. {count} questions.",
+            count,
+        ),
+        Outcome.NEW_VERSION: ngettext(
             "Survey {slug} already has answers, so this is version {version} ({count} "
-            "questions). Earlier answers keep their version."
+            "question). Earlier answers keep their version.",
+            "Survey {slug} already has answers, so this is version {version} ({count} "
+            "questions). Earlier answers keep their version.",
+            count,
         ),
         Outcome.UNCHANGED: _("Survey {slug} is unchanged (version {version})."),
     }

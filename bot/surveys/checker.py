@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import SUPPORTED_LOCALES
-from bot.marking import N_
+from bot.marking import N_, N_plural, Plural
 from bot.surveys import source
 from bot.surveys.definition import SurveyDefinition, Texts
 
@@ -34,7 +34,9 @@ NOT_TEXT = N_("must be text (put quotes around words like Yes, No, On and Off)")
 NOT_NUMBER = N_("must be a whole number")
 NOT_BOOL = N_("must be true or false")
 MISSING = N_("is missing")
-TOO_LONG = N_("is too long (at most {limit} characters)")
+TOO_LONG = N_plural(
+    "is too long (at most {limit} character)", "is too long (at most {limit} characters)", "limit"
+)
 UNKNOWN_FIELD = N_("unknown field (check the spelling)")
 BAD_SLUG = N_("must be 1 to 32 small letters, digits, - or _")
 BAD_ID = N_("must be 1 to 20 small letters, digits or _")
@@ -54,11 +56,19 @@ LINE_ONLY = N_("Line {line}: {problem}")
 class Problem:
     line: int | None
     path: str  # the field, like questions[2].kind
-    msgid: str
+    msgid: str | Plural
     params: dict[str, Any] = field(default_factory=dict)
 
-    def render(self, gettext: Callable[[str], str] = str) -> str:
-        problem = gettext(self.msgid).format(**self.params)
+    def render(self, gettext: Callable[..., str] = str) -> str:
+        if isinstance(self.msgid, Plural):
+            n = self.params[self.msgid.n]
+            if gettext is str:
+                problem = self.msgid.singular if n == 1 else self.msgid.plural
+            else:
+                problem = gettext(self.msgid.singular, self.msgid.plural, n)
+            problem = problem.format(**self.params)
+        else:
+            problem = gettext(self.msgid).format(**self.params)
         if self.line is None:
             return gettext(WITHOUT_LINE).format(field=self.path or "–", problem=problem)
         if not self.path:
@@ -72,7 +82,7 @@ class Checker:
         self.problems: list[Problem] = []
         self.broken: set[str] = set()  # ids of questions that failed to parse
 
-    def fail(self, path: str, msgid: str, **params: Any) -> None:
+    def fail(self, path: str, msgid: str | Plural, **params: Any) -> None:
         self.problems.append(Problem(self.located.line(path), path, msgid, params))
 
     def mapping(self, path: str, value: Any, allowed: set[str]) -> dict[str, Any] | None:

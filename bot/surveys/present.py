@@ -15,6 +15,7 @@ from aiogram import html
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.surveys import errors
@@ -62,10 +63,18 @@ def _hint(question: SurveyQuestion, language: str) -> str | None:
         )
     if question.kind == "multi":
         if question.max_choices:
-            return _("Choose up to {count}, then press Done.").format(count=question.max_choices)
+            return ngettext(
+                "Choose up to {count} answer, then press Done.",
+                "Choose up to {count} answers, then press Done.",
+                question.max_choices,
+            ).format(count=question.max_choices)
         return _("Choose one or more, then press Done.")
     if question.kind == "text":
-        return _("Type your answer (at most {count} characters).").format(count=question.max_length)
+        return ngettext(
+            "Type your answer (at most {count} character).",
+            "Type your answer (at most {count} characters).",
+            question.max_length,
+        ).format(count=question.max_length)
     if question.kind == "number":
         return _("Type a number from {low} to {high}.").format(low=question.low, high=question.high)
     return None
@@ -116,6 +125,7 @@ def keyboard(
             button(mark(option.id) + shown(option.text, language), action, option.id)
             sizes.append(1)
         if question.kind == "multi":
+            # Translators: button: done choosing answers of a survey question with several choices
             button(_("Done"), DONE)
             sizes.append(1)
     elif question.kind == "yesno":
@@ -130,9 +140,11 @@ def keyboard(
         sizes += [len(row) for row in rows]
     navigation = 0
     if style.back and definition.before(question.id, answers) is not None:
+        # Translators: button: back to the previous survey question
         button("◀️ " + _("Back"), BACK)
         navigation += 1
     if not question.required:
+        # Translators: button: go on without answering this survey question (not 'reject')
         button(_("Skip"), SKIP)
         navigation += 1
     if navigation:
@@ -176,12 +188,20 @@ def refusal(exc: errors.SurveyError) -> str:
     if isinstance(exc, errors.Rejected):
         texts = {
             errors.REQUIRED: _("This question needs an answer."),
-            errors.TOO_MANY: _("You can choose at most {limit}."),
+            errors.TOO_MANY: ngettext(
+                "You can choose at most {limit} answer.",
+                "You can choose at most {limit} answers.",
+                exc.params.get("limit", 0),
+            ),
             errors.NOT_A_NUMBER: _(
                 "That is not a number. Please type a number from {low} to {high}."
             ),
             errors.OUT_OF_RANGE: _("Please type a number from {low} to {high}."),
-            errors.TOO_LONG: _("That is too long. Please use at most {limit} characters."),
+            errors.TOO_LONG: ngettext(
+                "That is too long. Please use at most {limit} character.",
+                "That is too long. Please use at most {limit} characters.",
+                exc.params.get("limit", 0),
+            ),
             errors.EMPTY: _("Please type your answer."),
         }
         return texts[exc.reason].format(**exc.params)

@@ -69,6 +69,7 @@ def choice_text(pairs: list[tuple[str, str]]) -> str:
 
 
 def _tail(builder: InlineKeyboardBuilder, pairs: list[tuple[str, str]]) -> None:
+    # Translators: button: done choosing the languages you translate
     builder.button(text=_("Done"), callback_data=VolunteerCallback(action=VolunteerAction.DONE))
     if pairs:
         builder.button(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Bot, Router, html
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n, get_i18n
+from aiogram.utils.i18n import I18n, get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_decimal, format_percent
@@ -148,6 +148,7 @@ def _card_keyboard(member_id: int, status: str) -> InlineKeyboardMarkup:
             (_("Decline"), MemberAction.DECLINE),
         ]
     if status == MemberStatus.ACTIVE:
+        # Translators: button on a member card: no surveys or news to this member for a while (not 'cancel')
         actions.append((_("Pause"), MemberAction.PAUSE))
     if status != MemberStatus.LEFT:
         actions.append((_("Remove from pool"), MemberAction.REMOVE))
@@ -277,7 +278,9 @@ def _stats_text(
         total = sum(entry.by_status.values())
         lines = [
             f"<b>{html.quote(entry.region.name)}</b> · "
-            + _("{count} members").format(count=number(total, locale))
+            + ngettext("{count} member", "{count} members", total).format(
+                count=number(total, locale)
+            )
         ]
         for name in MemberStatus:
             if entry.by_status.get(name):

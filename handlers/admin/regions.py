@@ -7,6 +7,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.i18n import pgettext
 from bot.services import regions
 from bot.services.regions import RegionError
 from bot.services.roles import Actor, NotAllowed
@@ -21,7 +22,13 @@ async def regions_screen(session: AsyncSession, actor: Actor) -> list[Reply]:
         if not actor.may_see_region(region.id):
             continue
         mode = _("with approval") if region.membership_mode == "approval" else _("automatic")
-        state = _("open") if region.active else _("closed")
+        state = (
+            # Translators: a region is open when new members can join it
+            pgettext("region", "open")
+            if region.active
+            # Translators: a region is closed when new members cannot join it
+            else pgettext("region", "closed")
+        )
         lines.append(f"<code>{region.code}</code> · {html.quote(region.name)} · {mode} · {state}")
     return [Reply("\n".join(lines))]
 

@@ -51,7 +51,8 @@ async def test_stats_equal_a_direct_count(emulator: Emulator, app: RunningBot) -
             total = await session.scalar(
                 select(func.count()).select_from(Member).where(Member.region_id == region.id)
             )
-            assert re.search(rf"{region.name} · {total} members", text), (region.name, total, text)
+            noun = "member" if total == 1 else "members"  # ngettext: "1 member"
+            assert re.search(rf"{region.name} · {total} {noun}\b", text), (region.name, total, text)
             rows = await session.execute(
                 select(Member.status, func.count())
                 .where(Member.region_id == region.id)

@@ -1,0 +1,1 @@
+"""Development tools that do not ship with the bot (translator export/import)."""
