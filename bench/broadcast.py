@@ -38,11 +38,11 @@ from bot.app import prepare_database  # noqa: E402
 from bot.broadcast import Broadcaster, service  # noqa: E402
 from bot.broadcast.audience import Audience  # noqa: E402
 from bot.broadcast.content import Content  # noqa: E402
-from bot.broadcast.ratelimit import RateLimiter  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.factory import create_bot  # noqa: E402
 from bot.i18n import create_i18n  # noqa: E402
 from bot.members.consent import NOTICE_VERSION  # noqa: E402
+from bot.ratelimit import RateLimiter  # noqa: E402
 from botapi_emulator import Emulator  # noqa: E402
 from db.base import utcnow  # noqa: E402
 from db.engine import create_engine, create_session_factory  # noqa: E402

@@ -10,7 +10,7 @@ from bot.bridge import Reason
 from bot.config import Settings
 from bot.marking import N_
 from bot.members.consent import notice_services
-from bot.retention.views import my_data_lines
+from bot.periods import my_data_lines
 from db.models import MemberStatus
 
 

@@ -19,10 +19,10 @@ from bot.members.consent import consent_is_current, needs_consent, notice_versio
 from bot.messenger import Messenger
 from bot.notify import notify_coordinators
 from bot.onboarding import service as onboarding
+from bot.periods import my_data_lines
 from bot.privacy import consent
 from bot.privacy import service as privacy
 from bot.questions.render import InboxViews
-from bot.retention import views as retention_views
 from bot.services import members
 from bot.services.members import MembershipError
 from bot.texts import privacy_notice, status_label
@@ -211,7 +211,7 @@ async def send_my_data(bot: Bot, session: AsyncSession, member: Member, settings
             )
         )
     i18n = get_i18n()
-    lines += ["", *retention_views.my_data_lines(i18n, settings, i18n.current_locale)]
+    lines += ["", *my_data_lines(i18n, settings, i18n.current_locale)]
     lines += ["", _("The file below has all of it. Delete everything with /delete.")]
     await bot.send_message(
         member.telegram_id,

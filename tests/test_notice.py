@@ -20,9 +20,9 @@ from bot.i18n import create_i18n
 from bot.members.consent import NOTICE_VERSION, set_notice_revision
 from bot.messenger import Reason, Undeliverable
 from bot.onboarding import service as onboarding
+from bot.periods import days, months
 from bot.privacy import notice as notice_revision
 from bot.privacy import service as privacy
-from bot.retention.views import days, months
 from bot.scheduler import JobContext
 from bot.services import roles
 from bot.surveys import library

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.broadcast.journal import Journal
 from bot.broadcast.options import EngineOptions
 from bot.broadcast.quiet import QuietHours
-from bot.broadcast.ratelimit import ChatSpacing, RateLimiter
 from bot.config import Settings
+from bot.ratelimit import ChatSpacing, RateLimiter
 
 
 class SendWindow:

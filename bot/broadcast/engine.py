@@ -22,11 +22,11 @@ from bot.broadcast.journal import Journal
 from bot.broadcast.options import EngineOptions
 from bot.broadcast.progress import Progress
 from bot.broadcast.quiet import QuietHours, may_start_at
-from bot.broadcast.ratelimit import ChatSpacing, RateLimiter
 from bot.broadcast.run import Run
 from bot.broadcast.service import ACTIVE, load_versions, state_counts
 from bot.broadcast.tally import Tally
 from bot.config import FREE_BROADCAST_RATE, Settings
+from bot.ratelimit import ChatSpacing, RateLimiter
 from db.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryState
 
 log = logging.getLogger(__name__)

@@ -22,12 +22,12 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.bridge import Bridge
-from bot.broadcast.ratelimit import RateLimiter
 from bot.config import Settings
 from bot.messenger import Reason, Undeliverable
 from bot.questions import outbox, render
 from bot.questions.relay import Inbox
 from bot.questions.translation import Translator
+from bot.ratelimit import RateLimiter
 from bot.telegram.messenger import TelegramMessenger
 from db.base import utcnow
 from db.models import Member, OutboxJob, Question

@@ -308,24 +308,3 @@ async def keep(session: AsyncSession, member: Member) -> bool:
         return False
     member.retention_asked_at = None
     return True
-
-
-@dataclass(frozen=True)
-class Periods:
-    """The retention periods as the notice and /mydata state them (0: kept)."""
-
-    closed_questions_months: int
-    survey_responses_months: int
-    audit_months: int
-    inactive_members_months: int
-    confirm_days: int
-
-
-def periods(settings: Settings) -> Periods:
-    return Periods(
-        settings.retention_closed_questions_months,
-        settings.retention_survey_responses_months,
-        settings.retention_audit_months,
-        settings.retention_inactive_members_months,
-        settings.retention_confirm_days,
-    )

@@ -14,8 +14,9 @@ from babel.numbers import format_decimal
 
 from bot.callbacks import RetentionAction, RetentionCallback
 from bot.config import Settings
+from bot.periods import days
 from bot.questions.render import InboxViews
-from bot.retention.service import Counts, periods
+from bot.retention.service import Counts
 from db.models import Member
 
 
@@ -36,20 +37,6 @@ def _labels(i18n: I18n, locale: str) -> dict[str, str]:
             "Members removed (no answer to that question)", locale=locale
         ),
     }
-
-
-def months(i18n: I18n, count: int, locale: str) -> str:
-    ngettext = i18n.gettext  # named so that extraction sees a plural entry
-    return ngettext("{count} month", "{count} months", count, locale=locale).format(
-        count=format_decimal(count, locale=locale)
-    )
-
-
-def days(i18n: I18n, count: int, locale: str) -> str:
-    ngettext = i18n.gettext  # named so that extraction sees a plural entry
-    return ngettext("{count} day", "{count} days", count, locale=locale).format(
-        count=format_decimal(count, locale=locale)
-    )
 
 
 def when(moment: datetime, settings: Settings, locale: str) -> str:
@@ -101,47 +88,6 @@ def next_run_line(i18n: I18n, upcoming: datetime, settings: Settings, locale: st
     return i18n.gettext("Next data clean-up (retention): {when}", locale=locale).format(
         when=when(upcoming, settings, locale)
     )
-
-
-def my_data_lines(i18n: I18n, settings: Settings, locale: str) -> list[str]:
-    """How long each kind of a member's data is kept, for /mydata."""
-    rules = periods(settings)
-    kept = i18n.gettext("kept until you delete your data with /delete", locale=locale)
-
-    def line(label: str, count: int, rule: str) -> str:
-        text = rule.format(period=months(i18n, count, locale)) if count else kept
-        return f"{label}: {text}"
-
-    lines = [
-        i18n.gettext("How long we keep your data:", locale=locale),
-        line(
-            i18n.gettext("Closed questions and their messages", locale=locale),
-            rules.closed_questions_months,
-            i18n.gettext("deleted {period} after the question is closed", locale=locale),
-        ),
-        line(
-            i18n.gettext("Survey answers linked to you", locale=locale),
-            rules.survey_responses_months,
-            i18n.gettext("made anonymous {period} after the survey closed", locale=locale),
-        ),
-        line(
-            i18n.gettext("Record of who looked at or changed your data", locale=locale),
-            rules.audit_months,
-            i18n.gettext("deleted after {period}", locale=locale),
-        ),
-    ]
-    if rules.inactive_members_months:
-        lines.append(
-            i18n.gettext(
-                "If you do not use the bot for {period}, we ask if you want to stay. "
-                "If you do not answer within {days}, we delete your data.",
-                locale=locale,
-            ).format(
-                period=months(i18n, rules.inactive_members_months, locale),
-                days=days(i18n, rules.confirm_days, locale),
-            )
-        )
-    return lines
 
 
 def withdrawn(i18n: I18n) -> Callable[[str, int], str]:
