@@ -128,27 +128,6 @@ def test_language_names_examples() -> None:
     assert language_name("uk") == "Українська"
 
 
-# --- the privacy notice is being rewritten elsewhere ---------------------------------------------
-
-# The privacy notice and the consent prompts are rewritten (new msgids) in their own change; until
-# then their old wording ("Telegram number" as an account number, "group" for pool) is exempt from
-# the glossary and forbidden-phrase checks. Entries no longer in the catalogue are ignored: remove
-# them from this list once the new notice is in.
-NOTICE_REWRITE = {
-    "<b>What we store:</b> your Telegram number, your language, your region and municipality, "
-    "and the answers you choose to give. You can skip every question.",
-    "This bot belongs to the expert pool of your region. The pool is run by coordinators. They "
-    "talk with the municipality about inburgering, but they are not the municipality.",
-    "<b>Who sees it:</b> only the coordinators of your region. We do not give your name to the "
-    "municipality. We share survey results only as totals.",
-    "<b>Translation:</b> when you and the coordinators do not speak the same language, the texts "
-    "of your questions and of the answers go to {services} for machine translation. This service "
-    "does not get your name or your Telegram number.",
-    "Okay. We saved only your language and your Telegram number, so that we can ask you again "
-    "later. Nothing else. Send /start when you are ready, or /delete to remove even this.",
-}
-
-
 # --- right-to-left lines ------------------------------------------------------------------------
 
 
@@ -276,7 +255,7 @@ def test_glossary_has_every_term_in_every_language() -> None:
 def test_glossary_terms_are_used(locale: str) -> None:
     problems = []
     for message in _catalog(locale):
-        if not message.id or _ids(message)[0] in NOTICE_REWRITE:
+        if not message.id:
             continue
         # Placeholders are not words: "{municipality}" is filled in, not translated.
         source = PLACEHOLDER.sub("", " ".join(_ids(message)))
@@ -295,7 +274,7 @@ def test_no_forbidden_wording(locale: str) -> None:
     problems = [
         f"{pattern.pattern!r} in {text!r}"
         for message in _catalog(locale)
-        if message.id and _ids(message)[0] not in NOTICE_REWRITE
+        if message.id
         for text in _strings(message)
         for pattern in FORBIDDEN[locale]
         if pattern.search(text)
