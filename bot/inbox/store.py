@@ -9,7 +9,6 @@ again. An update that fails MAX_ATTEMPTS times (or whose worker dies that often)
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -205,10 +204,9 @@ async def begin_effect(
     message: yields False when an earlier attempt at this update already began it (skip it),
     else records `key` and yields True (do it now; the record is committed on exit).
 
-    A retry after a crash finds the record exactly when its COMMIT reached the database, so
-    the COMMIT is sent first and the effect right behind it, without waiting for the
-    database's answer: the window in which a crash loses the effect is the moment between
-    the two writes (see README, Reliability). Updates not from the inbox: always True."""
+    A retry after a crash finds the record once its COMMIT is done, so the record is
+    committed first and the effect right behind it: the window in which a crash loses the
+    effect is the moment between the two (see README, Reliability). Updates not from the inbox: always True."""
     row = None if update_id is None else await session.get(InboxUpdate, update_id)
     if row is None:
         yield True
@@ -218,13 +216,8 @@ async def begin_effect(
         yield False
         return
     row.effects = ",".join(sorted(begun | {key}))
-    await session.flush()
-    committing = asyncio.create_task(session.commit())
-    await asyncio.sleep(0)  # the commit task writes COMMIT before this one goes on
-    try:
-        yield True
-    finally:
-        await committing
+    await session.commit()  # recorded before the effect (the send path commits first too)
+    yield True
 
 
 async def forget_user(session: AsyncSession, telegram_id: int) -> None:
