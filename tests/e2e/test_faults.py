@@ -70,6 +70,8 @@ async def onboard_turkish(app: RunningBot, user: SimUser) -> None:
     await wait_text(user, t(app, "Do you agree?", "tr"))
     assert picker.text == t(app, "Language: {language}", "tr").format(language="Türkçe")
     await user.press("✅ " + t(app, "I agree", "tr"))
+    await user.wait_for_message(lambda m: t(app, "No", "tr") in m.button_texts)
+    await user.press(t(app, "No", "tr"))  # the optional quote consent
     await wait_text(user, t(app, "Which regional pool do you want to join?", "tr"))
     await user.press("Twente")
     await skip_intake(app, user, "tr")
