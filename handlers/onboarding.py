@@ -26,6 +26,7 @@ from bot.surveys.definition import TYPED_KINDS
 from bot.texts import privacy_notice
 from db.engine import AsyncSession
 from db.models import Member, MemberStatus, Region
+from handlers.common import stale_button
 from handlers.selfservice import reply_unknown_command
 from handlers.volunteers import offer_after_intake
 
@@ -233,9 +234,7 @@ async def consent(
 ) -> None:
     """I agree / Not now, only from the buttons of the member's current step and notice."""
     if member is None:
-        await query.answer(
-            _("This button no longer works. Send /start to continue."), show_alert=True
-        )
+        await stale_button(query)
         return
     data = callback_data
     try:
@@ -287,9 +286,7 @@ async def quotes(
 ) -> None:
     """Yes / No to quotes: while signing up, or later (after re-consent, or in /privacy)."""
     if member is None:
-        await query.answer(
-            _("This button no longer works. Send /start to continue."), show_alert=True
-        )
+        await stale_button(query)
         return
     allow = callback_data.allow
     try:
