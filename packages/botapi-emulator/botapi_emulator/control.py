@@ -6,7 +6,9 @@ GET  /_emulator/chats/{id}/messages        transcript; ?since=<seq> returns only
 POST /_emulator/users                      {"first_name", "language_code", "username"}
 POST /_emulator/groups                     {"title", "forum", "member_ids", "admin_ids"}
 POST /_emulator/chats/{id}/send            JSON {"user_id", "text", "thread_id", "reply_to"}
-                                           or multipart: user_id, kind, caption, file
+                                           or multipart: user_id, kind (photo, voice,
+                                           sticker, video_note, document), caption,
+                                           duration, emoji, file
 POST /_emulator/chats/{id}/press           {"user_id", "message_id", "button" | "callback_data"}
 GET  /_emulator/events?since=N&timeout=S   long poll: events after seq N
 GET  /_emulator/events/stream?since=N      the same as server-sent events
@@ -204,6 +206,12 @@ async def _send_file(
     if kind == "voice":
         duration = int(_number(fields.get("duration", "1")))
         return await user.send_voice(upload.data, duration, chat=chat, thread_id=thread)
+    if kind == "sticker":
+        emoji = str(fields.get("emoji") or "🙂")[:8]
+        return await user.send_sticker(emoji, chat=chat, thread_id=thread, data=upload.data)
+    if kind == "video_note":
+        duration = int(_number(fields.get("duration", "1")))
+        return await user.send_video_note(upload.data, duration, chat=chat, thread_id=thread)
     return await user.send_document(
         upload.data, upload.filename, upload.content_type, caption, chat=chat, thread_id=thread
     )

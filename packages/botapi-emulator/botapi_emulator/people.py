@@ -127,10 +127,26 @@ class SimUser(Observer):
         )
 
     async def send_sticker(
-        self, emoji: str = "👍", chat: ChatRef = None, thread_id: int | None = None
+        self,
+        emoji: str = "👍",
+        chat: ChatRef = None,
+        thread_id: int | None = None,
+        data: bytes = b"RIFF\x00\x00\x00\x00WEBP",
     ) -> SimMessage:
         return self._post_file(
-            b"RIFF\x00\x00\x00\x00WEBP", "sticker", None, chat, thread_id, emoji=emoji
+            data, "sticker", None, chat, thread_id, mime_type="image/webp", emoji=emoji
+        )
+
+    async def send_video_note(
+        self,
+        data: bytes = b"\x00\x00\x00\x18ftypmp42",
+        duration: int = 3,
+        chat: ChatRef = None,
+        thread_id: int | None = None,
+    ) -> SimMessage:
+        """A round video message (no caption: Telegram has none for them)."""
+        return self._post_file(
+            data, "video_note", None, chat, thread_id, mime_type="video/mp4", duration=duration
         )
 
     async def edit(self, message: SimMessage, text: str) -> SimMessage:

@@ -140,3 +140,31 @@ async def test_create_group_and_bad_requests(
         assert response.status == 400
     async with http.get(f"{base}/chats/42/messages") as response:
         assert response.status == 404
+
+
+async def test_send_a_sticker_and_a_video_note(
+    emulator: Emulator, bot: Bot, http: aiohttp.ClientSession
+) -> None:
+    base = f"{emulator.api_url}/_emulator"
+    user = emulator.create_user()
+    sticker = aiohttp.FormData()
+    sticker.add_field("user_id", str(user.id))
+    sticker.add_field("kind", "sticker")
+    sticker.add_field("emoji", "🐢")
+    sticker.add_field(
+        "file", b"RIFF\x00\x00\x00\x00WEBP", filename="s.webp", content_type="image/webp"
+    )
+    status, sent = await _post(http, f"{base}/chats/{user.id}/send", data=sticker)
+    assert status == 200 and sent["sticker"]["emoji"] == "🐢" and "photo" not in sent
+    note = aiohttp.FormData()
+    note.add_field("user_id", str(user.id))
+    note.add_field("kind", "video_note")
+    note.add_field("duration", "4")
+    note.add_field("file", b"\x00\x00\x00\x18ftypmp42", filename="n.mp4", content_type="video/mp4")
+    status, sent = await _post(http, f"{base}/chats/{user.id}/send", data=note)
+    assert status == 200 and sent["video_note"]["duration"] == 4
+    async with http.get(f"{base}/files/{sent['video_note']['file_id']}") as response:
+        assert await response.read() == b"\x00\x00\x00\x18ftypmp42"
+    updates = await bot.get_updates()
+    assert updates[-2].message is not None and updates[-2].message.sticker is not None
+    assert updates[-1].message is not None and updates[-1].message.video_note is not None
