@@ -22,8 +22,9 @@ from handlers import (
 
 
 def get_routers() -> list[Router]:
-    """New routers for one Dispatcher, in the order they are consulted."""
-    return [
+    """New routers for one Dispatcher, in the order they are consulted; first a guard that
+    answers commands none of them knows (so no flow takes one as content)."""
+    routers = [
         consent_gate.create_router(),
         retention.create_router(),
         broadcast.create_router(),
@@ -38,3 +39,4 @@ def get_routers() -> list[Router]:
         questions.create_router(),
         common.create_router(),
     ]
+    return [common.create_guard_router(common.registered_commands(routers)), *routers]

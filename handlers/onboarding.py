@@ -485,7 +485,9 @@ def create_router() -> Router:
     router.callback_query.register(consent, ConsentCallback.filter())
     router.callback_query.register(quotes, QuotesCallback.filter())
     router.callback_query.register(choose_region, RegionCallback.filter(~F.move))
-    router.message.register(municipality, Onboarding(onboarding.STEP_MUNICIPALITY), F.text)
+    router.message.register(
+        municipality, Onboarding(onboarding.STEP_MUNICIPALITY), F.text, ~F.text.startswith("/")
+    )
     router.callback_query.register(intake_button, IntakeAnswerCallback.filter())
     router.message.register(
         intake_text,

@@ -270,8 +270,12 @@ def create_router() -> Router:
     router.callback_query.register(draft_button, DraftCallback.filter())
     router.callback_query.register(satisfaction, SatisfactionCallback.filter())
     router.message.register(my_questions, Command("myquestions"))
-    router.message.register(add_to_draft, Asker(), HasDraft(), F.func(message_kind))
-    router.message.register(follow_up, Asker(), F.reply_to_message, F.func(message_kind))
-    router.message.register(offer_question, Asker(), F.func(message_kind), ~F.text.startswith("/"))
+    # A command is never question content (handlers/common.py answers unknown ones first).
+    not_command = ~F.text.startswith("/")
+    router.message.register(add_to_draft, Asker(), not_command, HasDraft(), F.func(message_kind))
+    router.message.register(
+        follow_up, Asker(), not_command, F.reply_to_message, F.func(message_kind)
+    )
+    router.message.register(offer_question, Asker(), F.func(message_kind), not_command)
     router.message.register(unsupported, Asker())
     return router

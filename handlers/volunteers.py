@@ -242,7 +242,9 @@ def create_router() -> Router:
         translate_command, Command("translate"), F.chat.type.in_({"private", "supergroup"})
     )
     router.message.register(volunteer_command, Command("volunteer"), F.chat.type == "private")
-    router.message.register(volunteer_reply, F.chat.type == "private", F.reply_to_message)
+    router.message.register(
+        volunteer_reply, F.chat.type == "private", F.reply_to_message, ~F.text.startswith("/")
+    )
     router.callback_query.register(volunteer_button, VolunteerCallback.filter())
     router.callback_query.register(decline_button, VolunteerRequestCallback.filter())
     router.callback_query.register(

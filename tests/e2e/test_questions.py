@@ -354,3 +354,57 @@ async def test_stats_count_questions_and_satisfaction(emulator: Emulator, app: R
     expected = t(app, "Questions: {asked} asked · {answered} answered · {open} open", "nl")
     assert expected.format(asked=2, answered=1, open=1) in (stats.text or "")
     assert t(app, "Helpful answers: {share}", "nl").format(share="0%") in (stats.text or "")
+
+
+async def test_commands_are_never_question_content(emulator: Emulator, app: RunningBot) -> None:
+    """Issue 21: with a draft open (a photo offered as a question), `/foo` got "Added (2)" and
+    was posted into the topic after Send."""
+    pool = await make_pool(emulator, app, "ti", name="Sanne")
+    assert pool.group is not None
+    sanne = pool.member
+    unknown = t(app, "Sorry, I don't know that command.", "ti")
+    await sanne.send_photo(caption="Deze brief")
+    offer = await sanne.wait_for_message(lambda m: t(app, "Housing", "ti") in m.button_texts)
+    for command in ("/foo", "/foo bar", "/approve 1", "/reply 1 hoi"):
+        await sanne.send_text(command)
+        said = await sanne.wait_for_message()
+        assert (said.text or "").startswith(unknown), (command, said.text)
+    await sanne.press(t(app, "Housing", "ti"), offer)
+    await wait_text(sanne, "Twente")
+    topic = await pool.group.wait_for_topic(lambda tp: tp.name.startswith("#"))
+    await pool.group.wait_for_message(
+        lambda m: m.media_kind == "photo", thread_id=topic.message_thread_id
+    )
+    await app.settled()
+    assert not any("/foo" in (m.text or "") for m in pool.group.messages())
+    async with app.session_factory() as session:
+        rows = list(await session.scalars(select(QuestionMessage.kind).where(
+            QuestionMessage.direction == "in")))  # fmt: skip
+    assert rows == ["photo"]
+
+    # A reply to the question's confirmation or to a translation request: still a command.
+    from tests.e2e.test_volunteers import add_volunteer, press_ask, request_of
+
+    selam = await add_volunteer(emulator, app, "Selam", [("ti", "nl"), ("nl", "ti")])
+    card = await pool.group.wait_for_message(
+        lambda m: bool(m.inline_keyboard), thread_id=topic.message_thread_id
+    )
+    await pool.coordinator.send_text("Kijk op de site.", chat=pool.group,
+                                      thread_id=topic.message_thread_id)  # fmt: skip
+    answer = await sanne.wait_for_message(lambda m: "Kijk op de site." in (m.text or ""))
+    sanne.skip_pending()
+    await sanne.reply(answer, "/foo")
+    said = await sanne.wait_for_message()
+    assert (said.text or "").startswith(unknown)
+    await press_ask(pool.coordinator, card)
+    await selam.wait_for_message(lambda m: any(d.startswith("vreq:") for d in m.callback_data))
+    request = request_of(selam)
+    assert request is not None
+    selam.skip_pending()
+    await selam.reply(request, "/foo")
+    said = await selam.wait_for_message()
+    assert (said.text or "").startswith(unknown)
+    await app.settled()
+    async with app.session_factory() as session:
+        texts = list(await session.scalars(select(QuestionMessage.text)))
+    assert "/foo" not in texts
