@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, select, update
 
+from bot.config import SUPPORTED_LOCALES
 from bot.members.consent import NOTICE_VERSION
 from botapi_emulator import Emulator
 from db.models import Consent, Member, MemberStatus, OutboundCopy, ProfileAnswer, Region
@@ -94,6 +95,10 @@ async def test_full_onboarding_in_dutch_by_municipality(
     await start_and_consent(app, daan, "nl", "Nederlands")
     await daan.press("Weet ik niet / anders")
     await wait_text(daan, "In welke gemeente")
+    # A command is not a municipality's name: the unknown-command reply, the step stays.
+    await daan.send_text("/foo")
+    said = await daan.wait_for_message()
+    assert (said.text or "").startswith(t(app, "Sorry, I don't know that command.", "nl"))
     await daan.send_text("súdwest fryslan")
     found = await wait_text(daan, "Súdwest-Fryslân")
     assert "Friesland" in (found.text or "")
@@ -421,3 +426,28 @@ async def test_move_to_another_region(
     assert "Alkmaar" in (note.text or "")
     again = await user.press_callback_data(old_data, choice)
     assert again.answer is not None
+
+
+async def test_before_a_language_is_chosen_the_picker_comes_again(
+    emulator: Emulator, app: RunningBot, member_row: MemberRow
+) -> None:
+    """Issue 21: nonsense, a photo or a voice note before the language got "use the menu
+    below", and there is no menu yet."""
+    hodan = emulator.create_user("Hodan", language_code="so")
+    everywhere = [t(app, "Please choose your language first.", code) for code in SUPPORTED_LOCALES]
+    for send in (
+        lambda: hodan.send_text("asdf"),
+        lambda: hodan.send_photo(),
+        lambda: hodan.send_voice(),
+        lambda: hodan.send_sticker(),
+    ):
+        await send()
+        picker = await hodan.wait_for_message()
+        lines = (picker.text or "").split("\n")
+        assert lines[0] == everywhere[SUPPORTED_LOCALES.index("so")]
+        assert sorted(lines) == sorted(everywhere)
+        assert picker.button_texts[0] == "Soomaali" and "Nederlands" in picker.button_texts
+    await hodan.press("Soomaali", picker)
+    await hodan.wait_for_message(lambda m: t(app, "Do you agree?", "so") in (m.text or ""))
+    member = await member_row(hodan.id)
+    assert member is not None and member.language == "so"
