@@ -105,6 +105,13 @@ class AskTopicCallback(CallbackData, prefix="ask"):
 class DraftAction(StrEnum):
     SEND = "send"
     CANCEL = "cancel"
+    NEW = "new"  # a held free message becomes a new question: choose its topic
+
+
+class JoinQuestionCallback(CallbackData, prefix="joinq"):
+    """ "Add to question #N": a free message joins the member's open question N."""
+
+    question_id: int
 
 
 class DraftCallback(CallbackData, prefix="draft"):

@@ -11,7 +11,13 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
-from bot.callbacks import AskTopicCallback, DraftCallback, SatisfactionCallback
+from bot.callbacks import (
+    AskTopicCallback,
+    DraftAction,
+    DraftCallback,
+    JoinQuestionCallback,
+    SatisfactionCallback,
+)
 from bot.config import Settings
 from bot.filters import MenuButton
 from bot.messenger import Messenger
@@ -137,9 +143,22 @@ async def draft_button(
     if draft is None or member is None:
         await query.answer(_("This button is from an earlier step."), show_alert=True)
         return
+    if callback_data.action == DraftAction.NEW:
+        # A held free message becomes a new question after all: its topic first.
+        try:
+            await rules.check_limits(session, member, draft)
+        except QuestionError as exc:
+            await query.answer(error_text(exc.reason), show_alert=True)
+            return
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(
+                offer_text(), reply_markup=render.topic_picker(offer=True)
+            )
+        return
     await keyboards.drop_buttons(query)
     await query.answer()
-    if callback_data.action == "send":
+    if callback_data.action == DraftAction.SEND:
         await send_question(bot, session, settings, member, draft)
     else:
         await rules.cancel_draft(session, member)
@@ -230,10 +249,17 @@ async def follow_up(
         await message.answer(_("Added to your question #{number}.").format(number=result.number))
 
 
+def offer_text() -> str:
+    return _("Do you want to send this as a question to the coordinators? Choose a topic:")
+
+
 async def offer_question(message: Message, session: AsyncSession, member: Member) -> None:
-    """A free message outside any flow: offer to send it as a question (nothing is ignored)."""
+    """A free message outside any flow: offer to add it to an open question of theirs, or
+    to send it as a new question (nothing is ignored)."""
     try:
-        draft = await rules.start_draft(session, member, "other")
+        open_questions = await rules.open_of(session, member)
+        # While questions are open the message is held even at the limits: it may join one.
+        draft = await rules.start_draft(session, member, "other", hold=bool(open_questions))
         await rules.add_incoming(
             session,
             draft,
@@ -244,10 +270,46 @@ async def offer_question(message: Message, session: AsyncSession, member: Member
     except QuestionError as exc:
         await message.answer(error_text(exc.reason))
         return
-    await message.answer(
-        _("Do you want to send this as a question to the coordinators? Choose a topic:"),
-        reply_markup=render.topic_picker(offer=True),
-    )
+    if not open_questions:
+        await message.answer(offer_text(), reply_markup=render.topic_picker(offer=True))
+        return
+    try:
+        await rules.check_limits(session, member, draft)
+    except QuestionError as exc:
+        text = (
+            error_text(exc.reason)
+            + "\n\n"
+            + _("You can add this message to a question you asked before.")
+        )
+        allow_new = False
+    else:
+        text = _(
+            "Do you want to add this to a question you asked before, or send it as a new question?"
+        )
+        allow_new = True
+    await message.answer(text, reply_markup=render.join_offer(open_questions, allow_new))
+
+
+async def join_question(
+    query: CallbackQuery,
+    callback_data: JoinQuestionCallback,
+    session: AsyncSession,
+    member: Member | None,
+) -> None:
+    """ "Add to question #N": the held message joins that open question."""
+    try:
+        joined = await service.join_open(
+            session, rules.require_asker(member), callback_data.question_id
+        )
+    except QuestionError:
+        await query.answer(_("This button is from an earlier step."), show_alert=True)
+        await keyboards.drop_buttons(query)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            _("Added to your question #{number}.").format(number=joined.number)
+        )
 
 
 async def unsupported(message: Message) -> None:
@@ -268,6 +330,7 @@ def create_router() -> Router:
     router.message.register(ask, Command("ask"))
     router.callback_query.register(choose_topic, AskTopicCallback.filter())
     router.callback_query.register(draft_button, DraftCallback.filter())
+    router.callback_query.register(join_question, JoinQuestionCallback.filter())
     router.callback_query.register(satisfaction, SatisfactionCallback.filter())
     router.message.register(my_questions, Command("myquestions"))
     # A command is never question content (handlers/common.py answers unknown ones first).

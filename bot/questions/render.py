@@ -19,6 +19,7 @@ from bot.callbacks import (
     AskTopicCallback,
     DraftAction,
     DraftCallback,
+    JoinQuestionCallback,
     QuestionAction,
     QuestionActionCallback,
     Satisfaction,
@@ -49,6 +50,27 @@ def topic_picker(offer: bool = False) -> InlineKeyboardMarkup:
     if offer:
         builder.button(text=_("No, thanks"), callback_data=DraftCallback(action=DraftAction.CANCEL))
     builder.adjust(2)
+    return builder.as_markup()
+
+
+def join_offer(open_questions: list[Question], allow_new: bool) -> InlineKeyboardMarkup:
+    """A free message while questions are open: "Add to question #N" for each (newest
+    first), then "New question" (when one is allowed) and "No, thanks"."""
+    builder = InlineKeyboardBuilder()
+    for question in open_questions:
+        builder.button(
+            # Translators: button: add the message just sent to the member's open question
+            text=_("Add to question #{number}").format(number=question.id),
+            callback_data=JoinQuestionCallback(question_id=question.id),
+        )
+    if allow_new:
+        builder.button(
+            # Translators: button: send the message just sent as a new question instead
+            text=_("New question"),
+            callback_data=DraftCallback(action=DraftAction.NEW),
+        )
+    builder.button(text=_("No, thanks"), callback_data=DraftCallback(action=DraftAction.CANCEL))
+    builder.adjust(1)
     return builder.as_markup()
 
 

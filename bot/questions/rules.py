@@ -55,29 +55,61 @@ async def draft_of(session: AsyncSession, member: Member) -> Question | None:
     )
 
 
-async def start_draft(session: AsyncSession, member: Member, topic: str) -> Question:
-    require_asker(member)
-    if topic not in TOPICS:
-        raise QuestionError("gone")
-    existing = await draft_of(session, member)
-    if existing is not None:
-        existing.topic = topic
-        await session.flush()  # submit() refreshes the row; autoflush is off
-        return existing
+async def open_of(session: AsyncSession, member: Member) -> list[Question]:
+    """The member's questions still open (sent, or answered and not closed), newest first."""
+    return list(
+        await session.scalars(
+            select(Question)
+            .where(Question.member_id == member.id, Question.status.in_(OPEN_STATES))
+            .order_by(Question.id.desc())
+        )
+    )
+
+
+async def check_limits(
+    session: AsyncSession, member: Member, draft: Question | None = None
+) -> None:
+    """A new question is allowed: fewer than MAX_OPEN open, fewer than MAX_PER_DAY today
+    (`draft`, the question being made, not counted)."""
+    other = Question.id != (draft.id if draft is not None else -1)
     open_count = await session.scalar(
         select(func.count())
         .select_from(Question)
-        .where(Question.member_id == member.id, Question.status.in_(OPEN_STATES))
+        .where(Question.member_id == member.id, Question.status.in_(OPEN_STATES), other)
     )
     if (open_count or 0) >= MAX_OPEN:
         raise QuestionError("too_many_open")
     recent = await session.scalar(
         select(func.count())
         .select_from(Question)
-        .where(Question.member_id == member.id, Question.created_at >= utcnow() - timedelta(days=1))
+        .where(
+            Question.member_id == member.id,
+            Question.created_at >= utcnow() - timedelta(days=1),
+            other,
+        )
     )
     if (recent or 0) >= MAX_PER_DAY:
         raise QuestionError("rate_limited")
+
+
+async def start_draft(
+    session: AsyncSession, member: Member, topic: str, *, hold: bool = False
+) -> Question:
+    """The member's draft with `topic` (the one they have, or a new one). `hold`: keep a
+    message for now although no new question is allowed yet; it may still join an open
+    question (`join_open`), and the limits are checked when it gets a topic."""
+    require_asker(member)
+    if topic not in TOPICS:
+        raise QuestionError("gone")
+    existing = await draft_of(session, member)
+    if existing is not None:
+        if not hold:
+            await check_limits(session, member, existing)
+        existing.topic = topic
+        await session.flush()  # submit() refreshes the row; autoflush is off
+        return existing
+    if not hold:
+        await check_limits(session, member)
     question = Question(
         member_id=member.id, region_id=member.region_id, topic=topic,
         language=member.language or "nl", status=QuestionStatus.DRAFT,

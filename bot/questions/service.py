@@ -51,6 +51,8 @@ async def send(
     brings it to their chat (`bot.questions.outbox`), so the member never waits for a busy
     group. Raises QuestionError (e.g. "empty") when it cannot be sent.
     """
+    if draft.status == QuestionStatus.DRAFT:
+        await rules.check_limits(session, member, draft)  # a held message (`start_draft`)
     if not await rules.submit(session, draft):
         return None
     await outbox.queue(session, draft)
@@ -102,6 +104,30 @@ async def follow_up(
     if reopened:
         await Inbox(messenger, session, settings, views).set_topic_open(question, True)
     return FollowUp(Followed.REOPENED if reopened else Followed.ADDED, question.id)
+
+
+async def join_open(session: AsyncSession, member: Member, question_id: int) -> FollowUp:
+    """The member's held message(s) (their draft) join one of their open questions, as a
+    follow-up does; the outbox copies them to the coordinators (translated where the
+    bridge translates). QuestionError("gone") when there is nothing to add or no such
+    open question of theirs."""
+    draft = await rules.draft_of(session, member)
+    question = await session.get(Question, question_id)
+    if (
+        draft is None
+        or question is None
+        or question.member_id != member.id
+        or question.status not in rules.OPEN_STATES
+    ):
+        raise rules.QuestionError("gone")
+    for row in await rules.messages(session, draft, "in"):
+        assert row.member_message_id is not None
+        await rules.add_incoming(session, question, row.kind, row.text, row.member_message_id)
+    await session.delete(draft)
+    await outbox.queue(session, question)
+    await session.commit()
+    outbox.wake()
+    return FollowUp(Followed.ADDED, question.id)
 
 
 async def answer(

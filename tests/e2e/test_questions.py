@@ -287,7 +287,9 @@ async def test_free_text_is_offered_as_a_question(emulator: Emulator, app: Runni
     assert topic is not None and "Onderwijs" in topic.name or topic is not None
     # "No, thanks" sends nothing.
     await pool.member.send_text("Gerek yok")
-    second = await pool.member.wait_for_message(lambda m: len(m.button_texts) > 3)
+    second = await pool.member.wait_for_message(
+        lambda m: t(app, "No, thanks", "tr") in m.button_texts
+    )
     await pool.member.press(t(app, "No, thanks", "tr"), second)
     await pool.member.wait_for_message()
     await app.settled()
@@ -408,3 +410,84 @@ async def test_commands_are_never_question_content(emulator: Emulator, app: Runn
     async with app.session_factory() as session:
         texts = list(await session.scalars(select(QuestionMessage.text)))
     assert "/foo" not in texts
+
+
+async def test_an_afterthought_joins_the_open_question(emulator: Emulator, app: RunningBot) -> None:
+    """Issue 21: after "Your question #1 was sent", the next message could only become a new
+    question or be dropped. Now "Add to question #N" comes first, newest first."""
+    pool = await make_pool(emulator, app, "so", name="Hodan")
+    assert pool.group is not None
+    hodan, group = pool.member, pool.group
+    await ask(app, hodan, "so", "Housing", "Guri ma heli karaa?")
+    await wait_text(hodan, "Twente")
+    first = await group.wait_for_topic(lambda tp: tp.name.startswith("#1 "))
+    await ask(app, hodan, "so", "Work", "Shaqo ma jirtaa?")
+    await wait_text(hodan, "Twente")
+    await group.wait_for_topic(lambda tp: tp.name.startswith("#2 "))
+
+    await hodan.send_text("Waxaan leeyahay laba carruur ah")
+    offer = await hodan.wait_for_message(lambda m: bool(m.inline_keyboard))
+    add = t(app, "Add to question #{number}", "so")
+    assert offer.button_texts == [
+        add.format(number=2), add.format(number=1),
+        t(app, "New question", "so"), t(app, "No, thanks", "so"),
+    ]  # fmt: skip
+    await hodan.press(add.format(number=1), offer)
+    joined = await hodan.wait_for_edit(offer)
+    assert joined.text == t(app, "Added to your question #{number}.", "so").format(number=1)
+    await group.wait_for_message(
+        lambda m: "laba carruur" in (m.text or ""), thread_id=first.message_thread_id
+    )
+    # "New question" still works: the topic picker, then it is sent as a third question.
+    await hodan.send_text("Iskuul ma jiraa?")
+    offer = await hodan.wait_for_message(lambda m: bool(m.inline_keyboard))
+    await hodan.press(t(app, "New question", "so"), offer)
+    await hodan.wait_for_edit(offer, lambda m: t(app, "Education", "so") in m.button_texts)
+    await hodan.press(t(app, "Education", "so"), offer)
+    await wait_text(hodan, "Twente")
+    await app.settled()
+    async with app.session_factory() as session:
+        rows = [
+            (q, text)
+            for q, text in await session.execute(
+                select(QuestionMessage.question_id, QuestionMessage.text)
+                .where(QuestionMessage.direction == "in")
+                .order_by(QuestionMessage.id)
+            )
+        ]
+        third = rows[-1][0]
+        assert third not in (1, 2) and rows == [
+            (1, "Guri ma heli karaa?"), (2, "Shaqo ma jirtaa?"),
+            (1, "Waxaan leeyahay laba carruur ah"), (third, "Iskuul ma jiraa?"),
+        ]  # fmt: skip
+        assert await session.scalar(select(func.count()).where(Question.status == "draft")) == 0
+
+        # At the limit of open questions: no new question, but it may still join one.
+        member = await session.scalar(select(Member).where(Member.telegram_id == hodan.id))
+        assert member is not None
+        for _ in range(2):
+            session.add(Question(member_id=member.id, region_id=member.region_id, topic="other",
+                                 language="so", status="open", sent_at=utcnow()))  # fmt: skip
+        await session.commit()
+        numbers = sorted(await session.scalars(select(Question.id)), reverse=True)
+    await hodan.send_text("Mid kale")
+    offer = await hodan.wait_for_message(lambda m: bool(m.inline_keyboard))
+    limit = app.i18n.gettext(
+        "You have {count} open question. Please wait for the answer first.",
+        "You have {count} open questions. Please wait for the answers first.",
+        5,
+        locale="so",
+    ).format(count=5)
+    assert (offer.text or "").startswith(limit + "\n\n")
+    assert offer.button_texts == [
+        *(add.format(number=n) for n in numbers),
+        t(app, "No, thanks", "so"),
+    ]
+    await hodan.press(add.format(number=2), offer)
+    await hodan.wait_for_edit(offer)
+    await app.settled()
+    async with app.session_factory() as session:
+        texts = list(await session.scalars(
+            select(QuestionMessage.text).where(QuestionMessage.question_id == 2,
+                                               QuestionMessage.direction == "in").order_by(QuestionMessage.id)))  # fmt: skip
+    assert texts[-1] == "Mid kale"
