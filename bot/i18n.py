@@ -71,6 +71,14 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_name_in(code: str, locale: str) -> str:
+    """The language's name in `locale`'s words: 'Dutch' in en, 'Nederlands' in nl."""
+    try:
+        return Locale.parse(code).get_display_name(locale) or code
+    except (ValueError, TypeError):
+        return code
+
+
 def resolve_locale(stored: str | None, telegram_code: str | None, default: str) -> str:
     """Stored choice first, then Telegram's language_code when supported, then the default."""
     if stored in SUPPORTED_LOCALES:

@@ -12,7 +12,7 @@ from bot import keyboards
 from bot.callbacks import ConsentCallback, LanguageCallback, QuotesCallback, RegionCallback
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.filters import Onboarding
-from bot.i18n import language_name
+from bot.i18n import language_name, language_name_in
 from bot.inbox.store import Delivery, begin_effect
 from bot.members.consent import needs_consent, notice_version
 from bot.notify import notify_coordinators
@@ -113,18 +113,31 @@ async def ask_intake(bot: Bot, session: AsyncSession, member: Member, language: 
     )
 
 
+def answers_in(member: Member, settings: Settings) -> str:
+    """ " Coordinators answer in Dutch." (the staff language, named in the member's) when the
+    member reads another language; else nothing."""
+    staff, own = settings.staff_language, member.language or settings.default_locale
+    if staff == own:
+        return ""
+    return " " + _("Coordinators answer in {language}.").format(
+        language=language_name_in(staff, own)
+    )
+
+
 async def finish(
     bot: Bot, session: AsyncSession, member: Member, settings: Settings, i18n: I18n
 ) -> None:
     status = await onboarding.complete(session, member)
     region = await session.get(Region, member.region_id) if member.region_id else None
+    language = answers_in(member, settings)
     if status == MemberStatus.ACTIVE and region is not None:
         await bot.send_message(
             member.telegram_id,
             _(
                 "Welcome to the expert pool {region}! You will get short surveys and news "
                 "from the coordinators here. Use the menu below."
-            ).format(region=html.quote(region.name)),
+            ).format(region=html.quote(region.name))
+            + language,
             reply_markup=keyboards.main_menu(),
         )
         await offer_after_intake(bot, session, member, settings)
@@ -138,7 +151,7 @@ async def finish(
         text = _(
             "Thank you! A coordinator will find the right pool for you. You will hear from us here."
         )
-    await bot.send_message(member.telegram_id, text, reply_markup=keyboards.main_menu())
+    await bot.send_message(member.telegram_id, text + language, reply_markup=keyboards.main_menu())
     await offer_after_intake(bot, session, member, settings)
 
     def render() -> str:

@@ -111,7 +111,9 @@ class Cards:
     def follow_up_header(self, locale: str, number: int) -> str:
         return "more"
 
-    def answer_header(self, locale: str, number: int) -> str:
+    def answer_header(
+        self, locale: str, number: int, language: str | None = None, machine: bool = False
+    ) -> str:
         return "answer"
 
     def closed(self, locale: str, number: int) -> tuple[str, Markup]:

@@ -55,6 +55,9 @@ class Card:
     offer_volunteer: bool = False  # the question is not in the staff language
 
 
+SPOKEN_KINDS = ("voice", "audio", "video", "video_note")  # in a language without any text
+
+
 class Views(Protocol):
     """Texts and keyboards of the question flow, each rendered in `locale`."""
 
@@ -70,7 +73,12 @@ class Views(Protocol):
 
     def follow_up_header(self, locale: str, number: int) -> str: ...
 
-    def answer_header(self, locale: str, number: int) -> str: ...
+    def answer_header(
+        self, locale: str, number: int, language: str | None = None, machine: bool = False
+    ) -> str:
+        """`language`: the answer's language, said when it isn't the member's; `machine`:
+        a machine translation comes with it."""
+        ...
 
     def closed(self, locale: str, number: int) -> tuple[str, Markup]:
         """The member's notice that the question is closed, with the rating buttons."""
@@ -393,7 +401,6 @@ class Inbox:
         if member is None:
             return "gone"
         locale = self._member_language(member)
-        header_text = self.views.answer_header(locale, question.id)
         plain = kind == "text" and text is not None and text.startswith(UNTRANSLATED)
         if plain:
             assert text is not None
@@ -405,6 +412,15 @@ class Inbox:
             translated = await self.translator.translate(text, *pair, member_id=member.id)
         # A text answer and its translation in one message when both fit; else the original
         # first and the translation as a reply to it.
+        # The header says which language the answer is in when it isn't the member's.
+        source = pair[0] if translated is not None else self.settings.staff_language
+        worded = bool(text) or kind in SPOKEN_KINDS
+        header_text = self.views.answer_header(
+            locale,
+            question.id,
+            source if worded and source != locale else None,
+            machine=isinstance(translated, Translation),
+        )
         together = (
             kind == "text"
             and isinstance(translated, Translation)

@@ -25,7 +25,7 @@ from bot.callbacks import (
     Satisfaction,
     SatisfactionCallback,
 )
-from bot.i18n import language_name, pgettext
+from bot.i18n import language_name, language_name_in, pgettext
 from bot.questions.relay import UNTRANSLATED, Card
 from bot.questions.rules import TOPICS
 from bot.questions.service import Line, Listed
@@ -308,9 +308,21 @@ class InboxViews:
         with self.i18n.use_locale(locale):
             return _("More from the member about question #{number}:").format(number=number)
 
-    def answer_header(self, locale: str, number: int) -> str:
+    def answer_header(
+        self, locale: str, number: int, language: str | None = None, machine: bool = False
+    ) -> str:
         with self.i18n.use_locale(locale):
-            return "💬 " + _("Answer to your question #{number}").format(number=number)
+            header = "💬 " + _("Answer to your question #{number}").format(number=number)
+            if language is None:
+                return header
+            name = language_name_in(language, locale)
+            if machine:
+                # Translators: after "Answer to your question #3"; {language}: e.g. "Dutch"
+                said = _("(in {language}, with a machine translation)")
+            else:
+                # Translators: after "Answer to your question #3"; {language}: e.g. "Dutch"
+                said = _("(in {language})")
+            return header + " " + said.format(language=name)
 
     def closed(self, locale: str, number: int) -> tuple[str, InlineKeyboardMarkup]:
         with self.i18n.use_locale(locale):

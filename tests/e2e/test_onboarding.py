@@ -57,6 +57,10 @@ async def test_full_onboarding_in_arabic(
         )[:10]
     )
     assert [t(app, "My pool", "ar")] in amina.reply_keyboard
+    # Coordinators write Dutch (the staff language): the welcome says so, in Arabic words.
+    assert (welcome.text or "").endswith(
+        " " + t(app, "Coordinators answer in {language}.", "ar").format(language="الهولندية")
+    )
 
     member = await member_row(amina.id)
     assert member is not None
@@ -103,7 +107,8 @@ async def test_full_onboarding_in_dutch_by_municipality(
     found = await wait_text(daan, "Súdwest-Fryslân")
     assert "Friesland" in (found.text or "")
     await skip_intake(app, daan, "nl")
-    await wait_text(daan, "Welkom bij")
+    welcome = await wait_text(daan, "Welkom bij")
+    assert "Coördinatoren antwoorden" not in (welcome.text or "")  # Dutch already
     member = await member_row(daan.id)
     assert member is not None and member.status == MemberStatus.ACTIVE
     assert member.municipality_id is not None and member.display_name is None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from bot.callbacks import QuestionActionCallback
+from bot.i18n import language_name_in
 from bot.members.consent import NOTICE_VERSION
 from bot.questions import jobs
 from bot.scheduler import JobContext
@@ -130,9 +131,10 @@ async def test_question_round_trip_in_a_forum_topic(emulator: Emulator, app: Run
         thread_id=topic.message_thread_id,
     )
     header = await yonas.wait_for_message(lambda m: m.text is not None and m.text.startswith("💬"))
+    # The answer is in Dutch, not in the member's Tigrinya: the header says so.
     assert header.text == "💬 " + t(app, "Answer to your question #{number}", "ti").format(
         number=(confirmation.text or "").split("#")[1].split()[0]
-    )
+    ) + " " + t(app, "(in {language})", "ti").format(language=language_name_in("nl", "ti"))
     relayed = await yonas.wait_for_message()
     assert relayed.text == "Je kunt bij de gemeente <b> een urgentie aanvragen & wachten."
     await app.settled()
