@@ -17,11 +17,12 @@ from aiogram.utils.i18n import gettext as _
 from bot import keyboards
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import picker_order
+from bot.marking import N_
 from bot.services.roles import Actor
 from db.models import Member
 from handlers.selfservice import reply_unknown_command
 
-CHOOSE_FIRST = "Please choose your language first."
+CHOOSE_FIRST = N_("Please choose your language first.")
 
 
 def _all_routers(routers: Iterable[Router]) -> Iterator[Router]:
