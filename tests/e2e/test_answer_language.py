@@ -19,11 +19,10 @@ from tests.e2e.test_bridge_inbox import (  # noqa: F401 (fixtures: the providers
     settings,
 )
 from tests.e2e.test_questions import ask
-from tests.translation_servers import DeepLServer
 
 
 async def test_the_answer_header_names_its_language_and_the_machine_translation(
-    emulator: Emulator, app: RunningBot, deepl: DeepLServer
+    emulator: Emulator, app: RunningBot
 ) -> None:
     pool = await bridge_pool(emulator, app, "ar", "Amina")
     assert pool.group is not None
