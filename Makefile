@@ -25,8 +25,9 @@ run: install
 migrate: install
 	$(BIN)/python -m bot migrate
 
+# `make sandbox PORT=8090` serves the page on another port (the default is 8080).
 sandbox: install
-	$(BIN)/python -m bot sandbox
+	$(BIN)/python -m bot sandbox $(if $(PORT),--port $(PORT))
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
