@@ -272,3 +272,74 @@ async def test_demo_data_page_api_and_a_restart(tmp_path: Path) -> None:
         assert len([c for c in listing["chats"] if c["title"] == "Amina"]) == 1
         another = await _post(http, second.url + "/sandbox/api/members", {"first_name": "Noor"})
         assert another["user_id"] > created["user_id"]
+
+
+AT_THE_END = """() => {
+    const list = document.getElementById("messages");
+    return list.scrollHeight - list.scrollTop - list.clientHeight < 4;
+}"""
+
+
+async def test_bot_links_stickers_and_video_messages(sandbox: Sandbox, page: Page) -> None:
+    """Issue 21: a t.me link to the bot opened a browser error page, the welcome ended up under
+    the reply keyboard, and stickers and video messages could not be sent from the page."""
+    from playwright.async_api import expect
+
+    assert sandbox.bot is not None and sandbox.emulator is not None
+    i18n = sandbox.bot.i18n
+
+    def so(msgid: str) -> str:
+        return i18n.gettext(msgid, locale="so")
+
+    await expect(page.locator(".chat-row", has_text="Amina")).to_be_visible()
+    await page.get_by_role("button", name="+ New member").click()
+    await page.locator("#new-member-language").select_option("so")
+    await page.locator("#new-member-name").fill("Sahra")
+    await page.get_by_role("button", name="Create").click()
+    await expect(page.locator("#chat-title")).to_have_text("Sahra")
+    await page.get_by_role("button", name="START").click()
+    await expect(page.get_by_role("button", name="Soomaali", exact=True)).to_be_visible()
+
+    # A sticker before any language: it is sent as a sticker; the picker comes again.
+    await page.get_by_role("button", name="Send a sticker").click()
+    await page.get_by_role("menuitem", name="Sticker 🐢").click()
+    await expect(page.locator(".row.out .sticker")).to_have_text("🐢")
+    again = _bubble(page, "in", so("Please choose your language first."))
+    await expect(again).to_be_visible()
+    await page.get_by_role("button", name="Soomaali", exact=True).last.click()
+    await page.get_by_role("button", name="✅ " + so("I agree"), exact=True).click()
+    await page.get_by_role("button", name=so("No"), exact=True).click()
+    await page.get_by_role("button", name="Twente", exact=True).click()
+    await _skip_intake(page, so("Skip"))
+    # The welcome came with the main menu's keyboard: the chat shows its end, not under it.
+    await expect(_bubble(page, "in", "Twente").last).to_be_visible()
+    await page.wait_for_function(AT_THE_END, timeout=5000)
+    await expect(_bubble(page, "in", "Twente").last).to_be_in_viewport()
+
+    # A video message (a round video note) from a chosen file.
+    await page.locator("#video-note-input").set_input_files(
+        files=[{"name": "note.mp4", "mimeType": "video/mp4", "buffer": b"\x00\x00\x00\x18ftypmp42"}]
+    )
+    await expect(page.locator(".row.out video.video_note")).to_have_count(1)
+    sahra = next(u for u in sandbox.emulator.users.values() if u.first_name == "Sahra")
+    sent = [m.media_kind for m in sahra.messages() if m.sender_id == sahra.id]
+    assert sent[-1] == "video_note" and "sticker" in sent
+
+    # A survey invitation's link to this bot sends /start <payload> in this chat; a link to
+    # anything else on t.me stays a link that opens elsewhere.
+    username = sandbox.emulator.world.bot.username
+    await sandbox.bot.bot.send_message(
+        sahra.id,
+        f'<a href="https://t.me/{username}?start=survey_999">▶️ Start</a> · '
+        '<a href="https://t.me/expertpool_news">news</a>',
+        parse_mode="HTML",
+    )
+    start = page.locator(".row.in .text a", has_text="▶️ Start")
+    await expect(start).to_be_visible()
+    other = page.locator(".row.in .text a", has_text="news")
+    assert await other.get_attribute("target") == "_blank"
+    await start.click()
+    await expect(_bubble(page, "out", "/start survey_999")).to_be_visible()
+    assert len(page.context.pages) == 1  # no browser tab opened for it
+    # The bot answers that /start (this survey does not exist) under it.
+    await expect(page.locator(".row").last).to_have_class(re.compile(r"\brow in\b"))

@@ -3,8 +3,8 @@
 // emulator's control API under /_emulator/ (live events, button presses, uploads, files).
 
 import {
-  add, avatar, el, forwarded, formatDay, formatTime, formattedText, media, mediaKind, nameColor,
-  previewText, quote, serviceText,
+  add, avatar, botStartPayload, el, forwarded, formatDay, formatTime, formattedText, media, mediaKind,
+  nameColor, previewText, quote, serviceText,
 } from "./render.js";
 
 const SECTIONS = [
@@ -15,6 +15,9 @@ const SECTIONS = [
 const EVENT_KINDS = ["message", "edit", "delete", "topic", "callback", "callback_answer",
   "chat", "user", "action", "reaction", "rejection"];
 const PRESS_TIMEOUT_MS = 10000;
+const STICKERS = ["👍", "😀", "😂", "❤️", "🙏", "🐢", "🎉", "🤔"];
+// The smallest WebP container: the emulator stores it, the page shows the sticker's emoji.
+const STICKER_BYTES = new Uint8Array([82, 73, 70, 70, 4, 0, 0, 0, 87, 69, 66, 80]);
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -27,6 +30,8 @@ const ui = {
   form: $("composer-form"), text: $("text-input"), menuButton: $("menu-button"),
   commands: $("commands-popup"), keyboardButton: $("keyboard-button"),
   keyboard: $("reply-keyboard"), fileInput: $("file-input"), voiceButton: $("voice-button"),
+  stickerButton: $("sticker-button"), stickers: $("sticker-popup"),
+  videoNoteButton: $("video-note-button"), videoNoteInput: $("video-note-input"),
   replyPreview: $("reply-preview"), replyName: $("reply-preview-name"),
   replyText: $("reply-preview-text"), toasts: $("toasts"),
   newMemberDialog: $("new-member-dialog"), newMemberLanguage: $("new-member-language"),
@@ -47,6 +52,7 @@ const state = {
   replyTo: null,
   keyboardHidden: new Set(), // chats whose reply keyboard the user folded away
   typing: new Map(),         // chat id -> timer
+  atBottom: true,            // the chat was scrolled to its end (kept there when it shrinks)
   seq: 0,
 };
 
@@ -290,7 +296,7 @@ function syncMessages(reset = false) {
   const chat = currentChat();
   if (!chat) return;
   if (reset) ui.messages.replaceChildren();
-  const nearBottom = ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 80;
+  const wasAtBottom = nearBottom() || state.atBottom;
   const actor = currentActor();
   const wanted = [];
   let lastDay = null;
@@ -328,12 +334,17 @@ function syncMessages(reset = false) {
     previous = node;
   }
   for (const node of existing.values()) node.remove();
-  if (nearBottom || reset) scrollToBottom();
+  if (wasAtBottom || reset) scrollToBottom();
   renderStartBar(chat);
 }
 
 function scrollToBottom() {
   ui.messages.scrollTop = ui.messages.scrollHeight;
+  state.atBottom = true;
+}
+
+function nearBottom() {
+  return ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 80;
 }
 
 function messageRow(chat, message, actor) {
@@ -363,7 +374,7 @@ function messageRow(chat, message, actor) {
   const text = message.text ?? message.caption;
   if (text) {
     const entities = message.entities ?? message.caption_entities;
-    bubble.append(el("div", { class: "text", dir: "auto" }, formattedText(text, entities, { command: sendCommand })));
+    bubble.append(el("div", { class: "text", dir: "auto" }, formattedText(text, entities, linkActions)));
   }
   bubble.append(meta(message, outgoing));
   const reactions = message._meta.reactions || [];
@@ -379,6 +390,30 @@ function messageRow(chat, message, actor) {
   const keyboard = message.reply_markup?.inline_keyboard;
   if (keyboard) row.append(inlineKeyboard(chat, message, keyboard));
   return row;
+}
+
+const linkActions = { command: sendCommand, isBotLink: (href) => startPayload(href) !== null, openLink };
+
+function startPayload(href) {
+  return botStartPayload(href, state.directory?.bot?.username);
+}
+
+// A t.me link to this bot opens the acting person's chat with it and sends /start <payload>,
+// as Telegram does; any other address (other t.me links too) opens in a new tab.
+async function openLink(href) {
+  const payload = startPayload(href);
+  if (payload === null) {
+    window.open(href, "_blank", "noopener,noreferrer");
+    return;
+  }
+  const userId = currentActor();
+  if (!state.chats.has(userId)) {
+    toast("This person has no chat with the bot in the sandbox.", "error");
+    return;
+  }
+  if (state.selected !== userId) await selectChat(userId);
+  // Telegram sends /start only with a start parameter (or in a chat not started yet).
+  if (payload || !state.chats.get(userId).started) await sendText(payload ? `/start ${payload}` : "/start");
 }
 
 function meta(message, outgoing) {
@@ -414,7 +449,7 @@ function inlineKeyboard(chat, message, rows) {
 
 async function pressInline(chat, message, button, node) {
   if (button.url) {
-    window.open(button.url, "_blank", "noopener,noreferrer");
+    await openLink(button.url);
     return;
   }
   if (button.copy_text) {
@@ -457,7 +492,7 @@ function onCallbackAnswer(event) {
   press.node.classList.remove("pressed");
   state.presses.delete(event.data.id);
   const answer = event.data;
-  if (answer.url) window.open(answer.url, "_blank", "noopener,noreferrer");
+  if (answer.url) openLink(answer.url);
   if (!answer.text) return;
   if (answer.show_alert) {
     ui.alertText.textContent = answer.text;
@@ -562,7 +597,7 @@ async function submitComposer(event) {
   }
 }
 
-async function sendFile(file, kind = fileKind(file), duration = undefined) {
+async function sendFile(file, kind = fileKind(file), duration = undefined, emoji = undefined) {
   const chat = currentChat();
   if (!chat) return;
   const form = new FormData();
@@ -570,12 +605,13 @@ async function sendFile(file, kind = fileKind(file), duration = undefined) {
   form.append("kind", kind);
   const thread = currentThread();
   if (thread !== null) form.append("thread_id", String(thread));
-  if (ui.text.value.trim() && kind !== "voice") {
+  if (ui.text.value.trim() && !["voice", "sticker", "video_note"].includes(kind)) {
     form.append("caption", ui.text.value);
     ui.text.value = "";
     autosize();
   }
   if (duration !== undefined) form.append("duration", String(duration));
+  if (emoji !== undefined) form.append("emoji", emoji);
   form.append("file", file, file.name || "voice.ogg");
   try {
     await api(`/_emulator/chats/${chat.id}/send`, { method: "POST", body: form });
@@ -585,9 +621,35 @@ async function sendFile(file, kind = fileKind(file), duration = undefined) {
 }
 
 function fileKind(file) {
-  if (/^image\/(png|jpeg|gif|webp)$/.test(file.type)) return "photo";
+  if (file.type === "image/webp" || /\.(webp|tgs)$/i.test(file.name)) return "sticker";
+  if (/^image\/(png|jpeg|gif)$/.test(file.type)) return "photo";
   if (/^audio\/(ogg|opus)/.test(file.type) || /\.(ogg|oga|opus)$/i.test(file.name)) return "voice";
   return "document";
+}
+
+function sendSticker(emoji) {
+  ui.stickers.hidden = true;
+  sendFile(new File([STICKER_BYTES], "sticker.webp", { type: "image/webp" }), "sticker", undefined, emoji);
+}
+
+function renderStickers() {
+  ui.stickers.replaceChildren(...STICKERS.map((emoji) => el("button", {
+    type: "button", class: "sticker-choice", role: "menuitem", title: `Sticker ${emoji}`,
+    "aria-label": `Sticker ${emoji}`, onclick: () => sendSticker(emoji),
+  }, emoji)));
+}
+
+// A video message (a round video note) from a chosen video file; its length is read first.
+async function sendVideoNote(file) {
+  const seconds = await new Promise((resolve) => {
+    const probe = document.createElement("video");
+    const done = (value) => { URL.revokeObjectURL(probe.src); resolve(value); };
+    probe.preload = "metadata";
+    probe.onloadedmetadata = () => done(Math.max(1, Math.round(probe.duration) || 1));
+    probe.onerror = () => done(1);
+    probe.src = URL.createObjectURL(file);
+  });
+  await sendFile(file, "video_note", Math.min(seconds, 60));
 }
 
 function autosize() {
@@ -757,6 +819,17 @@ function wire() {
     ui.fileInput.value = "";
     if (file) sendFile(file);
   });
+  renderStickers();
+  ui.stickerButton.addEventListener("click", () => { ui.stickers.hidden = !ui.stickers.hidden; });
+  ui.videoNoteButton.addEventListener("click", () => ui.videoNoteInput.click());
+  ui.videoNoteInput.addEventListener("change", () => {
+    const file = ui.videoNoteInput.files[0];
+    ui.videoNoteInput.value = "";
+    if (file) sendVideoNote(file);
+  });
+  // A reply keyboard (or anything else) that takes room from the chat keeps its end in view.
+  ui.messages.addEventListener("scroll", () => { state.atBottom = nearBottom(); });
+  new ResizeObserver(() => { if (state.atBottom) scrollToBottom(); }).observe(ui.messages);
   ui.form.addEventListener("submit", submitComposer);
   ui.text.addEventListener("input", autosize);
   ui.text.addEventListener("keydown", (event) => {
@@ -783,6 +856,7 @@ function wire() {
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
       hideCommands();
+      ui.stickers.hidden = true;
       state.replyTo = null;
       renderReplyPreview();
     }

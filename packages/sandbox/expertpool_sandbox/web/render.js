@@ -121,8 +121,8 @@ function entityNode(entity, content, actions) {
     case "expandable_blockquote": return el("blockquote");
     case "spoiler":
       return el("span", { class: "spoiler", title: "Spoiler: click to show", onclick: (e) => e.currentTarget.classList.add("shown") });
-    case "text_link": return link(entity.url);
-    case "url": return link(/^[a-z][a-z0-9+.-]*:/i.test(content) ? content : `http://${content}`);
+    case "text_link": return link(entity.url, actions);
+    case "url": return link(/^[a-z][a-z0-9+.-]*:/i.test(content) ? content : `http://${content}`, actions);
     case "email": return link(`mailto:${content}`);
     case "phone_number": return link(`tel:${content.replace(/[^+\d]/g, "")}`);
     case "bot_command":
@@ -135,10 +135,36 @@ function entityNode(entity, content, actions) {
   }
 }
 
-function link(raw) {
+function link(raw, actions) {
   const href = safeUrl(raw);
   if (!href) return el("span", { class: "unsafe-link", title: "link not shown: unsupported address" });
+  if (actions?.isBotLink?.(href)) {
+    // A link to this bot opens its chat (with /start <payload>), as in Telegram.
+    return el("a", { href, class: "bot-link", onclick: (e) => { e.preventDefault(); actions.openLink(href); } });
+  }
   return el("a", { href, target: "_blank", rel: "noopener noreferrer" });
+}
+
+const TELEGRAM_HOSTS = ["t.me", "www.t.me", "telegram.me", "www.telegram.me"];
+
+// The start parameter of a link to the bot `username`: "survey_1" for
+// https://t.me/<username>?start=survey_1 (or tg://resolve?domain=<username>&start=…),
+// "" for a link to the bot without one, null for any other address.
+export function botStartPayload(raw, username) {
+  if (!username) return null;
+  let url;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
+  }
+  let name;
+  if (url.protocol === "tg:" && url.hostname === "resolve") name = url.searchParams.get("domain");
+  else if (["http:", "https:"].includes(url.protocol) && TELEGRAM_HOSTS.includes(url.hostname.toLowerCase())) {
+    name = url.pathname.replace(/^\/+|\/+$/g, "");
+  } else return null;
+  if (!name || name.toLowerCase() !== username.toLowerCase()) return null;
+  return url.searchParams.get("start") ?? "";
 }
 
 // --- message parts ----------------------------------------------------------------------
@@ -153,7 +179,10 @@ export function previewText(message) {
   const text = message.text || message.caption;
   if (text) return text;
   const kind = mediaKind(message);
-  const labels = { photo: "🖼 Photo", voice: "🎤 Voice message", document: "📄 File", sticker: "Sticker" };
+  const labels = {
+    photo: "🖼 Photo", voice: "🎤 Voice message", document: "📄 File",
+    sticker: `${message.sticker?.emoji || ""} Sticker`.trim(), video_note: "⏺ Video message",
+  };
   if (kind) return labels[kind] || kind;
   return serviceText(message) || "Message";
 }
