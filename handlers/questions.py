@@ -6,7 +6,7 @@ from typing import Any
 
 from aiogram import Bot, F, Router, html
 from aiogram.filters import Command, Filter
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
@@ -270,9 +270,18 @@ async def offer_question(message: Message, session: AsyncSession, member: Member
     except QuestionError as exc:
         await message.answer(error_text(exc.reason))
         return
+    text, markup = await offer(session, member, draft)
+    await message.answer(text, reply_markup=markup)
+
+
+async def offer(
+    session: AsyncSession, member: Member, draft: Question
+) -> tuple[str, InlineKeyboardMarkup]:
+    """What to do with a held message: "Add to question #N" while questions are open (then
+    "New question" if one is allowed), else the topics for a new question."""
+    open_questions = await rules.open_of(session, member)
     if not open_questions:
-        await message.answer(offer_text(), reply_markup=render.topic_picker(offer=True))
-        return
+        return offer_text(), render.topic_picker(offer=True)
     try:
         await rules.check_limits(session, member, draft)
     except QuestionError as exc:
@@ -281,13 +290,11 @@ async def offer_question(message: Message, session: AsyncSession, member: Member
             + "\n\n"
             + _("You can add this message to a question you asked before.")
         )
-        allow_new = False
-    else:
-        text = _(
-            "Do you want to add this to a question you asked before, or send it as a new question?"
-        )
-        allow_new = True
-    await message.answer(text, reply_markup=render.join_offer(open_questions, allow_new))
+        return text, render.join_offer(open_questions, allow_new=False)
+    text = _(
+        "Do you want to add this to a question you asked before, or send it as a new question?"
+    )
+    return text, render.join_offer(open_questions, allow_new=True)
 
 
 async def join_question(
@@ -303,7 +310,13 @@ async def join_question(
         )
     except QuestionError:
         await query.answer(_("This button is from an earlier step."), show_alert=True)
-        await keyboards.drop_buttons(query)
+        draft = await rules.draft_of(session, member) if member is not None else None
+        if draft is None or member is None or not isinstance(query.message, Message):
+            await keyboards.drop_buttons(query)
+            return
+        # That question was closed meanwhile: the message is still held, with fresh choices.
+        text, markup = await offer(session, member, draft)
+        await query.message.edit_text(text, reply_markup=markup)
         return
     await query.answer()
     if isinstance(query.message, Message):

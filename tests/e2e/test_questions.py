@@ -493,3 +493,19 @@ async def test_an_afterthought_joins_the_open_question(emulator: Emulator, app: 
             select(QuestionMessage.text).where(QuestionMessage.question_id == 2,
                                                QuestionMessage.direction == "in").order_by(QuestionMessage.id)))  # fmt: skip
     assert texts[-1] == "Mid kale"
+
+    # Question #1 closed while its button was on screen: the message stays held, and the
+    # choices are shown again without it.
+    await hodan.send_text("Hal kale")
+    offer = await hodan.wait_for_message(lambda m: bool(m.inline_keyboard))
+    async with app.session_factory() as session:
+        await session.execute(
+            update(Question).where(Question.id == 1).values(status="closed", closed_at=utcnow())
+        )
+        await session.commit()
+    pressed = await hodan.press(add.format(number=1), offer)
+    assert pressed.text == t(app, "This button is from an earlier step.", "so")
+    fresh = await hodan.wait_for_edit(offer)
+    assert add.format(number=1) not in fresh.button_texts
+    assert add.format(number=2) in fresh.button_texts
+    assert t(app, "New question", "so") in fresh.button_texts  # four open now: one more allowed
