@@ -1,0 +1,83 @@
+"""Effects of an update that must not happen twice when the update is handled again.
+
+An update is handled at least once (bot.inbox.store): after a crash, or when a worker's lease
+ran out while it was still busy, the same update is handled a second time. Each effect that
+shows something or stores something (a message, a topic, an invitation, a stored answer) asks
+`once(session, key)` first: the first time for this update it records `key` in
+`inbox_effects` and says True; every later time for the same update it says False.
+
+The record is part of the handler's own transaction, so it is committed together with what
+the effect stores, and before anything is shown (the send path commits first,
+bot.telegram.sending). A crash between that commit and the send loses the message, never
+doubles it (README, Reliability). Keys are per update: `reply` for a plain reply, a name of
+its own for an effect a handler has several of. Records go with their update when the
+update is pruned or forgotten (bot.inbox.store.prune, forget_user).
+
+No aiogram here: the inbox sets the update being handled (`handling`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import InboxEffect
+
+_update: ContextVar[int | None] = ContextVar("expertpool_inbox_update", default=None)
+
+
+@contextmanager
+def handling(update_id: int) -> Iterator[None]:
+    """While the update `update_id` from the inbox is handled (in this task)."""
+    token = _update.set(update_id)
+    try:
+        yield
+    finally:
+        _update.reset(token)
+
+
+def current() -> int | None:
+    """The inbox update being handled, None outside the inbox."""
+    return _update.get()
+
+
+async def once(session: AsyncSession, key: str) -> bool:
+    """True the first time the update being handled asks for `key` (do the effect now),
+    False when an earlier handling of the same update already did it (skip it).
+
+    Not committed here: with the caller's work, before the send. Outside the inbox (no
+    update being handled) always True. On PostgreSQL a second worker handling the same
+    update at the same moment waits for the first one's commit and then gets False."""
+    update_id = _update.get()
+    if update_id is None:
+        return True
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(InboxEffect)
+        .values(update_id=update_id, key=key)
+        .on_conflict_do_nothing(index_elements=["update_id", "key"])
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def done(session: AsyncSession, update_id: int) -> list[str]:
+    """The keys recorded for `update_id` (tests, statistics)."""
+    return list(
+        await session.scalars(
+            select(InboxEffect.key)
+            .where(InboxEffect.update_id == update_id)
+            .order_by(InboxEffect.key)
+        )
+    )
+
+
+def forget(update_ids: object) -> object:
+    """The statement that drops the records of the updates selected by `update_ids`."""
+    return delete(InboxEffect).where(InboxEffect.update_id.in_(update_ids))  # type: ignore[arg-type]
