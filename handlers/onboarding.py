@@ -185,6 +185,8 @@ async def start(
         if await once(session, "picker"):
             await message.answer(text, reply_markup=picker)
         return
+    if not await once(session, "reply"):
+        return
     if member.status == MemberStatus.ONBOARDING:
         await message.answer(_("Welcome back! Let's go on where you stopped."))
         await send_step(bot, session, member, settings, i18n)

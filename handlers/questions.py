@@ -14,6 +14,7 @@ from bot import keyboards
 from bot.callbacks import AskTopicCallback, DraftCallback, SatisfactionCallback
 from bot.config import Settings
 from bot.filters import MenuButton
+from bot.inbox.effects import once
 from bot.messenger import Messenger
 from bot.questions import render, rules, service
 from bot.questions.rules import QuestionError
@@ -184,6 +185,8 @@ async def my_questions(
 
 
 async def add_to_draft(message: Message, session: AsyncSession, draft: Question) -> None:
+    if not await once(session, "message"):  # handled again after a crash: stored and answered
+        return
     try:
         await rules.add_incoming(
             session,
@@ -211,6 +214,8 @@ async def follow_up(
     i18n: I18n,
 ) -> None:
     assert message.reply_to_message is not None
+    if not await once(session, "message"):
+        return
     result = await service.follow_up(
         session, messenger, render.InboxViews(i18n), settings, member,
         reply_to=message.reply_to_message.message_id, kind=message_kind(message) or "text",
@@ -232,6 +237,8 @@ async def follow_up(
 
 async def offer_question(message: Message, session: AsyncSession, member: Member) -> None:
     """A free message outside any flow: offer to send it as a question (nothing is ignored)."""
+    if not await once(session, "message"):
+        return
     try:
         draft = await rules.start_draft(session, member, "other")
         await rules.add_incoming(

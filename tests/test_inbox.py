@@ -84,6 +84,7 @@ async def test_an_effect_is_done_once_per_update_and_goes_with_it(
             with effects.handling(1):
                 assert await effects.once(session, "picker") is expected
                 assert await effects.once(session, "reply") is expected
+                assert await effects.once(session, "reply") is expected  # same handling
             await session.commit()
     async with session_factory() as session:
         with effects.handling(2):  # another update of the same chat: its own effects

@@ -4,13 +4,17 @@ An update is handled at least once (bot.inbox.store): after a crash, or when a w
 ran out while it was still busy, the same update is handled a second time. Each effect that
 shows something or stores something (a message, a topic, an invitation, a stored answer) asks
 `once(session, key)` first: the first time for this update it records `key` in
-`inbox_effects` and says True; every later time for the same update it says False.
+`inbox_effects` and says True (again True if the same handling asks again, so one effect
+may be checked in several places); any later handling of the same update gets False.
 
 The record is part of the handler's own transaction, so it is committed together with what
 the effect stores, and before anything is shown (the send path commits first,
 bot.telegram.sending). A crash between that commit and the send loses the message, never
-doubles it (README, Reliability). Keys are per update: `reply` for a plain reply, a name of
-its own for an effect a handler has several of. Records go with their update when the
+doubles it (README, Reliability). Keys are per update and name the effect, not the handler:
+the second handling may reach another handler, because the first one changed the state
+(a member's message that started a draft is, the second time, a part of that draft). So
+`message` is the one key of a member's message used as a question part, an offer, a
+follow-up or a typed survey answer; `reply` is the key of a plain reply. Records go with their update when the
 update is pruned or forgotten (bot.inbox.store.prune, forget_user).
 
 No aiogram here: the inbox sets the update being handled (`handling`).
@@ -21,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -29,42 +34,62 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import InboxEffect
 
-_update: ContextVar[int | None] = ContextVar("expertpool_inbox_update", default=None)
+
+@dataclass
+class _Handling:
+    update_id: int
+    mine: set[str] = field(default_factory=set)  # recorded by this handling
+    repeated: bool = False  # an earlier handling did an effect this one skipped
+
+
+_update: ContextVar[_Handling | None] = ContextVar("expertpool_inbox_update", default=None)
 
 
 @contextmanager
 def handling(update_id: int) -> Iterator[None]:
     """While the update `update_id` from the inbox is handled (in this task)."""
-    token = _update.set(update_id)
+    token = _update.set(_Handling(update_id))
     try:
         yield
     finally:
         _update.reset(token)
 
 
+def repeated() -> bool:
+    """An effect was skipped in this handling because an earlier one did it (so that one
+    also answered the button press)."""
+    now = _update.get()
+    return now is not None and now.repeated
+
+
 def current() -> int | None:
     """The inbox update being handled, None outside the inbox."""
-    return _update.get()
+    now = _update.get()
+    return None if now is None else now.update_id
 
 
 async def once(session: AsyncSession, key: str) -> bool:
-    """True the first time the update being handled asks for `key` (do the effect now),
-    False when an earlier handling of the same update already did it (skip it).
+    """True when no earlier handling of the update being handled did the effect `key` (do
+    it now; asked again in the same handling, still True), False when one did (skip it).
 
     Not committed here: with the caller's work, before the send. Outside the inbox (no
     update being handled) always True. On PostgreSQL a second worker handling the same
     update at the same moment waits for the first one's commit and then gets False."""
-    update_id = _update.get()
-    if update_id is None:
+    now = _update.get()
+    if now is None or key in now.mine:
         return True
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     result = await session.execute(
         insert(InboxEffect)
-        .values(update_id=update_id, key=key)
+        .values(update_id=now.update_id, key=key)
         .on_conflict_do_nothing(index_elements=["update_id", "key"])
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if not result.rowcount:  # type: ignore[attr-defined]
+        now.repeated = True
+        return False
+    now.mine.add(key)
+    return True
 
 
 async def done(session: AsyncSession, update_id: int) -> list[str]:

@@ -48,6 +48,7 @@ from aiogram.types import TelegramObject, Update
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.inbox import effects
 from bot.services import members
 
 log = logging.getLogger(__name__)
@@ -211,7 +212,7 @@ class AnsweringMiddleware(BaseMiddleware):
         if not isinstance(event, Update) or event.callback_query is None:
             return
         query = event.callback_query
-        if query.id in state.answered:
+        if query.id in state.answered or effects.repeated():  # answered the first time
             return
         with contextlib.suppress(TelegramAPIError):
             await query.answer(sorry() if state.failed else None)
