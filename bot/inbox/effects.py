@@ -38,6 +38,7 @@ from db.models import InboxEffect
 @dataclass
 class _Handling:
     update_id: int
+    last: bool  # the last try: if it fails, the update is parked
     mine: set[str] = field(default_factory=set)  # recorded by this handling
     repeated: bool = False  # an earlier handling did an effect this one skipped
 
@@ -46,13 +47,21 @@ _update: ContextVar[_Handling | None] = ContextVar("expertpool_inbox_update", de
 
 
 @contextmanager
-def handling(update_id: int) -> Iterator[None]:
-    """While the update `update_id` from the inbox is handled (in this task)."""
-    token = _update.set(_Handling(update_id))
+def handling(update_id: int, last: bool = True) -> Iterator[None]:
+    """While the update `update_id` from the inbox is handled (in this task); `last`: no
+    try follows if this one fails."""
+    token = _update.set(_Handling(update_id, last))
     try:
         yield
     finally:
         _update.reset(token)
+
+
+def last_try() -> bool:
+    """If handling fails now, no later try follows (always True outside the inbox): the
+    person is told only then, an earlier failure is tried again in a moment."""
+    now = _update.get()
+    return now is None or now.last
 
 
 def repeated() -> bool:

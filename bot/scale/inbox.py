@@ -152,7 +152,8 @@ class Inbox:
         try:
             try:
                 update = Update.model_validate_json(claimed.payload, context={"bot": self.bot})
-                with effects.handling(claimed.update_id):
+                last = claimed.attempts >= store.MAX_ATTEMPTS
+                with effects.handling(claimed.update_id, last):
                     result = await self.dp.feed_update(
                         self.bot, update, inbox=store.Delivery(claimed.update_id, claimed.attempts)
                     )

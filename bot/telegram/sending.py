@@ -198,8 +198,9 @@ class AnsweringMiddleware(BaseMiddleware):
         )
 
     async def _apologise(self, event: TelegramObject) -> None:
-        """A handler failed: the person hears so (the error itself is raised and logged)."""
-        if not isinstance(event, Update) or event.message is None:
+        """A handler failed: the person hears so (the error itself is raised and logged),
+        once the inbox will not try again (a retry may still answer them)."""
+        if not isinstance(event, Update) or event.message is None or not effects.last_try():
             return
         if event.message.chat.type != "private":
             return

@@ -149,10 +149,14 @@ class RunningBot:
         return running
 
     async def _inbox_quiet(self) -> bool:
-        """Nothing stored is waiting, being handled or handled but not yet marked done."""
+        """The Bot API has nothing the bot has not stored (an update is confirmed by the
+        next getUpdates only once it is stored), and nothing stored is waiting, being
+        handled or handled but not yet marked done."""
         await self.tracker.idle()
         if self.inbox is None:
             return True
+        if (await self.bot.get_webhook_info()).pending_update_count:
+            return False
         if self.inbox.handling or self.inbox.finished:
             return False
         async with self.session_factory() as session:
