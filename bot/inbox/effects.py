@@ -7,10 +7,12 @@ shows something or stores something (a message, a topic, an invitation, a stored
 `inbox_effects` and says True (again True if the same handling asks again, so one effect
 may be checked in several places); any later handling of the same update gets False.
 
-The record is part of the handler's own transaction, so it is committed together with what
-the effect stores, and before anything is shown (the send path commits first,
-bot.telegram.sending). A crash between that commit and the send loses the message, never
-doubles it (README, Reliability). Keys are per update and name the effect, not the handler:
+The record is committed at once (with whatever the handler did before it), before the
+effect: a second handling finds it as soon as the effect may have begun, and no write lock is
+held while the handler waits for the network (on SQLite a translation's cache write would
+wait for it). A crash between that COMMIT and the effect loses the effect, never doubles it:
+the member sees nothing and sends again; a stored change behind it is committed by the send
+path before anything is shown (README, Reliability). Keys are per update and name the effect, not the handler:
 the second handling may reach another handler, because the first one changed the state
 (a member's message that started a draft is, the second time, a part of that draft). So
 `message` is the one key of a member's message used as a question part, an offer, a
@@ -81,9 +83,10 @@ async def once(session: AsyncSession, key: str) -> bool:
     """True when no earlier handling of the update being handled did the effect `key` (do
     it now; asked again in the same handling, still True), False when one did (skip it).
 
-    Not committed here: with the caller's work, before the send. Outside the inbox (no
-    update being handled) always True. On PostgreSQL a second worker handling the same
-    update at the same moment waits for the first one's commit and then gets False."""
+    The record is committed here (with the caller's work so far), before the effect.
+    Outside the inbox (no update being handled) always True. On PostgreSQL a second worker
+    handling the same update at the same moment waits for the first one's commit and then
+    gets False."""
     now = _update.get()
     if now is None or key in now.mine:
         return True
@@ -97,6 +100,7 @@ async def once(session: AsyncSession, key: str) -> bool:
     if not result.rowcount:  # type: ignore[attr-defined]
         now.repeated = True
         return False
+    await session.commit()
     now.mine.add(key)
     return True
 
