@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, TimestampMixin, UTCDateTime, utcnow
@@ -302,6 +303,9 @@ class Question(TimestampMixin, Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     first_answer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The forum topic as the outbox last left it (closed or open); the outbox's "state" jobs
+    # bring it in line with the question.
+    topic_closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     last_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     satisfaction: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
@@ -644,6 +648,13 @@ class OutboxJob(Base):
     next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # "deliver": topic, card and the member's messages; "state": the topic open or closed as
+    # the question is, its cards' text (bot.questions.outbox).
+    kind: Mapped[str] = mapped_column(String(16), default="deliver", server_default="deliver")
+    # A drainer holds the job while it works on it; another may take it once the lease is
+    # over (its holder died). A drainer that finds its claim gone sends nothing more.
+    claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class InboxUpdate(Base):
@@ -655,7 +666,7 @@ class InboxUpdate(Base):
     chat's updates in order; `user_id` lets /delete remove what a member still has waiting.
     A claim (`claimed_by` until `claimed_until`) is renewed while the update is handled;
     after too many attempts the update is parked and the admins are told.
-    `effects` names the effects a handler has started (see bot.inbox.store.begin_effect).
+    What its handler has done that must not happen twice is in `inbox_effects`.
     """
 
     __tablename__ = "inbox_updates"
@@ -668,7 +679,21 @@ class InboxUpdate(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    effects: Mapped[str | None] = mapped_column(String(128), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
     parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class InboxEffect(Base):
+    """An effect the handler of an inbox update has done (bot.inbox.effects.once): a second
+    handling of the same update skips it. Goes with its update."""
+
+    __tablename__ = "inbox_effects"
+
+    update_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("inbox_updates.update_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -13,7 +13,7 @@ from bot.callbacks import ConsentCallback, LanguageCallback, QuotesCallback, Reg
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.filters import Onboarding
 from bot.i18n import language_name, language_name_in
-from bot.inbox.store import Delivery, begin_effect
+from bot.inbox.effects import once
 from bot.members.consent import needs_consent, notice_version
 from bot.notify import notify_coordinators
 from bot.onboarding import intake
@@ -189,16 +189,16 @@ async def start(
     member: Member | None,
     settings: Settings,
     i18n: I18n,
-    inbox: Delivery | None = None,
 ) -> None:
     if member is None or member.language is None:
         code = message.from_user.language_code if message.from_user else None
         text = _("Welcome! Choose your language.") + "\n" + "Kies je taal · Choose your language"
         picker = keyboards.language_picker(code)
         # Not a second picker when this update is handled again after a crash.
-        async with begin_effect(session, inbox.update_id if inbox else None, "picker") as fresh:
-            if fresh:
-                await message.answer(text, reply_markup=picker)
+        if await once(session, "picker"):
+            await message.answer(text, reply_markup=picker)
+        return
+    if not await once(session, "reply"):
         return
     if member.status == MemberStatus.ONBOARDING:
         await message.answer(_("Welcome back! Let's go on where you stopped."))

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.callbacks import QuestionActionCallback
 from bot.config import Settings
 from bot.filters import Staff
+from bot.inbox.effects import once
 from bot.messenger import Messenger
 from bot.numbers import parse_id
 from bot.questions import render, rules, service
@@ -41,6 +42,8 @@ async def _answer(
     translator: Translator | None = None,
 ) -> None:
     """Relay a coordinator's message to the member and show them the outcome."""
+    if not await once(session, "answer"):  # handled again after a crash: relayed already
+        return
     failure = await service.answer(
         session, messenger, render.InboxViews(i18n), settings, question,
         chat_id=message.chat.id, message_id=message.message_id,
@@ -105,7 +108,10 @@ async def topic_message(
         return
     text = message_text(message) or ""
     if text.startswith("!"):
-        rules.add_note(session, question, message.chat.id, message.message_id, message.from_user.id)
+        if await once(session, "note"):
+            rules.add_note(
+                session, question, message.chat.id, message.message_id, message.from_user.id
+            )
         return
     await _answer(message, question, messenger, session, settings, i18n, translator)
 
@@ -177,6 +183,8 @@ async def reply_command(
     except QuestionError:
         await message.answer(WHY_NOT["gone"]())
         return
+    if not await once(session, "answer"):  # relayed by an earlier handling (see _answer)
+        return
     sent = await bot.send_message(
         message.chat.id, text
     )  # a clean copy to relay, without the command
@@ -193,7 +201,7 @@ async def close_command(
     i18n: I18n,
 ) -> None:
     found = await _question_arg(message, command, session, actor)
-    if found is not None:
+    if found is not None and await once(session, "close"):
         closed = await service.close(
             session, messenger, render.InboxViews(i18n), settings, actor, found[0]
         )
@@ -210,7 +218,7 @@ async def reopen_command(
     i18n: I18n,
 ) -> None:
     found = await _question_arg(message, command, session, actor)
-    if found is None:
+    if found is None or not await once(session, "reopen"):
         return
     views = render.InboxViews(i18n)
     if await service.reopen(session, messenger, views, settings, actor, found[0]):
@@ -248,6 +256,8 @@ async def card_button(
     try:
         if actor is None:
             raise NotAllowed
+        if not await once(session, "card"):
+            return
         await service.card_action(
             session, messenger, render.InboxViews(i18n), settings, actor,
             callback_data.question_id, callback_data.action,

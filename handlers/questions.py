@@ -20,6 +20,7 @@ from bot.callbacks import (
 )
 from bot.config import Settings
 from bot.filters import MenuButton
+from bot.inbox.effects import once
 from bot.messenger import Messenger
 from bot.questions import render, rules, service
 from bot.questions.rules import QuestionError
@@ -203,6 +204,8 @@ async def my_questions(
 
 
 async def add_to_draft(message: Message, session: AsyncSession, draft: Question) -> None:
+    if not await once(session, "message"):  # handled again after a crash: stored and answered
+        return
     try:
         await rules.add_incoming(
             session,
@@ -230,6 +233,8 @@ async def follow_up(
     i18n: I18n,
 ) -> None:
     assert message.reply_to_message is not None
+    if not await once(session, "message"):
+        return
     result = await service.follow_up(
         session, messenger, render.InboxViews(i18n), settings, member,
         reply_to=message.reply_to_message.message_id, kind=message_kind(message) or "text",
@@ -256,6 +261,8 @@ def offer_text() -> str:
 async def offer_question(message: Message, session: AsyncSession, member: Member) -> None:
     """A free message outside any flow: offer to add it to an open question of theirs, or
     to send it as a new question (nothing is ignored)."""
+    if not await once(session, "message"):
+        return
     try:
         open_questions = await rules.open_of(session, member)
         # While questions are open the message is held even at the limits: it may join one.
@@ -304,6 +311,8 @@ async def join_question(
     member: Member | None,
 ) -> None:
     """ "Add to question #N": the held message joins that open question."""
+    if not await once(session, "message"):  # handled again after a crash: joined already
+        return
     try:
         joined = await service.join_open(
             session, rules.require_asker(member), callback_data.question_id

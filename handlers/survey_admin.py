@@ -17,6 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.filters import Staff
+from bot.inbox.effects import once
 from bot.numbers import parse_id
 from bot.questions.translation import Translator
 from bot.services import audit, regions
@@ -155,6 +156,8 @@ async def _schedule(
     settings: Settings, send_unreviewed: bool = False,
 ) -> None:  # fmt: skip
     locale = _locale()
+    if not await once(session, "survey_schedule"):  # handled again: planned once already
+        return
     try:
         plan, run = await schedule.create(
             session, actor, settings, slug=words[0], region_code=words[1], words=words[2:],

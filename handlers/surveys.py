@@ -17,6 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import keyboards
 from bot.config import Settings
 from bot.filters import MenuButton
+from bot.inbox.effects import once
 from bot.numbers import parse_id
 from bot.surveys import answering as engine
 from bot.surveys import errors, present, responses
@@ -99,6 +100,8 @@ async def open_survey(
     state: FSMContext,
 ) -> None:  # fmt: skip
     chat_id = member.telegram_id if member else None
+    if not await once(session, "survey_open"):  # handled again after a crash: shown already
+        return
     try:
         answering = await responses.begin(session, settings, member, run_id, utcnow())
     except errors.SurveyError as exc:
@@ -163,6 +166,8 @@ async def answer_button(
     settings: Settings, member: Member | None, state: FSMContext,
 ) -> None:  # fmt: skip
     data, now = callback_data, utcnow()
+    if not await once(session, "survey_answer"):  # handled again: stored and shown already
+        return
     try:
         answering = await responses.resume(session, settings, member, data.run, data.q, now)
         question = answering.question
@@ -226,6 +231,8 @@ async def typed_answer(
     member: Member, state: FSMContext,
 ) -> None:  # fmt: skip
     now = utcnow()
+    if not await once(session, "message"):  # handled again: used already (maybe otherwise)
+        return
     try:
         answering = await responses.begin(session, settings, member, survey_run, now)
         question = answering.question

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.inbox import store
+from bot.inbox import effects, store
 from db.base import utcnow
-from db.models import InboxUpdate
+from db.models import InboxEffect, InboxUpdate
 
 
 def text(update_id: int, chat: int, words: str = "hello") -> store.Incoming:
@@ -74,13 +74,41 @@ async def test_delete_drops_what_the_member_still_has_waiting(session: AsyncSess
     assert [c.update_id for c in await store.claim(session, "w1", 5)] == [2]
 
 
-async def test_an_effect_is_begun_once_per_update(
+async def test_an_effect_is_done_once_per_update_and_goes_with_it(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     async with session_factory() as session:
-        await store.store(session, [text(1, 10)])
-    for expected in (True, False):
-        async with session_factory() as session, store.begin_effect(session, 1, "picker") as go:
-            assert go is expected
-    async with session_factory() as session, store.begin_effect(session, None, "x") as go:
-        assert go is True
+        await store.store(session, [text(1, 10), text(2, 10), text(3, 20)])
+    for expected in (True, False):  # the update handled twice: the second time skips it
+        async with session_factory() as session:
+            with effects.handling(1):
+                assert await effects.once(session, "picker") is expected
+                assert await effects.once(session, "reply") is expected
+                assert await effects.once(session, "reply") is expected  # same handling
+            await session.commit()
+    async with session_factory() as session:
+        with effects.handling(2):  # another update of the same chat: its own effects
+            assert await effects.once(session, "reply") is True
+        with effects.handling(3):
+            assert await effects.once(session, "reply") is True
+        await session.commit()
+    async with session_factory() as session:
+        with effects.handling(1):
+            assert await effects.once(session, "other") is True
+        await session.rollback()  # the handler failed after it: recorded before the effect
+        with effects.handling(1):
+            assert await effects.once(session, "other") is False
+        assert await effects.once(session, "x") is True  # outside the inbox: always
+    async with session_factory() as session:
+        assert await effects.done(session, 1) == ["other", "picker", "reply"]
+        await store.done(session, [1])  # handled: the records stay with the tombstone
+        assert await effects.done(session, 1) == ["other", "picker", "reply"]
+        await store.forget_user(session, 20)  # /delete: the waiting update and its records
+        await session.commit()
+        assert await effects.done(session, 3) == []
+        assert await effects.done(session, 2) == ["reply"]
+        later = utcnow() + store.TOMBSTONE_KEEP + timedelta(hours=1)
+        assert await store.prune(session, later) == 2  # the tombstones of 1 and 3, 1's records
+        assert await effects.done(session, 1) == []
+        assert await effects.done(session, 2) == ["reply"]  # still waiting
+        assert await session.scalar(select(func.count()).select_from(InboxEffect)) == 1

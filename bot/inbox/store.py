@@ -9,8 +9,7 @@ again. An update that fails MAX_ATTEMPTS times (or whose worker dies that often)
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.inbox import effects
 from db.base import utcnow
 from db.models import InboxUpdate
 
@@ -161,7 +161,7 @@ def _done(update_ids: list[int], now: datetime) -> Any:
     return (
         update(InboxUpdate)
         .where(InboxUpdate.update_id.in_(update_ids))
-        .values(payload=None, effects=None, done_at=now, claimed_by=None, claimed_until=None)
+        .values(payload=None, done_at=now, claimed_by=None, claimed_until=None)
     )
 
 
@@ -196,55 +196,29 @@ async def park(session: AsyncSession, update_id: int) -> None:
     await session.commit()
 
 
-@asynccontextmanager
-async def begin_effect(
-    session: AsyncSession, update_id: int | None, key: str
-) -> AsyncIterator[bool]:
-    """Around an effect of the handler of `update_id` that must not happen twice, such as a
-    message: yields False when an earlier attempt at this update already began it (skip it),
-    else records `key` and yields True (do it now; the record is committed on exit).
-
-    A retry after a crash finds the record once its COMMIT is done, so the record is
-    committed first and the effect right behind it: the window in which a crash loses the
-    effect is the moment between the two (see README, Reliability). Updates not from the inbox: always True."""
-    row = None if update_id is None else await session.get(InboxUpdate, update_id)
-    if row is None:
-        yield True
-        return
-    begun = set(filter(None, (row.effects or "").split(",")))
-    if key in begun:
-        yield False
-        return
-    row.effects = ",".join(sorted(begun | {key}))
-    await session.commit()  # recorded before the effect (the send path commits first too)
-    yield True
-
-
 async def forget_user(session: AsyncSession, telegram_id: int) -> None:
     """/delete: what the person sent that is still waiting or parked goes unhandled; only
-    the update_ids stay (no commit: part of the caller's erasure)."""
+    the update_ids stay, without their effect records (no commit: part of the caller's
+    erasure)."""
+    forgotten = select(InboxUpdate.update_id).where(
+        InboxUpdate.user_id == telegram_id,
+        InboxUpdate.payload.is_not(None),
+        or_(InboxUpdate.parked_at.is_not(None), InboxUpdate.claimed_by.is_(None)),
+    )
+    await session.execute(effects.forget(forgotten))  # type: ignore[arg-type]
     await session.execute(
         update(InboxUpdate)
-        .where(
-            InboxUpdate.user_id == telegram_id,
-            InboxUpdate.payload.is_not(None),
-            or_(InboxUpdate.parked_at.is_not(None), InboxUpdate.claimed_by.is_(None)),
-        )
-        .values(payload=None, effects=None, done_at=utcnow(), parked_at=None)
+        .where(InboxUpdate.update_id.in_(forgotten))
+        .values(payload=None, done_at=utcnow(), parked_at=None)
     )
 
 
 async def prune(session: AsyncSession, now: datetime | None = None) -> int:
     """Drop tombstones Telegram can no longer redeliver and parked updates past a week."""
     now = now or utcnow()
-    result = await session.execute(
-        delete(InboxUpdate).where(
-            or_(
-                InboxUpdate.done_at < now - TOMBSTONE_KEEP,
-                InboxUpdate.parked_at < now - PARKED_KEEP,
-            )
-        )
-    )
+    old = or_(InboxUpdate.done_at < now - TOMBSTONE_KEEP, InboxUpdate.parked_at < now - PARKED_KEEP)
+    await session.execute(effects.forget(select(InboxUpdate.update_id).where(old)))  # type: ignore[arg-type]
+    result = await session.execute(delete(InboxUpdate).where(old))
     await session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

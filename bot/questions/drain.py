@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -65,17 +66,29 @@ class Pacing:
 class PacedMessenger:
     """A `Messenger` for the outbox: paced per chat, patient, committing before each send."""
 
-    def __init__(self, messenger: TelegramMessenger, pacing: Pacing, session: AsyncSession):
+    def __init__(
+        self,
+        messenger: TelegramMessenger,
+        pacing: Pacing,
+        session: AsyncSession,
+        job_id: int | None = None,
+        worker: str = "",
+    ):
         self.messenger, self.pacing, self.session = messenger, pacing, session
+        self.job_id, self.worker = job_id, worker
 
     async def _send(self, chat_id: int, call: Callable[[], Awaitable[T]]) -> T:
-        if self.session.in_transaction():
-            await self.session.commit()  # what was sent before this is recorded
         limiter = self.pacing.of(chat_id)
         deadline = time.monotonic() + PATIENCE
         backoff = 0.5
         while True:
             await limiter.acquire()
+            # What was sent before this is recorded, and the job is still ours (LostClaim:
+            # another drainer took it over while this one was stalled; it sends no more).
+            if self.job_id is not None:
+                await outbox.hold(self.session, self.job_id, self.worker)
+            elif self.session.in_transaction():
+                await self.session.commit()
             try:
                 return await call()
             except Undeliverable as exc:
@@ -163,9 +176,11 @@ class Drainer:
         *,
         translator: Translator | None = None,
         poll: float = 1.0,
+        worker: str | None = None,
     ) -> None:
         """`translator`: the dispatcher's (its quick wait, late translations added at once);
-        else one is made from `bridge` for each job."""
+        else one is made from `bridge` for each job. `worker`: who claims jobs (default: this
+        instance and a random part, so two drainers never share their claims)."""
         self.session_factory, self.settings, self.i18n = session_factory, settings, i18n
         self.messenger = TelegramMessenger(bot)
         self.views = render.InboxViews(i18n)
@@ -173,7 +188,9 @@ class Drainer:
         self.translator = translator
         self.poll = poll
         self.pacing = Pacing()
+        self.worker = worker or f"{settings.instance_id}/{uuid.uuid4().hex[:8]}"
         self.sent_jobs = 0
+        self.lost_claims = 0
         self._event = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lanes: dict[int, asyncio.Task[None]] = {}
@@ -184,6 +201,9 @@ class Drainer:
 
     async def start(self) -> None:
         if self._task is None:
+            if self.settings.is_sqlite:  # the single process: claims left by its last run end
+                async with self.session_factory() as session:
+                    await outbox.release(session)
             self._unsubscribe = outbox.on_queued(self.wake)
             self._task = asyncio.create_task(self._run(), name="outbox")
 
@@ -222,7 +242,7 @@ class Drainer:
 
     async def _tick(self) -> None:
         async with self.session_factory() as session:
-            jobs = await outbox.due(session, utcnow())
+            jobs = await outbox.due(session, utcnow(), self.worker)
         for job in jobs:
             if job.lane not in self._lanes:
                 self._lanes[job.lane] = asyncio.create_task(
@@ -233,10 +253,18 @@ class Drainer:
         try:
             while True:
                 async with self.session_factory() as session:
-                    job = await outbox.next_in_lane(session, lane, utcnow())
+                    job = await outbox.claim_next(session, lane, self.worker, utcnow())
                     if job is None:
                         return
-                    await self._do(session, job)
+                    try:
+                        await self._do(session, job)
+                    except outbox.LostClaim:
+                        await session.rollback()
+                        self.lost_claims += 1
+                        log.warning(
+                            "outbox job taken over by another drainer", extra={"job": job.id}
+                        )
+                        return
         finally:
             self._lanes.pop(lane, None)
 
@@ -257,7 +285,7 @@ class Drainer:
             return
         translator = self._translator()
         inbox = Inbox(
-            PacedMessenger(self.messenger, self.pacing, session),
+            PacedMessenger(self.messenger, self.pacing, session, job_id, self.worker),
             session,
             self.settings,
             self.views,
@@ -265,7 +293,12 @@ class Drainer:
         )
         try:
             with self.i18n.context():
-                await inbox.deliver(question, member)
+                if job.kind == outbox.STATE:
+                    await inbox.sync_state(question)
+                else:
+                    await inbox.deliver(question, member)
+        except outbox.LostClaim:
+            raise
         except Undeliverable as exc:
             await session.commit()  # what was sent is recorded
             await self._failed(session, job_id, exc.reason is Reason.FAILED, str(exc))
@@ -278,7 +311,8 @@ class Drainer:
         finally:
             if translator is not None and translator is not self.translator:
                 await translator.close()
-        job = await session.get(OutboxJob, job_id)  # type: ignore[assignment]
+        await outbox.hold(session, job_id, self.worker)  # else the new holder finishes it
+        job = await session.get(OutboxJob, job_id, populate_existing=True)  # type: ignore[assignment]
         if job is not None:
             await outbox.done(session, job)
         await session.commit()
@@ -287,9 +321,10 @@ class Drainer:
     async def _failed(
         self, session: AsyncSession, job_id: int, transient: bool, error: str
     ) -> None:
-        job = await session.get(OutboxJob, job_id)
-        if job is None:
+        job = await session.get(OutboxJob, job_id, populate_existing=True)
+        if job is None or job.claimed_by != self.worker:
             return
+        job.claimed_by, job.claimed_until = None, None  # its next try: whoever is free
         now = utcnow()
         if transient and not outbox.failed(job, now, error):
             log.warning("question not delivered yet, trying again later", extra={"error": error})

@@ -7,6 +7,10 @@ coordinators inside the member's update: the use case stores the message and a j
 jobs of each lane (a region's coordinators) one at a time in order, paced per chat, retrying
 until they are through. A job is safe to repeat: it sends only what is missing
 (`bot.questions.relay.Inbox.deliver`), so a busy hour reaches the topics late, never partly.
+"state" jobs bring the forum topic (open, closed) and the question's cards in line with it.
+Several drainers may share the outbox (one per webhook worker that leads, or a new leader
+while the old one still finishes): a drainer claims a job for a lease (`claim_next`) and
+checks its claim before each send (`hold`); one that lost it stops (LostClaim).
 No aiogram here.
 """
 
@@ -14,13 +18,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import utcnow
 from db.models import OutboxJob, Question
 
 MAX_ATTEMPTS = 12  # then the job is given up (logged), so its lane goes on
+LEASE = timedelta(seconds=60)  # a drainer's hold on a job, renewed before each send
+DELIVER, STATE = "deliver", "state"  # the kinds of job (OutboxJob.kind)
+
+
+class LostClaim(Exception):
+    """Another drainer took over the job (this one stalled past its lease): send nothing."""
+
+
 _wakers: list[Callable[[], None]] = []
 
 
@@ -36,38 +50,86 @@ def wake() -> None:
         waker()
 
 
-async def queue(session: AsyncSession, question: Question) -> None:
+async def queue(session: AsyncSession, question: Question, kind: str = DELIVER) -> None:
     """Owe `question`'s coordinators what they have not seen of it yet. A job sends only
     what is missing when it runs, so a job per change is cheap and none is ever skipped
-    (one already running may have read the question before this change). Commit, then
+    (one already running may have read the question before this change). `kind` STATE:
+    the topic open or closed as the question is, and its cards' text. Commit, then
     `wake()`."""
-    session.add(OutboxJob(lane=question.region_id or 0, question_id=question.id))
+    session.add(OutboxJob(lane=question.region_id or 0, question_id=question.id, kind=kind))
     await session.flush()
 
 
-async def due(session: AsyncSession, now: datetime, limit: int = 100) -> list[OutboxJob]:
-    """The first job of each lane that is waiting, if its next try has come."""
+def _free(worker: str, now: datetime) -> Any:
+    """Not held by another drainer (never claimed, its lease over, or ours)."""
+    return or_(
+        OutboxJob.claimed_until.is_(None),
+        OutboxJob.claimed_until <= now,
+        OutboxJob.claimed_by == worker,
+    )
+
+
+def _due(now: datetime) -> Any:
+    return (OutboxJob.next_try_at.is_(None)) | (OutboxJob.next_try_at <= now)
+
+
+async def due(
+    session: AsyncSession, now: datetime, worker: str = "", limit: int = 100
+) -> list[OutboxJob]:
+    """The first job of each lane that is waiting, if its next try has come and no other
+    drainer holds it."""
     first = (
         select(func.min(OutboxJob.id)).where(OutboxJob.done_at.is_(None)).group_by(OutboxJob.lane)
     )
-    query = select(OutboxJob).where(
-        OutboxJob.id.in_(first),
-        (OutboxJob.next_try_at.is_(None)) | (OutboxJob.next_try_at <= now),
-    )
+    query = select(OutboxJob).where(OutboxJob.id.in_(first), _due(now), _free(worker, now))
     return list(await session.scalars(query.order_by(OutboxJob.id).limit(limit)))
 
 
-async def next_in_lane(session: AsyncSession, lane: int, now: datetime) -> OutboxJob | None:
-    """The lane's first job not done, if its next try has come (else the lane waits)."""
+async def claim_next(
+    session: AsyncSession, lane: int, worker: str, now: datetime
+) -> OutboxJob | None:
+    """Claim the lane's first job not done for `worker` (committed), if its next try has
+    come and no other drainer holds it; else None (the lane waits, keeping its order).
+    On PostgreSQL the row is locked with SKIP LOCKED, so two drainers never both get it."""
+    first = await session.scalar(
+        select(func.min(OutboxJob.id)).where(OutboxJob.lane == lane, OutboxJob.done_at.is_(None))
+    )
+    if first is None:
+        await session.commit()
+        return None
     job = await session.scalar(
         select(OutboxJob)
-        .where(OutboxJob.lane == lane, OutboxJob.done_at.is_(None))
-        .order_by(OutboxJob.id)
-        .limit(1)
+        .where(OutboxJob.id == first, OutboxJob.done_at.is_(None), _due(now), _free(worker, now))
+        .with_for_update(skip_locked=True)
     )
-    if job is None or (job.next_try_at is not None and job.next_try_at > now):
+    if job is None:
+        await session.commit()
         return None
+    job.claimed_by, job.claimed_until = worker, now + LEASE
+    await session.commit()
     return job
+
+
+async def hold(session: AsyncSession, job_id: int, worker: str) -> None:
+    """Before a send: the job is still `worker`'s (its lease renewed) and what was done so
+    far is committed; raises LostClaim when another drainer took it over (send nothing)."""
+    result = await session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == job_id, OutboxJob.claimed_by == worker, OutboxJob.done_at.is_(None))
+        .values(claimed_until=utcnow() + LEASE)
+    )
+    await session.commit()  # what was sent so far is recorded, held or not
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise LostClaim(job_id)
+
+
+async def release(session: AsyncSession, worker: str | None = None) -> None:
+    """Claims of `worker` (None: of every drainer, for the single SQLite process) end now."""
+    statement = update(OutboxJob).where(OutboxJob.claimed_by.is_not(None))
+    if worker is not None:
+        statement = statement.where(OutboxJob.claimed_by == worker)
+    await session.execute(statement.values(claimed_by=None, claimed_until=None))
+    await session.commit()
 
 
 async def waiting(session: AsyncSession, now: datetime) -> int:

@@ -30,6 +30,7 @@ from db.models import (
     Municipality,
     Question,
     QuestionMessage,
+    QuestionStatus,
     Region,
     VolunteerRequest,
 )
@@ -468,7 +469,9 @@ class Inbox:
             )  # fmt: skip
         return None
 
-    async def refresh_cards(self, question: Question) -> None:
+    async def refresh_cards(self, question: Question, *, retry: bool = False) -> None:
+        """Edit the question's cards to show it as it is now. `retry` (the outbox): raise
+        Undeliverable (FAILED) when trying again later may help, else that is logged."""
         member = await self.session.get(Member, question.member_id)
         if member is None:
             return
@@ -485,16 +488,35 @@ class Inbox:
                     row.coordinator_chat_id, row.coordinator_message_id, text, markup=markup
                 )
             except Undeliverable as exc:
+                if retry and exc.reason is Reason.FAILED:
+                    raise
                 if exc.reason is not Reason.NOT_MODIFIED:
                     log.warning("question card not updated", extra={"reason": str(exc)})
 
-    async def set_topic_open(self, question: Question, is_open: bool) -> None:
-        if question.thread_id is None or question.coordinator_chat_id is None:
-            return
-        try:
-            if is_open:
-                await self.messenger.reopen_topic(question.coordinator_chat_id, question.thread_id)
-            else:
-                await self.messenger.close_topic(question.coordinator_chat_id, question.thread_id)
-        except Undeliverable as exc:
-            log.warning("forum topic state not changed", extra={"reason": str(exc)})
+    async def sync_state(self, question: Question) -> None:
+        """Bring the forum topic (open or closed) and the question's cards in line with the
+        question. Run by the outbox ("state" jobs); safe to repeat: the topic is changed only
+        when `topic_closed` says it is not as the question is. Raises Undeliverable (reason
+        FAILED) when trying again later may help."""
+        closed = question.status == QuestionStatus.CLOSED
+        if (
+            question.thread_id is not None
+            and question.coordinator_chat_id is not None
+            and question.topic_closed != closed
+        ):
+            try:
+                if closed:
+                    await self.messenger.close_topic(
+                        question.coordinator_chat_id, question.thread_id
+                    )
+                else:
+                    await self.messenger.reopen_topic(
+                        question.coordinator_chat_id, question.thread_id
+                    )
+            except Undeliverable as exc:
+                if exc.reason is Reason.FAILED:
+                    raise
+                log.warning("forum topic state not changed", extra={"reason": str(exc)})
+            question.topic_closed = closed
+            await self.session.commit()
+        await self.refresh_cards(question, retry=True)

@@ -97,12 +97,11 @@ async def follow_up(
         return FollowUp(Followed.CLOSED, question.id)
     if reopened:
         rules.reopen(question)
+        await outbox.queue(session, question, outbox.STATE)  # the topic opens before the copy
     await rules.add_incoming(session, question, kind, text, message_id)
     await outbox.queue(session, question)
     await session.commit()
     outbox.wake()
-    if reopened:
-        await Inbox(messenger, session, settings, views).set_topic_open(question, True)
     return FollowUp(Followed.REOPENED if reopened else Followed.ADDED, question.id)
 
 
@@ -166,10 +165,10 @@ async def close(
     if not await rules.close(session, actor, question):
         return False
     withdrawn = await volunteering.withdraw(session, [question.id], settings.default_locale)
+    await outbox.queue(session, question, outbox.STATE)  # the topic closed, the cards
     await session.commit()  # the member may press the rating buttons at once
+    outbox.wake()
     await volunteering.tell(messenger, views.request_withdrawn, withdrawn)
-    inbox = Inbox(messenger, session, settings, views)
-    await inbox.set_topic_open(question, False)
     member = await session.get(Member, question.member_id)
     if member is not None:
         text, markup = views.closed(member.language or settings.default_locale, question.id)
@@ -177,7 +176,6 @@ async def close(
             await messenger.send_text(member.telegram_id, text, markup=markup)
         except Undeliverable:
             pass
-    await inbox.refresh_cards(question)
     return True
 
 
@@ -192,9 +190,7 @@ async def reopen(
     """A coordinator opens a closed question again; False if it was not closed."""
     if not await rules.staff_reopen(session, actor, question):
         return False
-    inbox = Inbox(messenger, session, settings, views)
-    await inbox.set_topic_open(question, True)
-    await inbox.refresh_cards(question)
+    await _state(session, question)
     return True
 
 
@@ -209,7 +205,6 @@ async def card_action(
 ) -> None:
     """A button on a question's card: assign, urgent, close or reopen; NotAllowed otherwise."""
     question = await rules.for_staff(session, actor, question_id)
-    inbox = Inbox(messenger, session, settings, views)
     if action == "assign":
         await rules.assign(session, actor, question)
     elif action == "urgent":
@@ -218,11 +213,17 @@ async def card_action(
         await close(session, messenger, views, settings, actor, question)
         return
     elif action == "reopen":
-        if await rules.staff_reopen(session, actor, question):
-            await inbox.set_topic_open(question, True)
+        await rules.staff_reopen(session, actor, question)
     else:
         raise NotAllowed
-    await inbox.refresh_cards(question)
+    await _state(session, question)
+
+
+async def _state(session: AsyncSession, question: Question) -> None:
+    """The topic and the cards follow the question (the outbox's "state" job)."""
+    await outbox.queue(session, question, outbox.STATE)
+    await session.commit()
+    outbox.wake()
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.inbox import store
+from bot.inbox import effects, store
 from bot.services import members, roles
 
 log = logging.getLogger(__name__)
@@ -152,9 +152,11 @@ class Inbox:
         try:
             try:
                 update = Update.model_validate_json(claimed.payload, context={"bot": self.bot})
-                result = await self.dp.feed_update(
-                    self.bot, update, inbox=store.Delivery(claimed.update_id, claimed.attempts)
-                )
+                last = claimed.attempts >= store.MAX_ATTEMPTS
+                with effects.handling(claimed.update_id, last):
+                    result = await self.dp.feed_update(
+                        self.bot, update, inbox=store.Delivery(claimed.update_id, claimed.attempts)
+                    )
                 if isinstance(result, TelegramMethod):
                     await self.dp.silent_call_request(self.bot, result)
             except Exception:

@@ -48,6 +48,7 @@ from aiogram.types import TelegramObject, Update
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.inbox import effects
 from bot.services import members
 
 log = logging.getLogger(__name__)
@@ -197,8 +198,9 @@ class AnsweringMiddleware(BaseMiddleware):
         )
 
     async def _apologise(self, event: TelegramObject) -> None:
-        """A handler failed: the person hears so (the error itself is raised and logged)."""
-        if not isinstance(event, Update) or event.message is None:
+        """A handler failed: the person hears so (the error itself is raised and logged),
+        once the inbox will not try again (a retry may still answer them)."""
+        if not isinstance(event, Update) or event.message is None or not effects.last_try():
             return
         if event.message.chat.type != "private":
             return
@@ -211,7 +213,7 @@ class AnsweringMiddleware(BaseMiddleware):
         if not isinstance(event, Update) or event.callback_query is None:
             return
         query = event.callback_query
-        if query.id in state.answered:
+        if query.id in state.answered or effects.repeated():  # answered the first time
             return
         with contextlib.suppress(TelegramAPIError):
             await query.answer(sorry() if state.failed else None)

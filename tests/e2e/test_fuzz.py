@@ -24,6 +24,7 @@ from db.base import utcnow
 from db.models import Member, Question, Region, RoleGrant
 from expertpool_sandbox.harness import RunningBot
 from handlers import selfservice
+from tests.e2e.conftest import ADMIN_ID
 
 SEED = 22
 STEPS = 300
@@ -283,9 +284,19 @@ async def test_a_handler_that_fails_still_answers(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(selfservice, "help_text", broken)
+    admin = emulator.create_user("Admin", language_code="en", user_id=ADMIN_ID)
     user = emulator.create_user("Daan", language_code="nl")
     await user.send_command("/help")
     sorry = app.i18n.gettext("Sorry, that did not work. Please try again.", locale="nl")
     assert (await user.wait_for_message()).text == sorry
     await app.settled()
+    # Tried again a few times, then set aside: one apology, and the admins are told.
+    assert [m.text for m in user.bot_messages()] == [sorry]
+    alert = await admin.wait_for_message()
+    parked = await app.last_update(user.id)
+    assert alert.text == app.i18n.gettext(
+        "An update could not be handled after {attempts} tries. It was set aside so that "
+        "the chat can go on. Kind: {kind}, update {update_id}. The logs say why.",
+        locale=app.settings.default_locale,  # the admin has no member row
+    ).format(attempts=3, kind="message", update_id=parked)  # not the member's words
     assert [r.exc_info[1] for r in errors.records if r.exc_info] != []  # the bug is logged

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import prepare_database
@@ -23,11 +25,16 @@ from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
 from bot.features import start_bridge, stop_bridge
 from bot.i18n import CatalogueI18n, create_i18n
+from bot.inbox import store
 from bot.privacy import notice
 from bot.questions.drain import Drainer
+from bot.scale.inbox import Inbox, serve
 from bot.scale.storage import create_events_isolation, create_storage
 from bot.scheduler import JobContext
 from db.engine import create_engine, create_session_factory
+from db.models import InboxUpdate
+
+KEEP_RECEIVED = 10_000  # the newest updates' payloads kept for `redeliver`
 
 
 class UpdateTracker:
@@ -65,7 +72,8 @@ class UpdateTracker:
 
 @dataclass
 class RunningBot:
-    """The bot's dispatcher long-polling in a background task, with its database at hand."""
+    """The bot long-polling into its update inbox and handling from there, as in production,
+    in a background task, with its database at hand."""
 
     settings: Settings
     engine: AsyncEngine
@@ -78,6 +86,8 @@ class RunningBot:
     broadcaster: Broadcaster | None = None
     bridge: Bridge | None = None
     outbox: Drainer | None = None
+    inbox: Inbox | None = None
+    received: dict[int, str] = field(default_factory=dict, repr=False)
 
     def job_context(self) -> JobContext:
         """What the leader's scheduler would give a job of this bot."""
@@ -122,24 +132,83 @@ class RunningBot:
         dp["outbox"] = running.outbox  # leader_services then leaves the outbox to it
         await running.outbox.start()
         await publish_commands(bot, session_factory, settings, i18n)
-        running.task = asyncio.create_task(
-            dp.start_polling(
-                bot,
-                handle_signals=False,
-                close_bot_session=False,
-                allowed_updates=dp.resolve_used_update_types(),
-                polling_timeout=10,
-            )
-        )
+        # As `python -m bot run` does: every update is stored in the inbox, then handled
+        # from there (bot.scale.inbox.serve).
+        running.inbox = Inbox(dp, bot, session_factory, settings, i18n)
+        accept = running.inbox.accept
+
+        async def accept_and_keep(updates: Sequence[store.Incoming]) -> None:
+            for incoming in updates:  # for `redeliver`: the store drops it once handled
+                running.received[incoming.update_id] = incoming.payload
+            while len(running.received) > KEEP_RECEIVED:  # the sandbox runs for long
+                del running.received[next(iter(running.received))]
+            await accept(updates)
+
+        running.inbox.accept = accept_and_keep  # type: ignore[method-assign]
+        running.task = asyncio.create_task(serve(dp, bot, running.inbox), name="bot")
         return running
 
-    async def settled(self) -> None:
-        """Wait until every update received so far is fully handled (and committed), and
-        the question outbox has sent what is due (no sleeps needed in tests)."""
+    async def _inbox_quiet(self) -> bool:
+        """The Bot API has nothing the bot has not stored (an update is confirmed by the
+        next getUpdates only once it is stored), and nothing stored is waiting, being
+        handled or handled but not yet marked done."""
         await self.tracker.idle()
-        if self.outbox is not None:
+        if self.inbox is None:
+            return True
+        if (await self.bot.get_webhook_info()).pending_update_count:
+            return False
+        if self.inbox.handling or self.inbox.finished:
+            return False
+        async with self.session_factory() as session:
+            return await store.waiting_count(session) == 0
+
+    async def settled(self) -> None:
+        """Wait until every update stored so far is handled (and marked done, or parked after
+        its retries), and the question outbox has sent what is due (no sleeps in tests)."""
+        while True:
+            while not await self._inbox_quiet():
+                self._check_running()
+                if self.inbox is not None:
+                    self.inbox.wake.set()
+                await asyncio.sleep(0.02)
+            if self.outbox is None:
+                return
             await self.outbox.settled()
-            await self.tracker.idle()
+            if await self._inbox_quiet():
+                return
+
+    def _check_running(self) -> None:
+        if self.task is not None and self.task.done() and not self.task.cancelled():
+            exc = self.task.exception()
+            if exc is not None:
+                raise exc
+
+    async def last_update(self, user_id: int) -> int | None:
+        """The newest update stored from `user_id` (None: none yet)."""
+        async with self.session_factory() as session:
+            return await session.scalar(
+                select(func.max(InboxUpdate.update_id)).where(InboxUpdate.user_id == user_id)
+            )
+
+    async def redeliver(self, update_id: int) -> None:
+        """Handle a stored update again, as after a crash right after it was handled and
+        before it was marked done: it is waiting again with its payload, and is claimed and
+        handled as any other (its attempt counts up). Returns once everything is settled."""
+        await self.settled()
+        payload = self.received[update_id]
+        async with self.session_factory() as session:
+            await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.update_id == update_id)
+                .values(
+                    payload=payload, done_at=None, parked_at=None,
+                    claimed_by=None, claimed_until=None,
+                )
+            )  # fmt: skip
+            await session.commit()
+        assert self.inbox is not None
+        self.inbox.wake.set()
+        await self.settled()
 
     async def stop(self) -> None:
         await self.settled()  # let handlers finish before storage and sessions close
@@ -148,18 +217,11 @@ class RunningBot:
         if self.outbox is not None:
             await self.outbox.stop()
         if self.task is not None and not self.task.done():
-            with contextlib.suppress(RuntimeError):
-                await self.dispatcher.stop_polling()
-            try:
-                await asyncio.wait_for(self.task, 10)
-            except (TimeoutError, asyncio.CancelledError):
-                self.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self.task
-        if self.task is not None and self.task.done() and not self.task.cancelled():
-            exc = self.task.exception()
-            if exc is not None:
-                raise exc
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        elif self.task is not None:
+            self._check_running()
         await stop_bridge(self.dispatcher)
         await self.dispatcher.storage.close()
         await self.bot.session.close()
