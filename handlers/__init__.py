@@ -16,6 +16,7 @@ from handlers import (
     retention,
     selfservice,
     survey_admin,
+    survey_buttons,
     surveys,
     volunteers,
 )
@@ -31,6 +32,7 @@ def get_routers() -> list[Router]:
         approval.create_router(),
         admin.create_router(),
         survey_admin.create_router(),
+        survey_buttons.create_router(),
         volunteers.create_router(),
         question_inbox.create_router(),
         surveys.create_router(),

@@ -125,3 +125,21 @@ def _moment(plain: list[str], now: datetime, tz: ZoneInfo) -> tuple[str, datetim
     first = next_occurrence(rule, now, tz)
     assert first is not None
     return rule, first
+
+
+PRESET_CLOCK = time(10, 0)
+
+
+def preset(name: str, now: datetime, tz: ZoneInfo) -> list[str]:
+    """The schedule words of a ready-made moment: "now", "tom" (tomorrow 10:00) or "mon"
+    (next Monday 10:00, a week on when today is Monday), in local time."""
+    if name == "now":
+        return ["now"]
+    today = now.astimezone(tz).date()
+    if name == "tom":
+        day = today + timedelta(days=1)
+    elif name == "mon":
+        day = today + timedelta(days=(7 - today.weekday()) or 7)
+    else:
+        raise WhenError("usage")
+    return [day.isoformat(), f"{PRESET_CLOCK:%H:%M}"]

@@ -15,6 +15,8 @@ from bot.config import Settings
 from bot.numbers import parse_id, parse_telegram_id
 from bot.services import audit, regions, roles
 from bot.services.roles import Actor, NotAllowed
+from bot.surveys import admin_views
+from bot.surveys.callbacks import SurveyAdminAction, SurveyAdminCallback
 from db.engine import AsyncSession
 from db.models import Region
 from handlers.admin.common import Reply, send
@@ -37,16 +39,22 @@ async def admin_menu(message: Message, actor: Actor) -> None:
     builder = InlineKeyboardBuilder()
     for action, label, _command in _menu(actor):
         builder.button(text=label, callback_data=AdminMenuCallback(action=action))
+    builder.button(
+        text=admin_views.surveys_entry(),
+        callback_data=SurveyAdminCallback(a=SurveyAdminAction.LIST),
+    )
     builder.adjust(2)
     role = _("admin") if actor.is_admin else _("coordinator")
     lines = [_("You are {role}. What do you want to do?").format(role=role), ""]
     lines += [f"{command} – {label}" for _action, label, command in _menu(actor)]
+    lines.append("/survey_list – " + _("Surveys"))
     if actor.is_admin:
         lines += [
             "/coordinator_add – " + _("make someone coordinator of a region"),
             "/coordinator_remove – " + _("take the coordinator role away"),
             "/region_add, /region_rename, /region_set – " + _("manage regions"),
         ]
+    lines += ["", _("All commands, with examples: /help")]
     await message.answer("\n".join(lines), reply_markup=builder.as_markup())
 
 
