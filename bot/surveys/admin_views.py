@@ -10,9 +10,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.i18n import format_clock
 from bot.surveys.callbacks import SurveyAdminAction, SurveyAdminCallback, SurveyTime
 from bot.surveys.definition import shown
 from bot.surveys.library import definition_of
+from bot.surveys.when import PRESET_CLOCK
 from db.models import Region, Survey
 
 A = SurveyAdminAction
@@ -84,10 +86,11 @@ def time_choice(
     title = html.quote(shown(definition_of(survey).title, locale))
     where = html.quote(region.name) if region else _("all regions")
     builder = InlineKeyboardBuilder()
+    clock = format_clock(PRESET_CLOCK, locale)
     moments = [
         (SurveyTime.NOW, _("Now")),
-        (SurveyTime.TOMORROW, _("Tomorrow at 10:00")),
-        (SurveyTime.MONDAY, _("Next Monday at 10:00")),
+        (SurveyTime.TOMORROW, _("Tomorrow at {time}").format(time=clock)),
+        (SurveyTime.MONDAY, _("Next Monday at {time}").format(time=clock)),
     ]
     region_id = region.id if region else 0
     for at, label in moments:
