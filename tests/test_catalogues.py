@@ -180,10 +180,7 @@ BARE_COUNT = (
     r"|{ph}(?=\s+of\b|\s+h\b|\))"  # before "of", an "h" unit or a closing bracket
 )
 # Sentences where a count is not bare but the translations use label-value order instead.
-COUNT_EXCEPTIONS = {
-    # /stats: three counts in one line; the translations write "asked: N · answered: N".
-    "Questions: {asked} asked · {answered} answered · {open} open",
-}
+COUNT_EXCEPTIONS: set[str] = set()
 
 
 def _unplural_counts(msgid: str) -> list[str]:

@@ -302,10 +302,14 @@ def _stats_text(
         q = entry.questions
         if q.get("asked"):
             lines.append(
-                _("Questions: {asked} asked · {answered} answered · {open} open").format(
+                _(
+                    "Questions: {asked} · new: {new} · answered, waiting for the member: "
+                    "{answered} · closed: {closed}"
+                ).format(
                     asked=number(q["asked"], locale),
+                    new=number(q["new"], locale),
                     answered=number(q["answered"], locale),
-                    open=number(q["open"], locale),
+                    closed=number(q["closed"], locale),
                 )
             )
         if entry.median_first_answer is not None:

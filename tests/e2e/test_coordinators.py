@@ -12,7 +12,8 @@ from bot.config import Settings
 from bot.surveys import export, jobs
 from botapi_emulator import Emulator
 from expertpool_sandbox.harness import RunningBot
-from tests.e2e.people import wait_text
+from tests.e2e.people import t, wait_text
+from tests.e2e.test_questions import ask, make_pool
 from tests.e2e.test_surveys import PULSE, PULSE_TEXT, answer_pulse, context, invitation, seed
 
 
@@ -88,3 +89,41 @@ async def test_the_survey_cycle_runs_from_admin_buttons(
     await admin.press("🗓 Schedule", await wait_text(admin, "Survey pulse, version 1"))
     choice = await wait_text(admin, "which region gets it?")
     assert "All regions" in choice.button_texts and "Zwolle" in choice.button_texts
+
+
+async def test_each_question_is_in_one_state(emulator: Emulator, app: RunningBot) -> None:
+    """Regression: /questions listed "#1 · answered" under open questions and /stats said
+    "1 asked · 1 answered · 1 open" for one answered question."""
+    pool = await make_pool(emulator, app, "en", linked=False, name="Lina")
+    coordinator = pool.coordinator
+    await ask(app, pool.member, "en", "Work", "Where do I find work?")
+    copy = await coordinator.wait_for_message(lambda m: "find work" in (m.text or ""))
+    await coordinator.reply(copy, "At the UWV.")
+    await pool.member.wait_for_message(lambda m: (m.text or "") == "At the UWV.")
+    await ask(app, pool.member, "en", "Health", "And a doctor?")
+    await wait_text(pool.member, "was sent")
+    await app.settled()
+    coordinator.skip_pending()
+
+    await coordinator.send_text("/questions")
+    listing = (await coordinator.wait_for_message()).text or ""
+    new, answered = listing.split("\n\n")
+    assert new.startswith(t(app, "New questions, oldest first:", "nl")) and "#2 " in new
+    assert "#1 " not in new
+    assert answered.startswith(t(app, "Answered, waiting for the member:", "nl"))
+    assert "#1 " in answered and "#2 " not in answered
+
+    line = t(
+        app,
+        "Questions: {asked} · new: {new} · answered, waiting for the member: {answered} · "
+        "closed: {closed}",
+        "nl",
+    )
+    await coordinator.send_text("/stats twente")
+    stats = await coordinator.wait_for_message(lambda m: (m.text or "").startswith("Twente ·"))
+    assert line.format(asked=2, new=1, answered=1, closed=0) in (stats.text or "")
+    await coordinator.send_text("/close 1")
+    await coordinator.wait_for_message()
+    await coordinator.send_text("/stats twente")
+    stats = await coordinator.wait_for_message(lambda m: (m.text or "").startswith("Twente ·"))
+    assert line.format(asked=2, new=1, answered=0, closed=1) in (stats.text or "")
