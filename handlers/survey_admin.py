@@ -159,6 +159,7 @@ async def plan_survey(
         plan, run = await schedule.create(
             session, actor, settings, slug=words[0], region_code=words[1], words=words[2:],
             locale=locale, now=utcnow(), send_unreviewed=send_unreviewed,
+            aliases=admin_texts.aliases(locale),
         )  # fmt: skip
     except schedule.UnknownSurvey:
         await message.answer(_("Unknown survey. See /survey_list."))

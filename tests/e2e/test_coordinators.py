@@ -6,12 +6,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from sqlalchemy import select
 
 from bot.broadcast import EngineOptions
 from bot.config import Settings
+from bot.members.consent import NOTICE_VERSION
 from bot.surveys import export, jobs
 from botapi_emulator import Emulator
+from db.base import utcnow
+from db.models import Member, Region
 from expertpool_sandbox.harness import RunningBot
+from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.people import t, wait_text
 from tests.e2e.test_questions import ask, make_pool
 from tests.e2e.test_surveys import PULSE, PULSE_TEXT, answer_pulse, context, invitation, seed
@@ -82,7 +87,7 @@ async def test_the_survey_cycle_runs_from_admin_buttons(
     assert "1 response is left out" in (responses.caption or "")
 
     # An admin may plan for every region at once.
-    admin = emulator.create_user("Admin", language_code="en", user_id=900_001)
+    admin = emulator.create_user("Admin", language_code="en", user_id=ADMIN_ID)
     await admin.send_command("/admin")
     await admin.press("📋 Surveys", await admin.wait_for_message())
     await admin.press("Monthly pulse · v1", await wait_text(admin, "Surveys. Choose one"))
@@ -127,3 +132,73 @@ async def test_each_question_is_in_one_state(emulator: Emulator, app: RunningBot
     await coordinator.send_text("/stats twente")
     stats = await coordinator.wait_for_message(lambda m: (m.text or "").startswith("Twente ·"))
     assert line.format(asked=2, new=1, answered=0, closed=1) in (stats.text or "")
+
+
+def _menu(emulator: Emulator, user_id: int, app_language: str) -> dict[str, str]:
+    """The command menu Telegram shows this user when their app is in `app_language`."""
+    commands = emulator.world.commands[(f"chat:{user_id}", app_language)]
+    return {c["command"]: c["description"] for c in commands}
+
+
+async def test_staff_help_menu_and_usage_follow_their_language(
+    emulator: Emulator, app: RunningBot
+) -> None:
+    """Regression: a coordinator's /help listed member commands only; their menu had no
+    /survey_* /close /reopen and was in another language than their replies; usage lines
+    mixed English into Dutch and /survey_schedule knew English words only."""
+    coordinator = emulator.create_user("Koos", language_code="nl")
+    admin = emulator.create_user("Admin", language_code="en", user_id=ADMIN_ID)
+    async with app.session_factory() as session:
+        twente = await session.scalar(select(Region).where(Region.code == "twente"))
+        assert twente is not None
+        session.add(Member(telegram_id=coordinator.id, language="en", status="active",
+                           region_id=twente.id, consent_version=NOTICE_VERSION,
+                           joined_at=utcnow()))  # fmt: skip
+        await session.commit()
+    await admin.send_text(f"/coordinator_add {coordinator.id} twente")
+    await admin.wait_for_message()
+    await app.settled()
+    # Their replies come in English (stored), so does their menu, whatever their app says.
+    for app_language in ("nl", "en", ""):
+        menu = _menu(emulator, coordinator.id, app_language)
+        assert {"survey_schedule", "survey_results", "close", "reopen"} <= set(menu)
+        assert menu["survey_schedule"] == "Plan a survey for a region"
+    await admin.send_text("/help")
+    admin_help = (await admin.wait_for_message()).text or ""
+    assert "Admins only" in admin_help and "/coordinator_add USER REGION" in admin_help
+
+    await coordinator.send_text("/help")
+    text = (await coordinator.wait_for_message()).text or ""
+    for line in ("What you can do as coordinator:", "Members", "Questions", "Surveys",
+                 "Announcements", "Regions", "/close NUMBER – close a question",
+                 "/survey_results SURVEY [REGION] – results", "every monday 10:00"):  # fmt: skip
+        assert line in text, (line, text)
+    assert "/coordinator_add" not in text
+
+    await coordinator.send_text("/language")
+    await coordinator.press("Nederlands", await coordinator.wait_for_message())
+    await wait_text(coordinator, t(app, "Done. I will talk to you in this language.", "nl"))
+    await app.settled()
+    dutch = t(app, "Plan a survey for a region", "nl")
+    assert dutch != "Plan a survey for a region"
+    assert _menu(emulator, coordinator.id, "en")["survey_schedule"] == dutch
+
+    await coordinator.send_text("/help")
+    text = (await coordinator.wait_for_message()).text or ""
+    assert "Wat je als coördinator kunt doen:" in text and "/close NUMMER" in text
+    await coordinator.send_text("/approve")
+    usage = (await coordinator.wait_for_message()).text or ""
+    assert usage == "Gebruik: /approve NUMMER, bijvoorbeeld /approve 12."
+    await coordinator.send_text("/survey_schedule")
+    usage = (await coordinator.wait_for_message()).text or ""
+    assert "REGIO|alle WANNEER" in usage and "elke maandag 10:00" in usage
+    assert "every" not in usage and "NUMBER" not in usage
+
+    await coordinator.send_document(PULSE_TEXT.encode(), "pulse.yaml", caption="/survey_import")
+    await coordinator.wait_for_message()
+    await coordinator.send_text("/survey_schedule pulse twente elke maandag 19:00 herinner=24u")
+    planned = (await coordinator.wait_for_message()).text or ""
+    assert "#1" in planned and "elke maandag om 19:00" in planned, planned
+    await coordinator.send_text("/survey_schedule pulse alle nu")
+    refused = (await coordinator.wait_for_message()).text or ""
+    assert refused == t(app, "You can send surveys only to your own regions.", "nl")

@@ -434,14 +434,14 @@ async def test_run_due_while_down_is_sent_late(emulator: Emulator, app: RunningB
     (member, fa), coordinator = pool.members[0], pool.coordinator
     await import_file(app, PULSE_FILE)
     await coordinator.send_text("/survey_schedule pulse twente 2099-01-01 10:00 close=7d")
-    await wait_text(coordinator, "Planned #1: pulse for Twente, once. First: 1 January, 10:00.")
+    await wait_text(coordinator, "Planned #1: pulse for Twente, once. First: January 1, 10:00\u202fAM.")
     await coordinator.send_text("/survey_schedule pulse twente every monday 10:00 remind=off")
-    weekly = await wait_text(coordinator, "Planned #2: pulse for Twente, every Monday at 10:00.")
+    weekly = await wait_text(coordinator, "Planned #2: pulse for Twente, every Monday at 10:00\u202fAM.")
     assert (weekly.text or "").endswith("\nNo reminder.\nCloses after 7 days.")
     await coordinator.send_command("/survey_schedules")
     listed = (await wait_text(coordinator, "Survey schedules:")).text or ""
-    assert "#1 · pulse · Twente · once · next: 1 January, 10:00" in listed
-    assert "#2 · pulse · Twente · every Monday at 10:00 · next: " in listed
+    assert "#1 · pulse · Twente · once · next: January 1, 10:00\u202fAM" in listed  # Babel, en
+    assert "#2 · pulse · Twente · every Monday at 10:00\u202fAM · next: " in listed
     await pool.other.send_command("/survey_cancel", args="2")
     assert (
         await pool.other.wait_for_message()
