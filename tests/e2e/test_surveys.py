@@ -434,9 +434,13 @@ async def test_run_due_while_down_is_sent_late(emulator: Emulator, app: RunningB
     (member, fa), coordinator = pool.members[0], pool.coordinator
     await import_file(app, PULSE_FILE)
     await coordinator.send_text("/survey_schedule pulse twente 2099-01-01 10:00 close=7d")
-    await wait_text(coordinator, "Planned #1: pulse for Twente, once. First: January 1, 10:00\u202fAM.")
+    await wait_text(
+        coordinator, "Planned #1: pulse for Twente, once. First: January 1, 10:00\u202fAM."
+    )
     await coordinator.send_text("/survey_schedule pulse twente every monday 10:00 remind=off")
-    weekly = await wait_text(coordinator, "Planned #2: pulse for Twente, every Monday at 10:00\u202fAM.")
+    weekly = await wait_text(
+        coordinator, "Planned #2: pulse for Twente, every Monday at 10:00\u202fAM."
+    )
     assert (weekly.text or "").endswith("\nNo reminder.\nCloses after 7 days.")
     await coordinator.send_command("/survey_schedules")
     listed = (await wait_text(coordinator, "Survey schedules:")).text or ""
