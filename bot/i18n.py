@@ -73,6 +73,11 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_with_code(code: str) -> str:
+    """A language as staff see it: its own name and the code, "Soomaali (so)"."""
+    return f"{language_name(code)} ({code})"
+
+
 def resolve_locale(stored: str | None, telegram_code: str | None, default: str) -> str:
     """Stored choice first, then Telegram's language_code when supported, then the default."""
     if stored in SUPPORTED_LOCALES:

@@ -285,7 +285,12 @@ async def send_export(
     if found is None:
         return
     names = {r.id: r.code for r in await regions.all_regions(session)}
-    files = export.export(found, names)
+    locale = _locale()
+    files = export.export(
+        found, names, lambda question, value: report.label(question, value, locale),
+        # Translators: labels in the totals file of a survey export
+        {"answered": _("answered"), "average": _("average")},
+    )  # fmt: skip
     await audit.record(
         session, actor.telegram_id, EXPORT, slug=found.survey.slug,
         version=found.survey.version, region=region or "*", rows=files.rows,

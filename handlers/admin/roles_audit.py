@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import AdminMenuAction, AdminMenuCallback
 from bot.commands import publish_staff_commands
 from bot.config import Settings
+from bot.i18n import format_moment
 from bot.numbers import parse_id, parse_telegram_id
 from bot.services import audit, regions, roles
 from bot.services.roles import Actor, NotAllowed
@@ -79,7 +80,7 @@ async def admin_menu_button(
     elif action == "coordinators":
         replies = await coordinators_screen(session, actor)
     elif action == "audit":
-        replies = await audit_screen(session, actor, None, settings)
+        replies = await audit_screen(session, actor, None, settings, locale)
     else:
         return
     await send(query.message, replies)
@@ -178,7 +179,7 @@ async def coordinator_remove(
 
 
 async def audit_screen(
-    session: AsyncSession, actor: Actor, args: str | None, settings: Settings
+    session: AsyncSession, actor: Actor, args: str | None, settings: Settings, locale: str
 ) -> list[Reply]:
     """/audit [how many]: the latest staff actions (admins only; others get nothing)."""
     args = (args or "").strip()
@@ -189,7 +190,7 @@ async def audit_screen(
         return []
     lines = [_("Latest actions:")]
     for entry in entries:
-        when = entry.created_at.astimezone(settings.tz).strftime("%d-%m %H:%M")
+        when = format_moment(entry.created_at, locale, settings.tz)
         target = f" #{entry.member_id}" if entry.member_id else ""
         lines.append(f"{when} · {entry.actor_id} · {entry.action}{target}")
     if len(lines) == 1:
@@ -203,8 +204,11 @@ async def audit_command(
     session: AsyncSession,
     actor: Actor,
     settings: Settings,
+    i18n: I18n,
 ) -> None:
-    await send(message, await audit_screen(session, actor, command.args, settings))
+    await send(
+        message, await audit_screen(session, actor, command.args, settings, i18n.current_locale)
+    )
 
 
 def create_router() -> Router:

@@ -3,6 +3,7 @@ own /help and command menu, usage lines, question states and numbers in their la
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -14,12 +15,20 @@ from bot.members.consent import NOTICE_VERSION
 from bot.surveys import export, jobs
 from botapi_emulator import Emulator
 from db.base import utcnow
-from db.models import Member, Region
+from db.models import Member, Region, RoleGrant
 from expertpool_sandbox.harness import RunningBot
 from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.people import t, wait_text
 from tests.e2e.test_questions import ask, make_pool
-from tests.e2e.test_surveys import PULSE, PULSE_TEXT, answer_pulse, context, invitation, seed
+from tests.e2e.test_surveys import (
+    PULSE,
+    PULSE_TEXT,
+    answer_pulse,
+    context,
+    invitation,
+    label,
+    seed,
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -202,3 +211,59 @@ async def test_staff_help_menu_and_usage_follow_their_language(
     await coordinator.send_text("/survey_schedule pulse alle nu")
     refused = (await coordinator.wait_for_message()).text or ""
     assert refused == t(app, "You can send surveys only to your own regions.", "nl")
+
+
+async def test_numbers_and_names_in_the_staff_language(emulator: Emulator, app: RunningBot) -> None:
+    """Regression: a Dutch coordinator read "Afgerond: <5 van de 1 die hem kregen" (a hidden
+    count larger than its total), "Talen: so 1", and English labels in the totals file."""
+    pool = await seed(emulator, app, ["so"])
+    dutch = emulator.create_user("Anke", language_code="nl")
+    async with app.session_factory() as session:
+        twente = await session.scalar(select(Region).where(Region.code == "twente"))
+        assert twente is not None
+        session.add(RoleGrant(telegram_id=dutch.id, role="coordinator", region_id=twente.id,
+                              granted_by=ADMIN_ID, granted_at=utcnow()))  # fmt: skip
+        await session.commit()
+    await dutch.send_document(PULSE_TEXT.encode(), "pulse.yaml", caption="/survey_import")
+    await dutch.wait_for_message()
+    await dutch.send_text("/survey_schedule pulse twente nu")
+    planned = (await dutch.wait_for_message()).text or ""
+    assert "#1" in planned and not re.search(r"[AP]M\b", planned), planned
+    await app.settled()
+    assert await jobs.tick(context(app)) >= 1
+    user, lang = pool.members[0]
+    await answer_pulse(
+        app, user, await invitation(user, PULSE, lang), lang, "4", ["housing"], False
+    )
+    await dutch.wait_for_message()  # the broadcaster's summary
+    await app.settled()
+    dutch.skip_pending()
+
+    await dutch.send_text("/survey_results pulse")
+    report = (await dutch.wait_for_message()).text or ""
+    fewer = t(app, "fewer than 5 answers", "nl")
+    assert t(app, "Finished: {answers}", "nl").format(answers=fewer) in report.splitlines()
+    assert "van de 1" not in report and "<5 / 1" not in report
+    assert "Soomaali (so): <5" in report.splitlines()
+
+    await dutch.send_text("/survey_export pulse")
+    await dutch.wait_for_message(lambda m: m.file_id is not None)
+    totals = await dutch.wait_for_message(lambda m: m.file_id is not None)
+    stored = emulator.world.files.get(totals.file_id or "")
+    assert stored is not None
+    rows = export.parse(stored.data)
+    meeting = {r["answer"]: r["label"] for r in rows if r["question"] == "meeting"}
+    assert (
+        meeting["yes"]
+        == label(PULSE, "meeting", "yes", "nl")
+        != label(PULSE, "meeting", "yes", "en")
+    )
+    helped = {r["answer"]: r["label"] for r in rows if r["question"] == "help"}
+    assert helped == {"yes": t(app, "Yes", "nl"), "no": t(app, "No", "nl")}
+    assert {r["label"] for r in rows if r["question"] == "missing_help"} == {
+        t(app, "answered", "nl")
+    }
+
+    await dutch.send_text("/stats twente")
+    stats = await dutch.wait_for_message(lambda m: (m.text or "").startswith("Twente ·"))
+    assert t(app, "Languages: {list}", "nl").format(list="Soomaali (so) 1") in (stats.text or "")
