@@ -31,7 +31,7 @@ async def test_full_onboarding_in_arabic(
     amina = emulator.create_user("Amina", language_code="ar")
     await start_and_consent(app, amina, "ar", "العربية")
     await amina.press("Twente")
-    question = await amina.wait_for_message(lambda m: "منذ متى تعيش في هولندا؟" in (m.text or ""))
+    question = await amina.wait_for_message(lambda m: "منذ متى تعيشون في هولندا؟" in (m.text or ""))
     await amina.press("من سنة إلى 3 سنوات", question)
     await amina.wait_for_message(lambda m: "inburgering" in (m.text or ""))
     await amina.press("مسار B1")
