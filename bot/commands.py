@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import SUPPORTED_LOCALES, Settings
+from bot.i18n import resolve_locale
 from bot.marking import N_
 from bot.services import members
 from db.models import RoleGrant
@@ -39,9 +40,20 @@ STAFF_COMMANDS = [
     ("approve", N_("Approve a member")),
     ("broadcast", N_("Send an announcement to your pools")),
     ("broadcasts", N_("Recent announcements; cancel one")),
-    ("questions", N_("Open questions of your regions")),
+    ("questions", N_("New and answered questions of your regions")),
     ("reply", N_("Answer a question: /reply 17 text")),
+    ("close", N_("Close a question: /close 17")),
+    ("reopen", N_("Open a closed question again: /reopen 17")),
     ("translate", N_("Reply to an answer: a volunteer translates it")),
+    ("survey_list", N_("Surveys")),
+    ("survey_import", N_("Import a survey file")),
+    ("survey_schedule", N_("Plan a survey for a region")),
+    ("survey_schedules", N_("Planned surveys")),
+    ("survey_cancel", N_("Stop a planned survey")),
+    ("survey_results", N_("Results of a survey")),
+    ("survey_export", N_("Export a survey's answers (CSV)")),
+    ("survey_drafts", N_("Machine drafts for a survey's missing languages")),
+    ("survey_reviewed", N_("Mark a survey's machine drafts as reviewed")),
     ("stats", N_("Numbers per region")),
     ("regions", N_("List the regions")),
     ("coordinators", N_("Who coordinates what")),
@@ -61,18 +73,37 @@ async def staff_ids(session: AsyncSession, settings: Settings) -> list[int]:
 
 
 async def publish_staff_commands(
-    bot: Bot, session: AsyncSession, settings: Settings, i18n: I18n, telegram_id: int
-) -> None:
-    """A staff member's own menu, in their language (needs a chat with them)."""
-    member = await members.get_by_telegram_id(session, telegram_id)
-    locale = member.language if member and member.language else settings.default_locale
+    bot: Bot, session: AsyncSession, settings: Settings, i18n: I18n, telegram_id: int,
+    language: str | None = None,
+) -> None:  # fmt: skip
+    """A staff member's own menu (needs a chat with them), in the language their replies
+    come in: their stored language (or `language`, just chosen), else their Telegram app's
+    language when the bot has it, else the default. One list per app language, so the rule
+    holds whatever language their app is set to."""
+    if language is None:
+        member = await members.get_by_telegram_id(session, telegram_id)
+        language = member.language if member else None
+    scope = BotCommandScopeChat(chat_id=telegram_id)
+    items = MEMBER_COMMANDS + STAFF_COMMANDS
     try:
-        await bot.set_my_commands(
-            _commands(i18n, MEMBER_COMMANDS + STAFF_COMMANDS, locale),
-            scope=BotCommandScopeChat(chat_id=telegram_id),
-        )
+        for app_language in SUPPORTED_LOCALES:
+            locale = resolve_locale(language, app_language, settings.default_locale)
+            await bot.set_my_commands(
+                _commands(i18n, items, locale), scope=scope, language_code=app_language
+            )
+        locale = resolve_locale(language, None, settings.default_locale)
+        await bot.set_my_commands(_commands(i18n, items, locale), scope=scope)
     except TelegramAPIError as exc:  # they never opened a chat with the bot yet
         log.info("staff command menu not set", extra={"reason": str(exc)})
+
+
+async def republish_if_staff(
+    bot: Bot, session: AsyncSession, settings: Settings, i18n: I18n, telegram_id: int,
+    language: str,
+) -> None:  # fmt: skip
+    """After a language choice: a staff member's menu follows it."""
+    if telegram_id in await staff_ids(session, settings):
+        await publish_staff_commands(bot, session, settings, i18n, telegram_id, language)
 
 
 async def publish_commands(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import gettext
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime, time
 from io import BytesIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import I18n
-from babel import Locale
+from babel import Locale, dates
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -79,6 +81,11 @@ def language_name_in(code: str, locale: str) -> str:
         return code
 
 
+def language_with_code(code: str) -> str:
+    """A language as staff see it: its own name and the code, "Soomaali (so)"."""
+    return f"{language_name(code)} ({code})"
+
+
 def resolve_locale(stored: str | None, telegram_code: str | None, default: str) -> str:
     """Stored choice first, then Telegram's language_code when supported, then the default."""
     if stored in SUPPORTED_LOCALES:
@@ -95,3 +102,25 @@ def picker_order(telegram_code: str | None) -> list[str]:
     first = resolve_locale(None, telegram_code, "")
     rest = [code for code in SUPPORTED_LOCALES if code != first]
     return [first, *rest] if first else rest
+
+
+def format_clock(moment: datetime | time, locale: str, tz: ZoneInfo | None = None) -> str:
+    """A time of day as the locale writes it: 19:00 in Dutch, 7:00 PM in English."""
+    if isinstance(moment, datetime) and tz is not None:
+        moment = moment.astimezone(tz)
+    return dates.format_time(moment, format="short", locale=locale)
+
+
+def format_moment(moment: datetime, locale: str, tz: ZoneInfo | None = None) -> str:
+    """A day and time as the locale writes them ("6 december, 19:00"; "December 6, 7:00 PM")."""
+    if tz is not None:
+        moment = moment.astimezone(tz)
+    day = dates.format_skeleton("MMMMd", moment, locale=locale)
+    return f"{day}, {format_clock(moment, locale)}"
+
+
+def format_day(moment: datetime | date, locale: str, tz: ZoneInfo | None = None) -> str:
+    """A date with the year, short, as the locale writes it ("06-12-2026", "12/6/26")."""
+    if isinstance(moment, datetime) and tz is not None:
+        moment = moment.astimezone(tz)
+    return dates.format_date(moment, format="short", locale=locale)

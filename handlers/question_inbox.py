@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiogram import Bot, F, Router, html
 from aiogram.enums import ChatMemberStatus
 from aiogram.filters import Command, CommandObject
@@ -22,7 +24,7 @@ from bot.services import regions
 from bot.services.roles import Actor, NotAllowed
 from db.base import utcnow
 from db.engine import AsyncSession
-from db.models import Question
+from db.models import Question, QuestionStatus
 from handlers.questions import message_kind, message_text
 
 WHY_NOT = {
@@ -227,21 +229,33 @@ async def reopen_command(
         await message.answer(_("This question is not closed."))
 
 
+def _question_line(question: Question, now: datetime) -> str:
+    hours = int((now - (question.sent_at or now)).total_seconds() // 3600)
+    who = _("assigned") if question.assignee_id else _("nobody assigned")
+    urgent = "🔴 " if question.urgent else ""
+    return (f"{urgent}#{question.id} · {html.quote(render.topic_label(question.topic))} · "
+            # Translators: hours, abbreviated: '5 h'
+            + _("{hours} h").format(hours=hours) + f" · {who}")  # fmt: skip
+
+
 async def questions_command(message: Message, session: AsyncSession, actor: Actor) -> None:
+    """New questions first (no answer yet), then the answered ones waiting for the member;
+    each question once. Closed ones are not listed."""
     items = await rules.open_for_staff(session, actor)
     if not items:
         await message.answer(_("No open questions."))
         return
     now = utcnow()
-    lines = [_("Open questions, oldest first:")]
-    for question in items:
-        hours = int((now - (question.sent_at or now)).total_seconds() // 3600)
-        who = _("assigned") if question.assignee_id else _("nobody assigned")
-        urgent = "🔴 " if question.urgent else ""
-        lines.append(f"{urgent}#{question.id} · {html.quote(render.topic_label(question.topic))} · {render.status_label(question.status)} · "
-                     # Translators: hours, abbreviated: '5 h'
-                     + _("{hours} h").format(hours=hours) + f" · {who}")  # fmt: skip
-    await message.answer("\n".join(lines))
+    new = [q for q in items if q.status == QuestionStatus.OPEN]
+    answered = [q for q in items if q.status == QuestionStatus.ANSWERED]
+    blocks = []
+    if new:
+        blocks.append([_("New questions, oldest first:"), *(_question_line(q, now) for q in new)])
+    if answered:
+        blocks.append(
+            [_("Answered, waiting for the member:"), *(_question_line(q, now) for q in answered)]
+        )
+    await message.answer("\n\n".join("\n".join(block) for block in blocks))
 
 
 async def card_button(

@@ -64,7 +64,7 @@ def _args(command: CommandObject) -> tuple[str | None, str | None, int | None]:
     )
 
 
-async def _import(
+async def import_document(
     message: Message, bot: Bot, session: AsyncSession, actor: Actor, translator: Translator | None
 ) -> None:
     document = message.document
@@ -86,7 +86,7 @@ async def import_with_caption(
     message: Message, bot: Bot, session: AsyncSession, actor: Actor,
     translator: Translator | None = None,
 ) -> None:  # fmt: skip
-    await _import(message, bot, session, actor, translator)
+    await import_document(message, bot, session, actor, translator)
 
 
 async def import_ask(message: Message, state: FSMContext) -> None:
@@ -99,7 +99,7 @@ async def import_file(
     translator: Translator | None = None,
 ) -> None:  # fmt: skip
     await state.clear()
-    await _import(message, bot, session, actor, translator)
+    await import_document(message, bot, session, actor, translator)
 
 
 async def import_not_a_file(message: Message, state: FSMContext) -> None:
@@ -132,7 +132,7 @@ async def survey_schedule(
     if len(words) < 3:
         await message.answer(admin_texts.usage())
         return
-    await _schedule(message, words, state, session, actor, settings)
+    await plan_survey(message, words, state, session, actor, settings)
 
 
 async def schedule_anyway(
@@ -148,10 +148,10 @@ async def schedule_anyway(
     if not callback_data.go or not words:
         await query.message.answer(_("Cancelled. Nothing was planned."))
         return
-    await _schedule(query.message, words, state, session, actor, settings, send_unreviewed=True)
+    await plan_survey(query.message, words, state, session, actor, settings, send_unreviewed=True)
 
 
-async def _schedule(
+async def plan_survey(
     message: Message, words: list[str], state: FSMContext, session: AsyncSession, actor: Actor,
     settings: Settings, send_unreviewed: bool = False,
 ) -> None:  # fmt: skip
@@ -162,6 +162,7 @@ async def _schedule(
         plan, run = await schedule.create(
             session, actor, settings, slug=words[0], region_code=words[1], words=words[2:],
             locale=locale, now=utcnow(), send_unreviewed=send_unreviewed,
+            aliases=admin_texts.aliases(locale),
         )  # fmt: skip
     except schedule.UnknownSurvey:
         await message.answer(_("Unknown survey. See /survey_list."))
@@ -225,13 +226,11 @@ async def survey_cancel(
     )
 
 
-async def _results(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, **extra: bool
-) -> results.Results | None:
-    slug, region, version = _args(command)
-    if slug is None:
-        await message.answer(_("Which survey? For example: /survey_results pulse twente"))
-        return None
+async def collect(
+    message: Message, session: AsyncSession, actor: Actor, slug: str, region: str | None,
+    version: int | None = None, **extra: bool,
+) -> results.Results | None:  # fmt: skip
+    """The results the actor may see, or None after telling them why there are none."""
     try:
         found = await results.collect(
             session, actor, slug, region_code=region, version=version, **extra
@@ -248,30 +247,56 @@ async def _results(
     return found
 
 
-async def survey_results(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor,
-    settings: Settings,
+async def show_results(
+    message: Message, session: AsyncSession, actor: Actor, slug: str, region: str | None,
+    version: int | None = None,
 ) -> None:  # fmt: skip
-    found = await _results(message, command, session, actor)
+    found = await collect(message, session, actor, slug, region, version)
     if found is None:
         return
-    region = _args(command)[1]
     scope = region or (_("all regions") if actor.is_admin else _("your regions"))
     for text in report.render(found, _locale(), scope):
         await message.answer(text)
 
 
+async def survey_results(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor,
+    settings: Settings,
+) -> None:  # fmt: skip
+    slug, region, version = _args(command)
+    if slug is None:
+        await message.answer(_("Which survey? For example: /survey_results pulse twente"))
+        return
+    await show_results(message, session, actor, slug, region, version)
+
+
 async def survey_export(
     message: Message, command: CommandObject, session: AsyncSession, actor: Actor
 ) -> None:
-    found = await _results(message, command, session, actor, unfinished=True)
+    slug, region, version = _args(command)
+    if slug is None:
+        await message.answer(_("Which survey? For example: /survey_results pulse twente"))
+        return
+    await send_export(message, session, actor, slug, region, version)
+
+
+async def send_export(
+    message: Message, session: AsyncSession, actor: Actor, slug: str, region: str | None,
+    version: int | None = None,
+) -> None:  # fmt: skip
+    found = await collect(message, session, actor, slug, region, version, unfinished=True)
     if found is None:
         return
     names = {r.id: r.code for r in await regions.all_regions(session)}
-    files = export.export(found, names)
+    locale = _locale()
+    files = export.export(
+        found, names, lambda question, value: report.label(question, value, locale),
+        # Translators: labels in the totals file of a survey export
+        {"answered": _("answered"), "average": _("average")},
+    )  # fmt: skip
     await audit.record(
         session, actor.telegram_id, EXPORT, slug=found.survey.slug,
-        version=found.survey.version, region=_args(command)[1] or "*", rows=files.rows,
+        version=found.survey.version, region=region or "*", rows=files.rows,
     )  # fmt: skip
     responses_name, totals_name = files.names(found.survey.slug, found.survey.version)
     caption = ngettext(

@@ -180,10 +180,7 @@ BARE_COUNT = (
     r"|{ph}(?=\s+of\b|\s+h\b|\))"  # before "of", an "h" unit or a closing bracket
 )
 # Sentences where a count is not bare but the translations use label-value order instead.
-COUNT_EXCEPTIONS = {
-    # /stats: three counts in one line; the translations write "asked: N · answered: N".
-    "Questions: {asked} asked · {answered} answered · {open} open",
-}
+COUNT_EXCEPTIONS: set[str] = set()
 
 
 def _unplural_counts(msgid: str) -> list[str]:
@@ -280,6 +277,48 @@ def test_no_forbidden_wording(locale: str) -> None:
         if pattern.search(text)
     ]
     assert not problems, f"{locale}: forbidden wording:\n" + "\n".join(problems)
+
+
+# --- the same checks for the texts in data files (intake, surveys) -----------------------------
+
+DATA_FILES = [ROOT / "bot" / "data" / "intake.yaml", *sorted((ROOT / "surveys").glob("*.yaml"))]
+
+
+def _data_texts(node: object) -> list[dict[str, str]]:
+    """Every translated text of a data file: a mapping with "en" and other language codes."""
+    if isinstance(node, dict):
+        if isinstance(node.get("en"), str) and set(node) <= set(SUPPORTED_LOCALES) | {"en"}:
+            return [node]
+        return [text for value in node.values() for text in _data_texts(value)]
+    if isinstance(node, list):
+        return [text for value in node for text in _data_texts(value)]
+    return []
+
+
+@pytest.mark.parametrize("path", DATA_FILES, ids=lambda p: p.name)
+def test_data_files_follow_the_glossary(path: Path) -> None:
+    """The intake and the surveys use the catalogue's terms ("Guri" for housing in Somali,
+    not "Hoy" in one place and "Guri" in another) and no forbidden wording."""
+    problems = []
+    for texts in _data_texts(yaml.safe_load(path.read_text(encoding="utf-8"))):
+        source = PLACEHOLDER.sub("", texts["en"])
+        for locale, text in texts.items():
+            for term in GLOSSARY:
+                if term.key not in CHECKED_TERMS or not term.english.search(source):
+                    continue
+                if not any(stem.lower() in text.lower() for stem in term.stems[locale]):
+                    problems.append(f"{locale}: {term.key} = {term.rendering[locale]}: {text!r}")
+            problems += [
+                f"{locale}: forbidden {pattern.pattern!r} in {text!r}"
+                for pattern in FORBIDDEN[locale]
+                if pattern.search(text)
+            ]
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+def test_data_files_are_checked() -> None:
+    assert len(DATA_FILES) >= 3
+    assert all(_data_texts(yaml.safe_load(p.read_text(encoding="utf-8"))) for p in DATA_FILES)
 
 
 # --- honest headers --------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from bot.callbacks import (
     Satisfaction,
     SatisfactionCallback,
 )
-from bot.i18n import language_name, language_name_in, pgettext
+from bot.i18n import format_day, language_name, language_name_in, language_with_code, pgettext
 from bot.questions.relay import UNTRANSLATED, Card
 from bot.questions.rules import TOPICS
 from bot.questions.service import Line, Listed
@@ -138,7 +138,7 @@ def card_text(
         _("From: {name}").format(
             name=html.quote(member.display_name or _("member {number}").format(number=member.id))
         ),
-        _("Language: {language}").format(language=question.language),
+        _("Language: {language}").format(language=language_with_code(question.language)),
         _("Pool: {region}").format(region=html.quote(region.name) if region else "–"),
         _("Municipality: {municipality}").format(
             municipality=html.quote(
@@ -147,7 +147,8 @@ def card_text(
         ),
     ]
     if member.joined_at:
-        lines.append(_("Member since: {date}").format(date=member.joined_at.strftime("%d-%m-%Y")))
+        locale = I18n.get_current().current_locale
+        lines.append(_("Member since: {date}").format(date=format_day(member.joined_at, locale)))
     lines.append(_("Earlier questions: {count}").format(count=earlier))
     if question.urgent:
         # Translators: label of a question that coordinators marked as urgent

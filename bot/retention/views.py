@@ -9,11 +9,11 @@ from datetime import datetime
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
-from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from bot.callbacks import RetentionAction, RetentionCallback
 from bot.config import Settings
+from bot.i18n import format_moment
 from bot.periods import days
 from bot.questions.render import InboxViews
 from bot.retention.service import Counts
@@ -40,7 +40,7 @@ def _labels(i18n: I18n, locale: str) -> dict[str, str]:
 
 
 def when(moment: datetime, settings: Settings, locale: str) -> str:
-    return format_datetime(moment.astimezone(settings.tz), "d MMMM, HH:mm", locale=locale)
+    return format_moment(moment, locale, settings.tz)
 
 
 def ask(i18n: I18n, settings: Settings) -> Callable[[Member], tuple[str, InlineKeyboardMarkup]]:

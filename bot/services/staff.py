@@ -155,10 +155,13 @@ async def _question_stats(session: AsyncSession, entry: RegionStats) -> None:
         if q.first_answer_at is not None and q.sent_at is not None
     ]
     rated = [q.satisfaction for q in questions if q.satisfaction]
+    # Each question in one state: new (no answer yet), answered (waiting for the member),
+    # closed. asked = new + answered + closed.
     entry.questions = {
         "asked": len(questions),
-        "answered": sum(1 for q in questions if q.first_answer_at is not None),
-        "open": sum(1 for q in questions if q.status != QuestionStatus.CLOSED),
+        "new": sum(1 for q in questions if q.status == QuestionStatus.OPEN),
+        "answered": sum(1 for q in questions if q.status == QuestionStatus.ANSWERED),
+        "closed": sum(1 for q in questions if q.status == QuestionStatus.CLOSED),
     }
     entry.median_first_answer = timedelta(seconds=statistics.median(waits)) if waits else None
     entry.satisfaction = rated.count("up") / len(rated) if rated else None

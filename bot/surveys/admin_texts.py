@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import html
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from babel.dates import format_timedelta, get_day_names
 
-from bot.i18n import language_name
+from bot.i18n import format_clock, language_name, pgettext
+from bot.surveys import when as when_words
 from bot.surveys.checker import Problem
 from bot.surveys.definition import SurveyDefinition, shown
 from bot.surveys.invite import when
@@ -20,10 +21,53 @@ from bot.texts import language_label
 from db.models import Region, SurveyRun, SurveySchedule
 
 MAX_PROBLEMS, MAX_FIELDS = 20, 4
-USAGE = (
-    "/survey_schedule &lt;slug&gt; &lt;region|all&gt; &lt;YYYY-MM-DD HH:MM | now | "
-    "every monday 10:00 | monthly 1 10:00&gt; [remind=24h] [close=7d]"
-)
+
+
+def _keywords() -> dict[str, str]:
+    """The schedule keywords in the reader's language: {"now": "nu", ...}."""
+    return {
+        # Translators: a word coordinators type after /survey_schedule; one word, lower case
+        "now": pgettext("survey_schedule word", "now"),
+        "every": pgettext("survey_schedule word", "every"),
+        "monthly": pgettext("survey_schedule word", "monthly"),
+        "all": pgettext("survey_schedule word", "all"),
+        "remind": pgettext("survey_schedule word", "remind"),
+        "close": pgettext("survey_schedule word", "close"),
+        "off": pgettext("survey_schedule word", "off"),
+    }
+
+
+def aliases(locale: str) -> dict[str, str]:
+    """What the reader may type for each schedule keyword and weekday, in their language."""
+    found = {word.lower(): english for english, word in _keywords().items() if " " not in word}
+    for i, name in get_day_names("wide", locale=locale).items():
+        found[name.lower()] = when_words.WEEKDAY_NAMES[i]
+    return found
+
+
+def usage() -> str:
+    """/survey_schedule's syntax, with the words a coordinator types in their language."""
+    word = _keywords()
+    survey, region = pgettext("command argument", "SURVEY"), pgettext("command argument", "REGION")
+    moment = pgettext("command argument", "WHEN")
+    monday = get_day_names("wide", locale=get_i18n().current_locale)[0].lower()
+    return "\n".join(
+        [
+            _("Usage: {usage}").format(
+                usage=f"/survey_schedule {survey} {region}|{word['all']} {moment} "
+                f"[{word['remind']}=24h] [{word['close']}=7d]"
+            ),
+            _(
+                "{when}: {now} · 2026-03-02 10:00 · {every} {monday} 10:00 · {monthly} 1 10:00"
+            ).format(
+                when=moment,
+                now=word["now"],
+                every=word["every"],
+                monday=monday,
+                monthly=word["monthly"],
+            ),  # fmt: skip
+        ]
+    )
 
 
 def problems(found: list[Problem]) -> str:
@@ -117,10 +161,16 @@ def rule(text: str, locale: str) -> str:
     number, _sep, clock = rest.partition(":")
     if kind == "weekly":
         day = get_day_names("wide", locale=locale)[int(number)]
-        return _("every {day} at {time}").format(day=day, time=clock)
+        return _("every {day} at {time}").format(day=day, time=_clock(clock, locale))
     if kind == "monthly":
-        return _("every month on day {day} at {time}").format(day=number, time=clock)
+        return _("every month on day {day} at {time}").format(
+            day=number, time=_clock(clock, locale)
+        )
     return _("once")
+
+
+def _clock(text: str, locale: str) -> str:
+    return format_clock(time.fromisoformat(text), locale)
 
 
 def duration(seconds: int, locale: str) -> str:
@@ -175,10 +225,6 @@ def listing(items: list[Listed], locale: str, tz: ZoneInfo) -> str:
         ).format(number=items[0].schedule.id)
     )
     return "\n".join(lines)
-
-
-def usage() -> str:
-    return _("Usage: {usage}").format(usage=USAGE)
 
 
 def when_error(key: str) -> str:

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
-from bot.numbers import Id
+from bot.numbers import Id, IdOrZero
 
 
 class SurveyAction(StrEnum):
@@ -51,3 +51,34 @@ class SurveyStartCallback(CallbackData, prefix="svs"):
     """Start or resume run `run` (from /surveys)."""
 
     run: Id
+
+
+class SurveyAdminAction(StrEnum):
+    """The coordinators' survey buttons under /admin → Surveys."""
+
+    LIST = "l"  # the list of surveys
+    OPEN = "o"  # one survey's card
+    SCHEDULE = "s"  # choose a region
+    REGION = "r"  # a region chosen: choose a time
+    TIME = "t"  # a time chosen: plan it
+    RESULTS = "v"
+    EXPORT = "e"
+    IMPORT = "i"  # wait for a survey file
+
+
+class SurveyTime(StrEnum):
+    """Ready-made moments for a survey planned by buttons (local time, TIMEZONE)."""
+
+    NONE = ""
+    NOW = "now"
+    TOMORROW = "tom"  # tomorrow at 10:00
+    MONDAY = "mon"  # next Monday at 10:00
+
+
+class SurveyAdminCallback(CallbackData, prefix="sva"):
+    """Survey `survey` (0: none yet), region `region` (0: every region), moment `at`."""
+
+    a: SurveyAdminAction
+    survey: IdOrZero = 0
+    region: IdOrZero = 0
+    at: SurveyTime = SurveyTime.NONE

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from statistics import mean
 from typing import Any
 
 from bot.surveys import suppression
-from bot.surveys.definition import shown
+from bot.surveys.definition import SurveyQuestion, shown
 from bot.surveys.results import Results
 from bot.surveys.suppression import Level
 
@@ -59,7 +59,24 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def export(results: Results, region_names: dict[int, str]) -> Exported:
+Label = Callable[[SurveyQuestion, str], str]
+# The label column's words for the rows of written and number answers.
+WORDS = {"answered": "answered", "average": "average"}
+
+
+def _english(question: SurveyQuestion, value: str) -> str:
+    option = question.option(value)
+    return shown(option.text, "en") if option else value
+
+
+def export(
+    results: Results,
+    region_names: dict[int, str],
+    label: Label = _english,
+    words: Mapping[str, str] = WORDS,
+) -> Exported:
+    """`label` gives the totals' label column in the reader's language (the answer column
+    keeps the option ids); `words` the labels "answered" and "average"."""
     questions = results.definition.questions
     anonymous = results.survey.anonymous
     header = FIXED + [q.id for q in questions]
@@ -110,22 +127,21 @@ def export(results: Results, region_names: dict[int, str]) -> Exported:
         question, answered = result.question, result.answered
         if question.kind in ("text", "number"):
             if anonymous and suppression.is_small(answered):
-                totals.append([question.id, question.kind, "", "answered", SMALL, ""])
+                totals.append([question.id, question.kind, "", words["answered"], SMALL, ""])
                 hidden = True
                 continue
-            totals.append([question.id, question.kind, "", "answered", answered, ""])
+            totals.append([question.id, question.kind, "", words["answered"], answered, ""])
             if question.kind == "number" and result.numbers:
                 average = round(mean(result.numbers), 2)
-                totals.append([question.id, question.kind, "", "average", average, ""])
+                totals.append([question.id, question.kind, "", words["average"], average, ""])
             continue
         for value in question.answer_ids():
             got = result.counts.get(value, 0)
-            option = question.option(value)
-            label = shown(option.text, "en") if option else value
+            text = label(question, value)
             percent = round(100 * got / answered, 1) if answered else 0
             if anonymous and suppression.is_small(got):
                 got, percent, hidden = SMALL, "", True
-            totals.append([question.id, question.kind, value, label, got, percent])
+            totals.append([question.id, question.kind, value, text, got, percent])
     if hidden:
         totals.append([f"{NOTE} Anonymous survey: counts of fewer than 5 people show as <5."])
     return Exported(_csv(body), _csv(totals), len(rows), coarsened, withheld, unquoted)

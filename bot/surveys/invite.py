@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 from aiogram import html
 from aiogram.utils.i18n import I18n
-from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from bot.bridge import provider_name
 from bot.broadcast.content import MACHINE_LABEL, Content
 from bot.config import SUPPORTED_LOCALES
+from bot.i18n import format_moment
 from bot.surveys.definition import SurveyDefinition, shown
 
 START_PREFIX = "survey_"
@@ -30,7 +30,7 @@ def deep_link(bot_username: str, run_id: int) -> str:
 
 
 def when(moment: datetime, tz: ZoneInfo, language: str) -> str:
-    return format_datetime(moment.astimezone(tz), "d MMMM, HH:mm", locale=language)
+    return format_moment(moment, language, tz)
 
 
 def _content(text: str) -> Content:

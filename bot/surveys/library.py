@@ -137,3 +137,7 @@ async def catalogue(session: AsyncSession) -> list[Survey]:
             .order_by(Survey.slug)
         )
     )
+
+
+async def by_id(session: AsyncSession, survey_id: int) -> Survey | None:
+    return await session.get(Survey, survey_id)

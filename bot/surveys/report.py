@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel.numbers import format_decimal, format_percent
 
-from bot.i18n import language_name
+from bot.i18n import language_with_code
 from bot.surveys.definition import NO, YES, SurveyQuestion, shown
 from bot.surveys.results import Group, QuestionResult, Results
 from bot.surveys.suppression import MIN_GROUP, is_small
@@ -41,9 +41,25 @@ def share(part: int, total: int, locale: str) -> str:
 
 
 def _rate(group: Group, locale: str) -> str:
+    if is_small(group.finished) and group.delivered < MIN_GROUP:
+        return SMALL_LABEL  # never "<5 / 2": a hidden count larger than its total
     text = f"{count(group.finished, locale)} / {format_decimal(group.delivered, locale=locale)}"
     rate = share(group.finished, max(group.delivered, group.finished), locale)
     return f"{text} ({rate})" if rate else text
+
+
+def answers(value: int, locale: str) -> str:
+    """ "1 answer", "12 answers", or "fewer than 5 answers" for a small group."""
+    if is_small(value):
+        return _("fewer than 5 answers")
+    return ngettext("{count} answer", "{count} answers", value).format(
+        count=format_decimal(value, locale=locale)
+    )
+
+
+def label(question: SurveyQuestion, value: str, locale: str) -> str:
+    """An answer's text in the reader's language (the option id when it has none)."""
+    return _label(question, value, locale)
 
 
 def _label(question: SurveyQuestion, value: str, locale: str) -> str:
@@ -68,7 +84,7 @@ def _question(number: int, result: QuestionResult, locale: str) -> str:
     question = result.question
     lines = [
         f"<b>{number}. {html.quote(shown(question.text, locale))}</b>",
-        _("Answers: {count}").format(count=count(result.answered, locale)),
+        answers(result.answered, locale),
     ]
     if is_small(result.answered):
         return "\n".join(lines)
@@ -93,6 +109,22 @@ def _question(number: int, result: QuestionResult, locale: str) -> str:
     return "\n".join(lines)
 
 
+def _finished_line(finished: int, delivered: int, locale: str) -> str:
+    if is_small(finished) and delivered < MIN_GROUP:
+        # Never "<5 of 4": with a total under 5 the fraction would tell the hidden count.
+        return _("Finished: {answers}").format(answers=answers(finished, locale))
+    rate = share(finished, delivered, locale)
+    return (
+        _("Finished: {finished} of {delivered} who got it {rate}")
+        .format(
+            finished=count(finished, locale),
+            delivered=format_decimal(delivered, locale=locale),
+            rate=f"({rate})" if rate else "",
+        )
+        .rstrip()
+    )
+
+
 def render(results: Results, locale: str, scope: str) -> list[str]:
     """The report in blocks of at most LIMIT characters (one message each)."""
     title = html.quote(shown(results.definition.title, locale))
@@ -105,15 +137,7 @@ def render(results: Results, locale: str, scope: str) -> list[str]:
             runs=results.runs,
             scope=html.quote(scope),
         ),  # fmt: skip
-        _("Finished: {finished} of {delivered} who got it {rate}")
-        .format(
-            finished=count(results.finished, locale),
-            delivered=format_decimal(delivered, locale=locale),
-            rate=f"({share(results.finished, delivered, locale)})"
-            if share(results.finished, delivered, locale)
-            else "",
-        )
-        .rstrip(),
+        _finished_line(results.finished, delivered, locale),
         _("Started but not finished: {count}").format(
             count=count(results.started - results.finished, locale)
         ),
@@ -123,7 +147,7 @@ def render(results: Results, locale: str, scope: str) -> list[str]:
         rows = [f"{html.quote(g.key)}: {_rate(g, locale)}" for g in results.by_region]
         blocks.append("\n".join([_("<b>Per region</b> (finished / got it):"), *rows]))
     if results.by_language:
-        rows = [f"{language_name(g.key) if len(g.key) == 2 else g.key}: {_rate(g, locale)}"
+        rows = [f"{language_with_code(g.key) if len(g.key) == 2 else g.key}: {_rate(g, locale)}"
                 for g in results.by_language]  # fmt: skip
         blocks.append("\n".join([_("<b>Per language</b> (finished / got it):"), *rows]))
     blocks += [_question(i, r, locale) for i, r in enumerate(results.questions, start=1)]

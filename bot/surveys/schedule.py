@@ -65,12 +65,13 @@ async def create(
     locale: str,
     now: datetime,
     send_unreviewed: bool = False,
+    aliases: dict[str, str] | None = None,
 ) -> tuple[SurveySchedule, SurveyRun]:
     """Plan a survey for a region (coordinators) or every region (`all`, admins only).
     A survey with unreviewed machine drafts is planned only with `send_unreviewed`."""
     require_staff(who)
     region: Region | None = None
-    if region_code.lower() == "all":
+    if when.normalise(region_code, aliases) == "all":
         require_admin(who)
     else:
         region = await regions.by_code(session, region_code.lower())
@@ -82,7 +83,7 @@ async def create(
         raise UnknownSurvey
     if survey.anonymous and not anonymity.has_secret(settings):
         raise NoSecret
-    plan = when.parse(words, now, settings.tz)
+    plan = when.parse(words, now, settings.tz, aliases)
     unreviewed = library.definition_of(survey).unreviewed()
     if unreviewed and not send_unreviewed:
         raise UnreviewedDrafts(unreviewed)

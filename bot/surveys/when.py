@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAYS = {
     **{name: i for i, name in enumerate(
         ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
@@ -22,6 +23,27 @@ UNITS = {"m": 60, "h": 3600, "d": 86400}
 MAX_DURATION = 90 * 86400
 DEFAULT_REMIND, DEFAULT_CLOSE = 24 * 3600, 7 * 86400
 ONCE = "once"
+
+
+# Words the parser knows besides English, as `alias: English word`; Dutch always, and the
+# reader's own language through `parse(..., aliases=...)` (bot/surveys/admin_texts.py).
+KEYWORDS = ("now", "every", "monthly", "all", "remind", "close", "off")
+DUTCH = {
+    "nu": "now", "elke": "every", "iedere": "every", "maandelijks": "monthly", "alle": "all",
+    "herinner": "remind", "herinnering": "remind", "sluit": "close", "uit": "off",
+}  # fmt: skip
+
+
+def normalise(word: str, aliases: dict[str, str] | None = None) -> str:
+    """One word (or key=value) in English: "elke" -> "every", "herinner=24u" -> "remind=24h"."""
+    known = {**DUTCH, **(aliases or {})}
+    key, sep, value = word.lower().partition("=")
+    if sep:
+        value = known.get(value, value)
+        if value[-1:] == "u" and value[:-1].isdigit():  # Dutch "uur"
+            value = value[:-1] + "h"
+        return f"{known.get(key, key)}={value}"
+    return known.get(key, key)
 
 
 class WhenError(ValueError):
@@ -83,8 +105,12 @@ def period(rule: str) -> int | None:
     return {"weekly": 7 * 86400, "monthly": 28 * 86400}.get(kind)
 
 
-def parse(words: list[str], now: datetime, tz: ZoneInfo) -> When:
-    """The words after `<slug> <region>`: a moment or rule, then optional key=value pairs."""
+def parse(
+    words: list[str], now: datetime, tz: ZoneInfo, aliases: dict[str, str] | None = None
+) -> When:
+    """The words after `<slug> <region>`: a moment or rule, then optional key=value pairs;
+    English, Dutch, or the words in `aliases`."""
+    words = [normalise(w, aliases) for w in words]
     options = {w.split("=", 1)[0].lower(): w.split("=", 1)[1].lower() for w in words if "=" in w}
     plain = [w.lower() for w in words if "=" not in w]
     if set(options) - {"remind", "close"}:
@@ -125,3 +151,21 @@ def _moment(plain: list[str], now: datetime, tz: ZoneInfo) -> tuple[str, datetim
     first = next_occurrence(rule, now, tz)
     assert first is not None
     return rule, first
+
+
+PRESET_CLOCK = time(10, 0)
+
+
+def preset(name: str, now: datetime, tz: ZoneInfo) -> list[str]:
+    """The schedule words of a ready-made moment: "now", "tom" (tomorrow 10:00) or "mon"
+    (next Monday 10:00, a week on when today is Monday), in local time."""
+    if name == "now":
+        return ["now"]
+    today = now.astimezone(tz).date()
+    if name == "tom":
+        day = today + timedelta(days=1)
+    elif name == "mon":
+        day = today + timedelta(days=(7 - today.weekday()) or 7)
+    else:
+        raise WhenError("usage")
+    return [day.isoformat(), f"{PRESET_CLOCK:%H:%M}"]

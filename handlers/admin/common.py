@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_decimal
 
-from bot.i18n import language_name
+from bot.i18n import format_day, language_with_code
 from bot.texts import status_label
 from db.models import Member, Region
 
@@ -41,7 +41,9 @@ def member_card(member: Member, region: Region | None, profile: dict[str, str], 
     lines = [
         f"<b>#{member.id}</b> "
         + (html.quote(member.display_name) if member.display_name else _("no name")),
-        _("Language: {language}").format(language=language_name(member.language or "en")),
+        _("Language: {language}").format(
+            language=language_with_code(member.language) if member.language else "–"
+        ),
         _("Status: {status}").format(status=status_label(member.status)),
         _("Pool: {region}").format(region=html.quote(region.name) if region else "–"),
     ]
@@ -52,7 +54,7 @@ def member_card(member: Member, region: Region | None, profile: dict[str, str], 
             )
         )
     if member.joined_at:
-        lines.append(_("Member since: {date}").format(date=member.joined_at.strftime("%d-%m-%Y")))
+        lines.append(_("Member since: {date}").format(date=format_day(member.joined_at, locale)))
     lines.append(
         _("Intake answers: {count}").format(count=format_decimal(len(profile), locale=locale))
     )

@@ -18,6 +18,7 @@ from bot.callbacks import (
     MembersPageCallback,
 )
 from bot.config import Settings
+from bot.i18n import language_with_code
 from bot.numbers import parse_id
 from bot.retention import service as retention
 from bot.retention import views as retention_views
@@ -290,7 +291,8 @@ def _stats_text(
         members_total = sum(entry.by_language.values())
         if members_total:
             languages = ", ".join(
-                f"{code} {number(n, locale)}" for code, n in entry.by_language.most_common()
+                f"{language_with_code(code)} {number(n, locale)}"
+                for code, n in entry.by_language.most_common()
             )
             lines.append(_("Languages: {list}").format(list=languages))
         lines.append(
@@ -302,10 +304,14 @@ def _stats_text(
         q = entry.questions
         if q.get("asked"):
             lines.append(
-                _("Questions: {asked} asked · {answered} answered · {open} open").format(
+                _(
+                    "Questions: {asked} · new: {new} · answered, waiting for the member: "
+                    "{answered} · closed: {closed}"
+                ).format(
                     asked=number(q["asked"], locale),
+                    new=number(q["new"], locale),
                     answered=number(q["answered"], locale),
-                    open=number(q["open"], locale),
+                    closed=number(q["closed"], locale),
                 )
             )
         if entry.median_first_answer is not None:

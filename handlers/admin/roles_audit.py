@@ -12,9 +12,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import AdminMenuAction, AdminMenuCallback
 from bot.commands import publish_staff_commands
 from bot.config import Settings
+from bot.i18n import format_moment
 from bot.numbers import parse_id, parse_telegram_id
 from bot.services import audit, regions, roles
 from bot.services.roles import Actor, NotAllowed
+from bot.surveys import admin_views
+from bot.surveys.callbacks import SurveyAdminAction, SurveyAdminCallback
 from db.engine import AsyncSession
 from db.models import Region
 from handlers.admin.common import Reply, send
@@ -37,16 +40,22 @@ async def admin_menu(message: Message, actor: Actor) -> None:
     builder = InlineKeyboardBuilder()
     for action, label, _command in _menu(actor):
         builder.button(text=label, callback_data=AdminMenuCallback(action=action))
+    builder.button(
+        text=admin_views.surveys_entry(),
+        callback_data=SurveyAdminCallback(a=SurveyAdminAction.LIST),
+    )
     builder.adjust(2)
     role = _("admin") if actor.is_admin else _("coordinator")
     lines = [_("You are {role}. What do you want to do?").format(role=role), ""]
     lines += [f"{command} – {label}" for _action, label, command in _menu(actor)]
+    lines.append("/survey_list – " + _("Surveys"))
     if actor.is_admin:
         lines += [
             "/coordinator_add – " + _("make someone coordinator of a region"),
             "/coordinator_remove – " + _("take the coordinator role away"),
             "/region_add, /region_rename, /region_set – " + _("manage regions"),
         ]
+    lines += ["", _("All commands, with examples: /help")]
     await message.answer("\n".join(lines), reply_markup=builder.as_markup())
 
 
@@ -71,7 +80,7 @@ async def admin_menu_button(
     elif action == "coordinators":
         replies = await coordinators_screen(session, actor)
     elif action == "audit":
-        replies = await audit_screen(session, actor, None, settings)
+        replies = await audit_screen(session, actor, None, settings, locale)
     else:
         return
     await send(query.message, replies)
@@ -170,7 +179,7 @@ async def coordinator_remove(
 
 
 async def audit_screen(
-    session: AsyncSession, actor: Actor, args: str | None, settings: Settings
+    session: AsyncSession, actor: Actor, args: str | None, settings: Settings, locale: str
 ) -> list[Reply]:
     """/audit [how many]: the latest staff actions (admins only; others get nothing)."""
     args = (args or "").strip()
@@ -181,7 +190,7 @@ async def audit_screen(
         return []
     lines = [_("Latest actions:")]
     for entry in entries:
-        when = entry.created_at.astimezone(settings.tz).strftime("%d-%m %H:%M")
+        when = format_moment(entry.created_at, locale, settings.tz)
         target = f" #{entry.member_id}" if entry.member_id else ""
         lines.append(f"{when} · {entry.actor_id} · {entry.action}{target}")
     if len(lines) == 1:
@@ -195,8 +204,11 @@ async def audit_command(
     session: AsyncSession,
     actor: Actor,
     settings: Settings,
+    i18n: I18n,
 ) -> None:
-    await send(message, await audit_screen(session, actor, command.args, settings))
+    await send(
+        message, await audit_screen(session, actor, command.args, settings, i18n.current_locale)
+    )
 
 
 def create_router() -> Router:

@@ -355,8 +355,13 @@ async def test_stats_count_questions_and_satisfaction(emulator: Emulator, app: R
     await app.settled()
     await pool.coordinator.send_text("/stats twente")
     stats = await pool.coordinator.wait_for_message(lambda m: (m.text or "").startswith("Twente ·"))
-    expected = t(app, "Questions: {asked} asked · {answered} answered · {open} open", "nl")
-    assert expected.format(asked=2, answered=1, open=1) in (stats.text or "")
+    expected = t(
+        app,
+        "Questions: {asked} · new: {new} · answered, waiting for the member: {answered} · "
+        "closed: {closed}",
+        "nl",
+    )
+    assert expected.format(asked=2, new=1, answered=0, closed=1) in (stats.text or "")
     assert t(app, "Helpful answers: {share}", "nl").format(share="0%") in (stats.text or "")
 
 
