@@ -118,6 +118,56 @@ async def topic_message(
     await _answer(message, question, messenger, session, settings, i18n, translator)
 
 
+async def topic_command(
+    message: Message,
+    bot: Bot,
+    messenger: Messenger,
+    session: AsyncSession,
+    actor: Actor | None,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    """A command typed in a question's topic is never relayed to the member: /close and
+    /reopen act on the topic's question, anything else is explained."""
+    if message.from_user is None or message.from_user.is_bot or message.message_thread_id is None:
+        return
+    word, _sep, args = (message.text or "").partition(" ")
+    name, _at, mention = word[1:].partition("@")
+    if mention and mention.lower() != ((await bot.me()).username or "").lower():
+        return  # addressed to another bot in the group
+    question = await rules.by_thread(session, message.chat.id, message.message_thread_id)
+    if question is None:
+        return
+    if actor is None or not actor.may_see_region(question.region_id):
+        await message.reply(
+            _("Only coordinators of this region can answer. Your message was not sent.")
+        )
+        return
+    name = name.lower()
+    if name not in ("close", "reopen") or args.strip():
+        await message.reply(
+            _(
+                "Commands are not sent to the member. In a question's topic you can use "
+                "/close and /reopen. To answer, write a message that does not start with “/”."
+            )
+        )
+        return
+    try:
+        question = await rules.for_staff(session, actor, question.id)
+    except NotAllowed:
+        return
+    views = render.InboxViews(i18n)
+    if name == "close":
+        if await once(session, "close"):
+            closed = await service.close(session, messenger, views, settings, actor, question)
+            await message.reply(_("Closed.") if closed else _("This question was already closed."))
+    elif await once(session, "reopen"):
+        if await service.reopen(session, messenger, views, settings, actor, question):
+            await message.reply(_("Open again."))
+        else:
+            await message.reply(_("This question is not closed."))
+
+
 async def private_reply(
     message: Message,
     messenger: Messenger,
@@ -293,6 +343,7 @@ def create_router() -> Router:
     private.message.filter(F.chat.type == "private", Staff())
     router.include_routers(groups, private)
     groups.message.register(region_link, Command("region_link"))
+    groups.message.register(topic_command, F.message_thread_id, F.text.startswith("/"))
     groups.message.register(topic_message, F.message_thread_id, F.func(message_kind))
     private.message.register(private_reply, F.reply_to_message, F.func(message_kind))
     private.message.register(reply_command, Command("reply"))

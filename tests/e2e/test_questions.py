@@ -514,3 +514,39 @@ async def test_an_afterthought_joins_the_open_question(emulator: Emulator, app: 
     assert add.format(number=1) not in fresh.button_texts
     assert add.format(number=2) in fresh.button_texts
     assert t(app, "New question", "so") in fresh.button_texts  # four open now: one more allowed
+
+
+async def test_commands_in_a_topic_are_never_relayed(emulator: Emulator, app: RunningBot) -> None:
+    """A command typed in a question's topic went to the member as an answer. Now /close and
+    /reopen act on the topic's question and other commands are explained, never relayed."""
+    pool = await make_pool(emulator, app, "ti", name="Amanuel")
+    assert pool.group is not None
+    member, coordinator, group = pool.member, pool.coordinator, pool.group
+    await ask(app, member, "ti", "Work", "ስራሕ ክረክብ ደልየ")
+    await wait_text(member, "Twente")
+    topic = await group.wait_for_topic(lambda tp: tp.name.startswith("#"))
+    thread = topic.message_thread_id
+    await app.settled()
+    member.skip_pending()
+
+    for command in ("/foo", "/close 3", "/help"):
+        sent = await coordinator.send_text(command, chat=group, thread_id=thread)
+        said = await group.wait_for_message(
+            lambda m, sent=sent: m.reply_to_message_id == sent.message_id, thread_id=thread
+        )
+        assert (said.text or "").startswith("Commando's worden niet naar het lid gestuurd")
+    await coordinator.send_text("/close", chat=group, thread_id=thread)
+    await group.wait_for_message(lambda m: m.text == "Gesloten.", thread_id=thread)
+    await member.wait_for_message(lambda m: "👍" in m.button_texts)
+    await app.settled()
+    assert group.topics[thread].closed
+    await coordinator.send_text("/reopen", chat=group, thread_id=thread)
+    await group.wait_for_message(lambda m: m.text == "Weer geopend.", thread_id=thread)
+    await app.settled()
+    assert not group.topics[thread].closed
+    assert not any((m.text or "").startswith("/") for m in member.bot_messages())
+    async with app.session_factory() as session:
+        question = await session.scalar(select(Question))
+        assert question is not None and question.status != "closed"
+        texts = list(await session.scalars(select(QuestionMessage.text)))
+    assert not any((text or "").startswith("/") for text in texts)
