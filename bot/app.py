@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from bot.commands import publish_commands
 from bot.config import ConfigError, Settings
+from bot.database import prepare_database, prepare_database_exclusively
 from bot.factory import create_bot, create_dispatcher
 from bot.features import leader_services, start_bridge, stop_bridge
 from bot.i18n import create_i18n
@@ -30,37 +31,22 @@ from bot.privacy import notice
 from bot.scale.health import HealthCheck
 from bot.scale.inbox import Inbox, serve
 from bot.scale.leader import LeaderServices, Leadership
-from bot.scale.locks import KEY_PREFIX, create_lock_backend, postgres_exclusive
+from bot.scale.locks import create_lock_backend
 from bot.scale.storage import create_events_isolation, create_storage, storage_redis
 from bot.scale.webhook import webhook_server
-from db import migrate
 from db.engine import create_engine, create_session_factory
 from db.models import Survey
-from db.seed import seed_regions
 
 log = logging.getLogger(__name__)
 
-
-async def prepare_database(settings: Settings) -> None:
-    """Apply migrations and seed a fresh database (used by `run` and `migrate`)."""
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate.upgrade(engine)
-        async with create_session_factory(engine)() as session:
-            added = await seed_regions(session)
-            await session.commit()
-        log.info("database ready", extra={"revision": migrate.head_revision(), "seeded": added})
-    finally:
-        await engine.dispose()
-
-
-async def prepare_database_exclusively(settings: Settings) -> None:
-    """prepare_database, one process at a time on PostgreSQL, for workers starting together."""
-    if settings.is_sqlite:
-        await prepare_database(settings)
-        return
-    async with postgres_exclusive(settings.database_url, f"{KEY_PREFIX}:migrate"):
-        await prepare_database(settings)
+__all__ = [  # prepare_database lives in bot.database; the test harness imports it from here
+    "prepare_database",
+    "prepare_database_exclusively",
+    "require_survey_secret",
+    "run",
+    "run_until_signal",
+    "wait_for_api",
+]
 
 
 async def require_survey_secret(settings: Settings) -> None:

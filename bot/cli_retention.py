@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
-from bot.retention import service, views
 from db.base import utcnow
 from db.engine import create_engine, create_session_factory
+
+if TYPE_CHECKING:
+    from bot.retention import service
 
 DESCRIPTIONS = {
     "closed_questions": "closed questions with their messages and topics",
@@ -45,6 +47,8 @@ async def run(
     args: argparse.Namespace, settings: Settings, now: datetime | None = None
 ) -> list[str]:
     """Carry out the command; return the lines to print."""
+    from bot.retention import service  # imported here: `python -m bot` parses without it
+
     now = now or utcnow()
     engine = create_engine(settings.database_url)
     try:
@@ -59,6 +63,7 @@ async def run(
 async def _apply(session: Any, settings: Settings, now: datetime) -> service.Counts:
     from bot.factory import create_bot
     from bot.i18n import create_i18n
+    from bot.retention import service, views
     from bot.telegram.messenger import TelegramMessenger
 
     bot = create_bot(settings)  # BOT_TOKEN is required here, checked before any change

@@ -12,6 +12,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "VIRTUAL_ENV")
+# Limits, not waits: a process that is ready or stopped ends the wait at once. Start-up (import
+# aiogram, migrate, reach the Bot API) takes seconds alone but far longer on two cores shared
+# with other test runs; a clean stop after SIGTERM finishes the updates in hand first.
+STARTUP_TIMEOUT = 90.0
+STOP_TIMEOUT = 30.0
 
 
 def bot_env(**settings: str) -> dict[str, str]:
@@ -38,7 +43,7 @@ class BotProcess:
         return cls(proc)
 
     async def wait_for_log(
-        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 20
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = STARTUP_TIMEOUT
     ) -> dict[str, Any]:
         """Read log lines until one (parsed as JSON) matches; fail with what was seen."""
         assert self.proc.stdout is not None
@@ -64,15 +69,19 @@ class BotProcess:
                 "no matching log line; output:\n" + "\n".join(self.lines)
             ) from None
 
-    async def stop(self, timeout: float = 15) -> int:
+    async def stop(self, timeout: float = STOP_TIMEOUT) -> int:
         if self.proc.returncode is None:
             self.proc.terminate()
         try:
             out, _ = await asyncio.wait_for(self.proc.communicate(), timeout)
         except TimeoutError:
             self.proc.kill()
-            await self.proc.wait()
-            raise AssertionError("process did not stop after SIGTERM") from None
+            out, _ = await self.proc.communicate()
+            self.lines.extend((out or b"").decode(errors="replace").splitlines())
+            raise AssertionError(
+                f"process did not stop within {timeout:g} s of SIGTERM; output:\n"
+                + "\n".join(self.lines)
+            ) from None
         self.lines.extend((out or b"").decode(errors="replace").splitlines())
         assert self.proc.returncode is not None
         return self.proc.returncode

@@ -1,11 +1,12 @@
-"""Real PostgreSQL and Redis for tests: a fresh database per test; fail in CI when unreachable."""
+"""Real PostgreSQL and Redis for tests: a fresh database per test (empty, or a copy of a
+migrated template); fail in CI when unreachable."""
 
 from __future__ import annotations
 
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import pytest
@@ -39,25 +40,57 @@ def require_server(name: str, host: str, port: int) -> None:
 
 
 @asynccontextmanager
-async def fresh_postgres_database() -> AsyncIterator[str]:
-    """Create an empty database, yield its asyncpg URL, drop it afterwards."""
+async def fresh_postgres_database(template: str | None = None) -> AsyncIterator[str]:
+    """Create a database (empty, or a copy of `template`), yield its asyncpg URL, drop it
+    afterwards. Nobody may be connected to the template while it is copied."""
     import asyncpg
 
     require_server("PostgreSQL", PG_HOST, PG_PORT)
     name = f"test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    admin = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"{copy}')
+    finally:
+        await admin.close()
+    try:
+        yield postgres_url(name)
+    finally:
+        await drop_postgres_database(name)
+
+
+def postgres_url(name: str) -> str:
+    return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+
+
+async def drop_postgres_database(name: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def create_postgres_template(prepare: Callable[[str], Awaitable[None]]) -> str:
+    """A database that `prepare(url)` has filled (migrated, seeded), marked as a template so
+    each test copies it (CREATE DATABASE … TEMPLATE) instead of migrating again; its name."""
+    import asyncpg
+
+    require_server("PostgreSQL", PG_HOST, PG_PORT)
+    name = f"test_template_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
     try:
-        yield f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
-    finally:
-        admin = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await prepare(postgres_url(name))
+    except BaseException:
+        await drop_postgres_database(name)
+        raise
+    return name
 
 
 def redis_url() -> str:

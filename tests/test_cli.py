@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.process import BotProcess
+from tests.process import BotProcess, bot_env
 
 TOKEN = "123456:TEST-token-never-logged"
 
@@ -91,3 +93,26 @@ async def test_migrate_creates_and_seeds_database(tmp_path: Path) -> None:
     code, lines = await _run(tmp_path, "migrate", DATABASE_URL=f"sqlite+aiosqlite:///{db}")
     assert code == 0
     assert any('"seeded": 0' in line for line in lines)
+
+
+def test_database_commands_do_not_load_the_bot(tmp_path: Path) -> None:
+    """Only `run` imports aiogram and the handlers (seconds of CPU): migrate and the admin and
+    survey commands touch the database alone."""
+    probe = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "codes = [main(words.split()) for words in sys.argv[1:]]\n"
+        "print(codes, sorted({m.split('.')[0] for m in sys.modules} & {'aiogram', 'handlers'}))\n"
+    )
+    commands = ["migrate", "region list", "coordinator list", "survey list"]
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *commands],
+        cwd=tmp_path,
+        env=bot_env(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[0, 0, 0, 0] []", (
+        result.stdout + result.stderr
+    )

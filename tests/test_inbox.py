@@ -1,15 +1,23 @@
 """The update inbox's store on SQLite and PostgreSQL: insert-or-ignore, one chat in order,
-tombstones against redelivery, parking, /delete, effect records, two workers' claims."""
+tombstones against redelivery, parking, /delete, effect records, two workers' claims; and
+the workers that handle it stop when cancelled."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from datetime import timedelta
+from typing import Literal
 
+from aiogram import Bot, Dispatcher
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.config import Settings
+from bot.i18n import create_i18n
 from bot.inbox import effects, store
+from bot.scale.inbox import Inbox
 from db.base import utcnow
 from db.models import InboxEffect, InboxUpdate
 
@@ -112,3 +120,36 @@ async def test_an_effect_is_done_once_per_update_and_goes_with_it(
         assert await effects.done(session, 1) == []
         assert await effects.done(session, 2) == ["reply"]  # still waiting
         assert await session.scalar(select(func.count()).select_from(InboxEffect)) == 1
+
+
+class WatchedEvent(asyncio.Event):
+    """An event that tells when someone has begun waiting for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waited = asyncio.Event()
+
+    async def wait(self) -> Literal[True]:
+        self.waited.set()
+        return await super().wait()
+
+
+async def test_the_workers_stop_when_cancelled_as_an_update_arrives(
+    session_factory: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    """SIGTERM cancels the workers; on Python 3.11 `wait_for` lost a cancellation that came
+    in the same loop step as the wake-up, and the process never stopped."""
+    settings = Settings(bot_token="1:test", database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+    async with Bot("1:test") as bot:
+        inbox = Inbox(Dispatcher(), bot, session_factory, settings, create_i18n("nl"))
+        inbox.wake = wake = WatchedEvent()
+        running = asyncio.create_task(inbox.run())
+        await asyncio.wait_for(wake.waited.wait(), 30)  # idle: nothing stored
+        wake.set()  # an update was stored (or one was handled) ...
+        running.cancel()  # ... as SIGTERM came
+        await asyncio.wait({running}, timeout=5)
+        stopped = running.done()
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        assert stopped, "the inbox workers went on after being cancelled"

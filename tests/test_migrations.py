@@ -16,8 +16,8 @@ async def _tables(engine: AsyncEngine) -> set[str]:
     return set(names) - {"alembic_version"}
 
 
-async def test_stairway_upgrade_downgrade_upgrade(database_url: str) -> None:
-    engine = create_engine(database_url)
+async def test_stairway_upgrade_downgrade_upgrade(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
     try:
         await migrate.upgrade(engine)
         assert await migrate.current_revision(engine) == migrate.head_revision()
@@ -31,11 +31,11 @@ async def test_stairway_upgrade_downgrade_upgrade(database_url: str) -> None:
         await engine.dispose()
 
 
-async def test_every_revision_downgrades_one_step(database_url: str) -> None:
+async def test_every_revision_downgrades_one_step(empty_database_url: str) -> None:
     from alembic.script import ScriptDirectory
 
     revisions = list(ScriptDirectory.from_config(migrate.alembic_config()).walk_revisions())
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         for revision in reversed(revisions):
             await migrate.upgrade(engine, revision.revision)
@@ -45,12 +45,12 @@ async def test_every_revision_downgrades_one_step(database_url: str) -> None:
         await engine.dispose()
 
 
-async def test_models_match_migrations(database_url: str) -> None:
+async def test_models_match_migrations(empty_database_url: str) -> None:
     """Autogenerate finds nothing to do: the migrations build exactly the models' schema."""
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         await migrate.upgrade(engine)
         async with engine.connect() as conn:

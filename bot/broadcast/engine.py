@@ -27,6 +27,7 @@ from bot.broadcast.service import ACTIVE, load_versions, state_counts
 from bot.broadcast.tally import Tally
 from bot.config import FREE_BROADCAST_RATE, Settings
 from bot.ratelimit import ChatSpacing, RateLimiter
+from bot.waiting import wait_event
 from db.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryState
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,8 @@ class Broadcaster:
         self.context.stopping = True
         self.wake()
         try:
-            await asyncio.wait_for(asyncio.shield(self._task), self.options.stop_timeout)
+            async with asyncio.timeout(self.options.stop_timeout):
+                await asyncio.shield(self._task)
         except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -155,8 +157,7 @@ class Broadcaster:
                 with contextlib.suppress(Exception):
                     await self._resume()
             if wait > 0 and not self.stopping:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
+                await wait_event(self._wake, wait)
 
     async def _step(self) -> float:
         """Do the next piece of work; return how long to wait before looking again."""

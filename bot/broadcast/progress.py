@@ -15,6 +15,7 @@ from sqlalchemy import update
 from bot.broadcast import texts
 from bot.broadcast.context import EngineContext
 from bot.broadcast.tally import Tally
+from bot.waiting import wait_event
 from db.models import Broadcast
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,7 @@ class Progress:
     async def _follow(self, tally: Tally) -> None:
         started, done_before = time.monotonic(), tally.total - tally.remaining
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._enough.wait(), self.ctx.options.progress_interval)
-            if self._enough.is_set():
+            if await wait_event(self._enough, self.ctx.options.progress_interval):
                 return
             done_now = tally.total - tally.remaining
             if done_now == done_before:

@@ -26,6 +26,7 @@ from bot.broadcast.service import urgent_waiting
 from bot.broadcast.tally import Item, Tally
 from bot.broadcast.telegram import send
 from bot.members.consent import is_reachable
+from bot.waiting import wait_event
 from db.models import Broadcast, BroadcastDelivery, DeliveryState, Member
 
 log = logging.getLogger(__name__)
@@ -104,10 +105,7 @@ class Run:
         return self.buffer.popleft() if self.buffer else None
 
     async def _wait(self, timeout: float | None) -> None:
-        try:
-            await asyncio.wait_for(self.changed.wait(), timeout)
-        except TimeoutError:
-            pass
+        await wait_event(self.changed, timeout)
 
     async def _free_slot(self) -> None:
         while True:

@@ -30,6 +30,7 @@ from bot.questions.relay import Inbox
 from bot.questions.translation import Translator
 from bot.ratelimit import RateLimiter
 from bot.telegram.messenger import TelegramMessenger
+from bot.waiting import wait_event
 from db.base import utcnow
 from db.models import Member, OutboxJob, Question
 
@@ -237,8 +238,7 @@ class Drainer:
                 await self._tick()
             except Exception:
                 log.exception("outbox check failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._event.wait(), self.poll)
+            await wait_event(self._event, self.poll)
 
     async def _tick(self) -> None:
         async with self.session_factory() as session:

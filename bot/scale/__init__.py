@@ -1,28 +1,34 @@
-"""The scale path: Redis FSM storage, leader election, webhook mode and health checks."""
+"""The scale path: Redis FSM storage, leader election, webhook mode and health checks.
 
-from bot.scale.health import HealthCheck
-from bot.scale.leader import LeaderServices, Leadership
-from bot.scale.locks import (
-    LocalLockBackend,
-    LockBackend,
-    PostgresLockBackend,
-    RedisLockBackend,
-    create_lock_backend,
-)
-from bot.scale.storage import create_events_isolation, create_storage
-from bot.scale.webhook import WebhookHandler, create_webhook_app
+Nothing is imported eagerly: `bot.scale.locks` serves `python -m bot migrate` too, which
+must not pay for aiogram (bot.scale.storage, bot.scale.webhook). The names below still
+work as `from bot.scale import X`, loaded on first use.
+"""
 
-__all__ = [
-    "HealthCheck",
-    "LeaderServices",
-    "Leadership",
-    "LocalLockBackend",
-    "LockBackend",
-    "PostgresLockBackend",
-    "RedisLockBackend",
-    "WebhookHandler",
-    "create_events_isolation",
-    "create_lock_backend",
-    "create_storage",
-    "create_webhook_app",
-]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_WHERE = {
+    "HealthCheck": "bot.scale.health",
+    "LeaderServices": "bot.scale.leader",
+    "Leadership": "bot.scale.leader",
+    "LocalLockBackend": "bot.scale.locks",
+    "LockBackend": "bot.scale.locks",
+    "PostgresLockBackend": "bot.scale.locks",
+    "RedisLockBackend": "bot.scale.locks",
+    "create_lock_backend": "bot.scale.locks",
+    "create_events_isolation": "bot.scale.storage",
+    "create_storage": "bot.scale.storage",
+    "WebhookHandler": "bot.scale.webhook",
+    "create_webhook_app": "bot.scale.webhook",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(_WHERE[name]), name)

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.inbox import effects, store
 from bot.services import members, roles
+from bot.waiting import wait_event
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +120,7 @@ class Inbox:
                     pruned_at = loop.time()
                     async with self.session_factory() as session:
                         await store.prune(session)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), IDLE_CHECK)
+                await wait_event(self.wake, IDLE_CHECK)
         finally:
             renewing.cancel()
             in_hand = list(self.handling.values())

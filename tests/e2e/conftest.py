@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.questions import drain
 from bot.scale.storage import create_storage
 from botapi_emulator import Emulator
 from db.models import Member
@@ -64,8 +65,16 @@ def settings(settings_factory: Callable[..., Settings]) -> Settings:
 
 @pytest.fixture
 async def app(
-    emulator: Emulator, settings: Settings, redis_prefix: tuple[str, str] | None
+    emulator: Emulator,
+    settings: Settings,
+    redis_prefix: tuple[str, str] | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[RunningBot]:
+    # A coordinator's private chat takes one message a second (Telegram's limit; the emulator
+    # has none unless told): five questions kept a test waiting seconds for copies it never
+    # looks at, at its end. test_faults, with an app of its own, runs at the real pace.
+    monkeypatch.setattr(drain, "PRIVATE_RATE", 50.0)
+    monkeypatch.setattr(drain, "PRIVATE_BURST", 50.0)
     storage = create_storage(settings, prefix=redis_prefix[1] + "fsm") if redis_prefix else None
     running = await RunningBot.start(settings, storage)
     await emulator.wait_until_polling()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from botapi_emulator import Emulator
 from tests.e2e.conftest import TOKEN
-from tests.process import BotProcess
+from tests.process import STARTUP_TIMEOUT, BotProcess
 
 
 async def test_python_m_bot_run_serves_a_user_and_stops_cleanly(
@@ -21,7 +21,7 @@ async def test_python_m_bot_run_serves_a_user_and_stops_cleanly(
         LOG_LEVEL="INFO",
     )
     try:
-        await emulator.wait_until_polling(timeout=30)
+        await emulator.wait_until_polling(timeout=STARTUP_TIMEOUT)
         user = emulator.create_user("Amina", language_code="ti")
         await user.send_command("/start")
         picker = await user.wait_for_message(timeout=10)
