@@ -89,6 +89,24 @@ async def region_link(
     )
 
 
+async def _topic_question(
+    message: Message, session: AsyncSession, actor: Actor | None
+) -> Question | None:
+    """The question whose topic a person's message is in, when they may answer it (others
+    are told their message was not sent)."""
+    if message.from_user is None or message.from_user.is_bot or message.message_thread_id is None:
+        return None
+    question = await rules.by_thread(session, message.chat.id, message.message_thread_id)
+    if question is None:
+        return None
+    if actor is None or not actor.may_see_region(question.region_id):
+        await message.reply(
+            _("Only coordinators of this region can answer. Your message was not sent.")
+        )
+        return None
+    return question
+
+
 async def topic_message(
     message: Message,
     messenger: Messenger,
@@ -98,15 +116,8 @@ async def topic_message(
     i18n: I18n,
     translator: Translator | None = None,
 ) -> None:
-    if message.from_user is None or message.from_user.is_bot or message.message_thread_id is None:
-        return
-    question = await rules.by_thread(session, message.chat.id, message.message_thread_id)
-    if question is None:
-        return
-    if actor is None or not actor.may_see_region(question.region_id):
-        await message.reply(
-            _("Only coordinators of this region can answer. Your message was not sent.")
-        )
+    question = await _topic_question(message, session, actor)
+    if question is None or actor is None or message.from_user is None:
         return
     text = message_text(message) or ""
     if text.startswith("!"):
@@ -129,19 +140,12 @@ async def topic_command(
 ) -> None:
     """A command typed in a question's topic is never relayed to the member: /close and
     /reopen act on the topic's question, anything else is explained."""
-    if message.from_user is None or message.from_user.is_bot or message.message_thread_id is None:
-        return
     word, _sep, args = (message.text or "").partition(" ")
     name, _at, mention = word[1:].partition("@")
     if mention and mention.lower() != ((await bot.me()).username or "").lower():
         return  # addressed to another bot in the group
-    question = await rules.by_thread(session, message.chat.id, message.message_thread_id)
-    if question is None:
-        return
-    if actor is None or not actor.may_see_region(question.region_id):
-        await message.reply(
-            _("Only coordinators of this region can answer. Your message was not sent.")
-        )
+    question = await _topic_question(message, session, actor)
+    if question is None or actor is None:
         return
     name = name.lower()
     if name not in ("close", "reopen") or args.strip():
