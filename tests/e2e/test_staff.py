@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -187,3 +188,18 @@ async def test_staff_language_choice_is_not_joining(emulator: Emulator, app: Run
         row = await session.scalar(select(Member).where(Member.telegram_id == admin.id))
     assert row is not None and row.language == "nl"
     assert row.onboarding_step is None and row.consent_version is None and row.region_id is None
+
+
+async def test_member_card_date_is_the_local_day(emulator: Emulator, app: RunningBot) -> None:
+    """Joined at 00:30 in Amsterdam (23:30 UTC the day before): the card says the local day,
+    as the member's own "My pool" does."""
+    s = await seed(emulator, app)
+    async with app.session_factory() as session:
+        member = await session.get(Member, s.active_a)
+        assert member is not None
+        member.joined_at = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+        await session.commit()
+    assert str(app.settings.tz) == "Europe/Amsterdam"
+    await s.coordinator_a.send_command("/member", args=str(s.active_a))
+    card = await s.coordinator_a.wait_for_message()
+    assert "Member since: 3/2/26" in (card.text or ""), card.text
