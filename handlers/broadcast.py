@@ -335,8 +335,9 @@ async def cancel_draft_command(message: Message, state: FSMContext) -> None:
 
 
 async def leave_draft(message: Message, state: FSMContext) -> None:
-    """Another command while composing: the draft ends (said so), then the command runs.
-    /cancel and /broadcast have their own handlers; unknown commands never get here."""
+    """Another feature's command while composing: the draft ends (said so), then the command
+    runs. /cancel, /broadcast and /broadcasts keep to the draft; unknown commands never get
+    here."""
     await state.clear()
     await message.answer(_("Cancelled. Nothing was sent."))
     raise SkipHandler
@@ -377,7 +378,7 @@ def create_guard_router() -> Router:
         F.chat.type == "private",
         StateFilter(Draft),
         F.text.startswith("/"),
-        ~Command("cancel", "broadcast"),
+        ~Command("cancel", "broadcast", "broadcasts"),
     )
     return router
 

@@ -229,10 +229,10 @@ async def test_commands_while_composing_are_never_the_announcement(
     await wait_text(twente, "Sorry, I don't know that command.")
     await twente.send_text("Meeting on Friday")
     question = await wait_text(twente, "Which language is this version in?")
-    # A known command ends the draft, says so, and runs.
-    await twente.send_command("/broadcasts")
+    # Another feature's command ends the draft, says so, and runs.
+    await twente.send_command("/myquestions")
     await wait_text(twente, "Cancelled. Nothing was sent.")
-    await wait_text(twente, "No broadcasts yet.")
+    await wait_text(twente, "You have not asked any questions yet.")
     forgotten = await twente.press_callback_data("bc:lang:*", question)
     assert "no longer works" in (forgotten.text or "")
 
