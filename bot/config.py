@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     webhook_path: str = "/telegram/webhook"
     instance_id: str = Field(default_factory=_default_instance_id)
+    inbox_lease_seconds: float = Field(default=15.0, gt=0)
     # Declared before broadcast_rate: its validator checks BROADCAST_PAID.
     broadcast_paid: bool = False
     broadcast_rate: float = Field(default=25.0, validate_default=True)

@@ -43,4 +43,8 @@ def get_routers() -> list[Router]:
         questions.create_router(),
         common.create_router(),
     ]
-    return [common.create_guard_router(common.registered_commands(routers)), *routers]
+    guards = [
+        common.create_guard_router(common.registered_commands(routers)),
+        broadcast.create_guard_router(),
+    ]
+    return [*guards, *routers]

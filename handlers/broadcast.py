@@ -12,6 +12,7 @@ from html import escape as html_escape
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -333,6 +334,15 @@ async def cancel_draft_command(message: Message, state: FSMContext) -> None:
     await message.answer(_("Cancelled. Nothing was sent."))
 
 
+async def leave_draft(message: Message, state: FSMContext) -> None:
+    """Another feature's command while composing: the draft ends (said so), then the command
+    runs. /cancel, /broadcast and /broadcasts keep to the draft; unknown commands never get
+    here."""
+    await state.clear()
+    await message.answer(_("Cancelled. Nothing was sent."))
+    raise SkipHandler
+
+
 async def recent(message: Message, session: AsyncSession, settings: Settings) -> None:
     assert message.from_user is not None
     text, markup = await draft.recent_list(session, settings, message.from_user.id)
@@ -357,6 +367,20 @@ async def stop(
     await query.answer(_("Broadcast #{number} is cancelled.").format(number=broadcast_id))
     text, markup = await draft.recent_list(session, settings, query.from_user.id)
     await _message(query).edit_text(text, reply_markup=markup)
+
+
+def create_guard_router() -> Router:
+    """Consulted right after the unknown-command guard: a known command typed while a
+    coordinator composes an announcement is never its content, and leaves the draft."""
+    router = Router(name=__name__ + ".guard")
+    router.message.register(
+        leave_draft,
+        F.chat.type == "private",
+        StateFilter(Draft),
+        F.text.startswith("/"),
+        ~Command("cancel", "broadcast", "broadcasts"),
+    )
+    return router
 
 
 def create_router() -> Router:

@@ -17,16 +17,29 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
 from bot.callbacks import ConsentCallback, LanguageCallback, PrivacyCallback, QuotesCallback
+from bot.commands import STAFF_COMMANDS
 from bot.config import Settings
 from bot.members.consent import needs_consent, notice_version
 from bot.privacy import consent
 from bot.texts import privacy_notice
 from db.engine import AsyncSession
 from db.models import Member, MemberStatus
+from handlers.common import command_name
 
 # What a member may always do, consent or not: read, export or delete, change language,
 # and read their questions with the coordinators' answers.
 ALWAYS_ALLOWED = ("/delete", "/mydata", "/privacy", "/language", "/help", "/myquestions")
+# Not member business: the gate lets these by. Staff who are members too keep their tools;
+# anyone else gets the unknown-command reply further on, as for any command they may not use.
+STAFF_ONLY = frozenset(name for name, _ in STAFF_COMMANDS) | {
+    "coordinator_add", "coordinator_remove", "region_add", "region_rename", "region_set",
+    "region_link",
+}  # fmt: skip
+
+
+class StaffOnlyCommand(Filter):
+    async def __call__(self, message: Message) -> bool:
+        return command_name(message.text) in STAFF_ONLY
 
 
 class NeedsNewConsent(Filter):
@@ -92,6 +105,7 @@ def create_router() -> Router:
         NeedsNewConsent(),
         F.chat.type == "private",
         ~F.text.startswith(ALWAYS_ALLOWED),
+        ~StaffOnlyCommand(),
     )
     router.callback_query.register(
         ask_again_on_button,

@@ -20,6 +20,7 @@ from bot.onboarding import intake
 from bot.onboarding import service as onboarding
 from bot.onboarding.service import StepError
 from bot.privacy import consent as consents
+from bot.services.roles import Actor
 from bot.surveys import errors, present
 from bot.surveys.callbacks import DONE, PICK, SKIP, TOGGLE, IntakeAnswerCallback
 from bot.surveys.definition import TYPED_KINDS
@@ -201,7 +202,8 @@ async def start(
     if not await once(session, "reply"):
         return
     if member.status == MemberStatus.ONBOARDING:
-        await message.answer(_("Welcome back! Let's go on where you stopped."))
+        if not onboarding.language_only(member):  # a staff member's language: joining now
+            await message.answer(_("Welcome back! Let's go on where you stopped."))
         await send_step(bot, session, member, settings, i18n)
         return
     await message.answer(_("What would you like to do?"), reply_markup=keyboards.main_menu())
@@ -214,15 +216,24 @@ async def choose_language(
     session: AsyncSession,
     settings: Settings,
     i18n: I18n,
+    actor: Actor | None = None,
 ) -> None:
-    member = await onboarding.choose_language(session, query.from_user.id, callback_data.code)
+    staff = actor is not None and actor.is_staff
+    member = await onboarding.choose_language(
+        session, query.from_user.id, callback_data.code, staff=staff
+    )
     with i18n.use_locale(callback_data.code):
         await query.answer()
         if isinstance(query.message, Message):
             await query.message.edit_text(
                 _("Language: {language}").format(language=language_name(callback_data.code))
             )
-        if member.status == MemberStatus.ONBOARDING:
+        if staff and onboarding.language_only(member):
+            # Their replies and menus follow it; no consent, pool or intake questions.
+            await bot.send_message(
+                member.telegram_id, _("Done. I will talk to you in this language.")
+            )
+        elif member.status == MemberStatus.ONBOARDING:
             await send_step(bot, session, member, settings, i18n)
         else:
             await bot.send_message(

@@ -14,7 +14,7 @@ from bot import keyboards
 from bot.callbacks import PrivacyCallback, RegionCallback
 from bot.config import Settings
 from bot.filters import MenuButton
-from bot.i18n import language_name
+from bot.i18n import format_day, language_name
 from bot.members.consent import consent_is_current, needs_consent, notice_version
 from bot.messenger import Messenger
 from bot.notify import notify_coordinators
@@ -95,7 +95,7 @@ async def my_pool(
     if member.joined_at:
         lines.append(
             _("Member since: {date}").format(
-                date=member.joined_at.astimezone(settings.tz).strftime("%d-%m-%Y")
+                date=format_day(member.joined_at, get_i18n().current_locale, settings.tz)
             )
         )
     lines.append(_("Move to another pool with /region."))

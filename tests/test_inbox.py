@@ -73,6 +73,20 @@ async def test_a_dead_workers_claim_ends_with_its_lease(session: AsyncSession) -
     assert again.attempts == 2
 
 
+async def test_a_shorter_lease_ends_sooner(session: AsyncSession) -> None:
+    """INBOX_LEASE_SECONDS: the lease a worker claims (and renews) with."""
+    lease = timedelta(seconds=2)
+    await store.store(session, [text(1, 10)])
+    now = utcnow()
+    assert len(await store.claim(session, "dead", 5, now=now, lease=lease)) == 1
+    assert await store.claim(session, "alive", 5, now=now + timedelta(seconds=1)) == []
+    [again] = await store.claim(session, "alive", 5, now=now + timedelta(seconds=3), lease=lease)
+    assert again.attempts == 2
+    await store.renew(session, "alive", [1], lease)
+    assert await store.claim(session, "other", 5, now=utcnow() + timedelta(seconds=1)) == []
+    assert len(await store.claim(session, "other", 5, now=utcnow() + timedelta(seconds=3))) == 1
+
+
 async def test_delete_drops_what_the_member_still_has_waiting(session: AsyncSession) -> None:
     await store.store(session, [text(1, 10, "private words"), text(2, 20)])
     await store.forget_user(session, 10)

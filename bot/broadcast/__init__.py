@@ -24,15 +24,21 @@ How it works (details in each module):
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Protocol
 
-from aiogram import Bot, Dispatcher
-from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+if TYPE_CHECKING:
+    from aiogram import Bot, Dispatcher
+    from aiogram.utils.i18n import I18n
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcast.engine import Broadcaster
-from bot.broadcast.options import EngineOptions
-from bot.config import Settings
+    from bot.broadcast.engine import Broadcaster
+    from bot.broadcast.options import EngineOptions
+    from bot.config import Settings
+
+# Loaded on first use, not on import: `python -m bot retention` uses bot.broadcast's data
+# pieces and must not pay for aiogram (the engine's).
+_WHERE = {"Broadcaster": "bot.broadcast.engine", "EngineOptions": "bot.broadcast.options"}
 
 Callback = Callable[[], Awaitable[None]]
 
@@ -52,10 +58,18 @@ def register(
     i18n: I18n,
     options: EngineOptions | None = None,
 ) -> Broadcaster:
+    from bot.broadcast.engine import Broadcaster
+
     broadcaster = Broadcaster(bot, session_factory, settings, i18n, options)
     services.add("broadcaster", broadcaster.start, broadcaster.stop)
     dp["broadcaster"] = broadcaster
     return broadcaster
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(_WHERE[name]), name)
 
 
 __all__ = ["Broadcaster", "EngineOptions", "register"]

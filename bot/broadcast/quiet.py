@@ -37,9 +37,6 @@ class QuietHours:
             end = datetime.combine(local.date() + timedelta(days=1), self.end, tzinfo=self.tz)
         return end.astimezone(UTC)
 
-    def label(self) -> str:
-        return f"{self.start:%H:%M}–{self.end:%H:%M}"
-
 
 def may_start_at(
     quiet: QuietHours | None, due: datetime, now: datetime, *, urgent: bool

@@ -25,7 +25,7 @@ from db.base import utcnow
 from db.models import InboxUpdate
 
 MAX_ATTEMPTS = 3
-LEASE = timedelta(seconds=15)
+LEASE = timedelta(seconds=15)  # the default of INBOX_LEASE_SECONDS
 # Telegram keeps an unconfirmed update for 24 hours; a tombstone outlives that.
 TOMBSTONE_KEEP = timedelta(hours=48)
 PARKED_KEEP = timedelta(days=7)
@@ -85,6 +85,7 @@ async def claim(
     limit: int,
     now: datetime | None = None,
     done_ids: Sequence[int] = (),
+    lease: timedelta = LEASE,
 ) -> list[Claimed]:
     """Mark `done_ids` done, then claim up to `limit` updates, oldest first, at most one per
     chat and only a chat's oldest waiting update (its order is kept across workers).
@@ -121,7 +122,7 @@ async def claim(
     await session.execute(
         update(InboxUpdate)
         .where(InboxUpdate.update_id.in_(ids))
-        .values(claimed_by=worker, claimed_until=now + LEASE, attempts=InboxUpdate.attempts + 1)
+        .values(claimed_by=worker, claimed_until=now + lease, attempts=InboxUpdate.attempts + 1)
     )
     rows = (
         await session.execute(
@@ -136,13 +137,15 @@ async def claim(
     return [Claimed(r.update_id, r.kind, r.payload or "{}", r.attempts) for r in rows]
 
 
-async def renew(session: AsyncSession, worker: str, update_ids: Sequence[int]) -> None:
+async def renew(
+    session: AsyncSession, worker: str, update_ids: Sequence[int], lease: timedelta = LEASE
+) -> None:
     """Extend the lease of the updates this worker is still handling."""
     if update_ids:
         await session.execute(
             update(InboxUpdate)
             .where(InboxUpdate.update_id.in_(list(update_ids)), InboxUpdate.claimed_by == worker)
-            .values(claimed_until=utcnow() + LEASE)
+            .values(claimed_until=utcnow() + lease)
         )
     await session.commit()
 

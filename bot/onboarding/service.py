@@ -40,11 +40,20 @@ async def active_regions(session: AsyncSession) -> list[Region]:
     return list(await session.scalars(select(Region).where(Region.active).order_by(Region.name)))
 
 
-async def choose_language(session: AsyncSession, telegram_id: int, language: str) -> Member:
+async def choose_language(
+    session: AsyncSession, telegram_id: int, language: str, *, staff: bool = False
+) -> Member:
+    """Store the language; someone new goes on to the consent step. A coordinator or admin
+    who never started joining keeps only the language (for their replies and menus)."""
     member = await members.set_language(session, telegram_id, language)
-    if member.status == MemberStatus.ONBOARDING and member.onboarding_step is None:
+    if member.status == MemberStatus.ONBOARDING and member.onboarding_step is None and not staff:
         member.onboarding_step = STEP_CONSENT
     return member
+
+
+def language_only(member: Member) -> bool:
+    """A row that holds a staff member's language and nothing else: not joining the pool."""
+    return member.status == MemberStatus.ONBOARDING and member.onboarding_step is None
 
 
 async def give_consent(session: AsyncSession, member: Member, version: int, step: int) -> bool:

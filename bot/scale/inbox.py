@@ -74,6 +74,7 @@ class Inbox:
         self.dp, self.bot, self.session_factory = dp, bot, session_factory
         self.settings, self.i18n = settings, i18n
         self.worker = settings.instance_id
+        self.lease = timedelta(seconds=settings.inbox_lease_seconds)
         self.concurrency = concurrency
         self.wake = asyncio.Event()
         self.handling: dict[int, asyncio.Task[None]] = {}
@@ -104,8 +105,9 @@ class Inbox:
                     try:
                         async with self.session_factory() as session:
                             claimed = await store.claim(
-                                session, self.worker, free, done_ids=list(finished)
-                            )
+                                session, self.worker, free, done_ids=list(finished),
+                                lease=self.lease,
+                            )  # fmt: skip
                     except Exception:  # the database is away: look again in a moment
                         log.warning("inbox claim failed", exc_info=True)
                         self.finished.update(finished)
@@ -141,10 +143,10 @@ class Inbox:
 
     async def _renew(self) -> None:
         while True:
-            await asyncio.sleep(store.LEASE.total_seconds() / 3)
+            await asyncio.sleep(self.lease.total_seconds() / 3)
             try:
                 async with self.session_factory() as session:
-                    await store.renew(session, self.worker, list(self.handling))
+                    await store.renew(session, self.worker, list(self.handling), self.lease)
             except Exception:  # a database hiccup: the next round tries again
                 log.warning("inbox leases not renewed", exc_info=True)
 

@@ -7,6 +7,7 @@ its `Reply` messages; its command and its /admin menu button both send what it r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from aiogram import html
 from aiogram.types import InlineKeyboardMarkup, Message
@@ -37,7 +38,10 @@ def member_label(member: Member) -> str:
     return f"#{member.id} · {name} · {member.language or '?'} · {status_label(member.status)}"
 
 
-def member_card(member: Member, region: Region | None, profile: dict[str, str], locale: str) -> str:
+def member_card(
+    member: Member, region: Region | None, profile: dict[str, str], locale: str,
+    tz: ZoneInfo | None = None,
+) -> str:  # fmt: skip
     lines = [
         f"<b>#{member.id}</b> "
         + (html.quote(member.display_name) if member.display_name else _("no name")),
@@ -54,7 +58,9 @@ def member_card(member: Member, region: Region | None, profile: dict[str, str], 
             )
         )
     if member.joined_at:
-        lines.append(_("Member since: {date}").format(date=format_day(member.joined_at, locale)))
+        lines.append(
+            _("Member since: {date}").format(date=format_day(member.joined_at, locale, tz))
+        )
     lines.append(
         _("Intake answers: {count}").format(count=format_decimal(len(profile), locale=locale))
     )

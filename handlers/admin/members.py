@@ -162,13 +162,14 @@ def _card_keyboard(member_id: int, status: str) -> InlineKeyboardMarkup:
 
 
 async def _show_card(
-    target: Message, session: AsyncSession, actor: Actor, member_id: int, locale: str
-) -> None:
+    target: Message, session: AsyncSession, actor: Actor, member_id: int, locale: str,
+    settings: Settings,
+) -> None:  # fmt: skip
     member = await staff.view_member(session, actor, member_id)
     region = await session.get(Region, member.region_id) if member.region_id else None
     profile = await staff.profile(session, member)
     await target.answer(
-        member_card(member, region, profile, locale),
+        member_card(member, region, profile, locale, settings.tz),
         reply_markup=_card_keyboard(member.id, member.status),
     )
 
@@ -178,14 +179,15 @@ def _member_id(args: str | None) -> int | None:
 
 
 async def member_command(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, i18n: I18n
-) -> None:
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, i18n: I18n,
+    settings: Settings,
+) -> None:  # fmt: skip
     member_id = _member_id(command.args)
     if member_id is None:
         await message.answer(_("Usage: /member NUMBER, for example /member 12."))
         return
     try:
-        await _show_card(message, session, actor, member_id, i18n.current_locale)
+        await _show_card(message, session, actor, member_id, i18n.current_locale, settings)
     except NotAllowed:
         await message.answer(_("No member with that number in your regions."))
 
@@ -196,12 +198,14 @@ async def member_card_button(
     session: AsyncSession,
     actor: Actor,
     i18n: I18n,
+    settings: Settings,
 ) -> None:
     try:
         if isinstance(query.message, Message):
             await _show_card(
-                query.message, session, actor, callback_data.member_id, i18n.current_locale
-            )
+                query.message, session, actor, callback_data.member_id, i18n.current_locale,
+                settings,
+            )  # fmt: skip
     except NotAllowed:
         await query.answer(
             _("This button no longer works. Send /start to continue."), show_alert=True

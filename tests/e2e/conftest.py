@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from bot.questions import drain
 from bot.scale.storage import create_storage
 from botapi_emulator import Emulator
 from db.models import Member
+from expertpool_sandbox import harness
 from expertpool_sandbox.harness import RunningBot
 from tests.servers import fresh_redis_prefix
 
@@ -39,8 +41,18 @@ async def redis_prefix(database_url: str) -> AsyncIterator[tuple[str, str] | Non
 
 @pytest.fixture
 def settings_factory(
-    emulator: Emulator, database_url: str, redis_prefix: tuple[str, str] | None
+    emulator: Emulator,
+    database_url: str,
+    redis_prefix: tuple[str, str] | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[..., Settings]:
+    if redis_prefix:
+        # Every bot this test starts (its own app fixture, a restart) keeps conversation state
+        # under this test's prefix: a state left by an earlier test's user with the same id
+        # (the emulator numbers users alike in each test) must not meet this one.
+        fsm = partial(create_storage, prefix=redis_prefix[1] + "fsm")
+        monkeypatch.setattr(harness, "create_storage", fsm)
+
     def make(**overrides: object) -> Settings:
         values: dict[str, object] = {
             "bot_token": TOKEN,

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.broadcast import EngineOptions, service
 from bot.broadcast.audience import Audience
@@ -15,8 +15,9 @@ from bot.broadcast.content import HEADER, Content
 from bot.config import Settings
 from bot.i18n import language_name
 from botapi_emulator import Emulator, SimUser
+from botapi_emulator.view import SimMessage
 from db.base import utcnow
-from db.models import Region, RoleGrant
+from db.models import Broadcast, Region, RoleGrant
 from expertpool_sandbox.harness import RunningBot
 from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.people import onboard, t, wait_text
@@ -203,4 +204,55 @@ async def test_quiet_hours_then_cancel_from_the_list(
     app.broadcaster.wake()
     await admin.send_command("/broadcasts")
     await wait_text(admin, "· cancelled · sent 0 of 3")
+    assert people.member.bot_messages() == []
+
+
+async def test_commands_while_composing_are_never_the_announcement(
+    emulator: Emulator, app: RunningBot
+) -> None:
+    people = await seed(emulator, app)
+    twente = people.coordinator_a
+
+    async def compose() -> SimMessage:
+        await twente.send_command("/broadcast")
+        menu = await wait_text(twente, "Who should get this announcement?")
+        await twente.press("Twente", menu)
+        await twente.wait_for_edit(menu, lambda m: "✅ Twente" in m.button_texts)
+        await twente.press("Next", menu)
+        return await twente.wait_for_edit(
+            menu, lambda m: "Now send the announcement" in (m.text or "")
+        )
+
+    await compose()
+    # An unknown command (a typo): the unknown-command reply; the draft waits on.
+    await twente.send_command("/foo")
+    await wait_text(twente, "Sorry, I don't know that command.")
+    await twente.send_text("Meeting on Friday")
+    question = await wait_text(twente, "Which language is this version in?")
+    # Another feature's command ends the draft, says so, and runs.
+    await twente.send_command("/myquestions")
+    await wait_text(twente, "Cancelled. Nothing was sent.")
+    await wait_text(twente, "You have not asked any questions yet.")
+    forgotten = await twente.press_callback_data("bc:lang:*", question)
+    assert "no longer works" in (forgotten.text or "")
+
+    await compose()
+    await twente.send_command("/help")
+    await wait_text(twente, "Cancelled. Nothing was sent.")
+    await wait_text(twente, "What you can do as coordinator:")
+    await twente.send_text("Meeting on Friday")  # no draft: not taken as an announcement
+    await wait_text(twente, "I did not understand that.")
+
+    # From the preview, /start goes back to the menu and the draft's Send is dead.
+    await compose()
+    await twente.send_text("Meeting on Friday")
+    question = await wait_text(twente, "Which language is this version in?")
+    await twente.press("One version for everyone", question)
+    preview = await twente.wait_for_edit(question, lambda m: "Recipients" in (m.text or ""))
+    await twente.send_command("/start")
+    await wait_text(twente, "Cancelled. Nothing was sent.")
+    dead = await twente.press("✅ Send", preview)
+    assert "no longer works" in (dead.text or "")
+    async with app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Broadcast)) == 0
     assert people.member.bot_messages() == []

@@ -8,9 +8,11 @@ from sqlalchemy import select, update
 from bot.members.consent import NOTICE_VERSION
 from bot.services import members
 from botapi_emulator import Emulator
+from db.base import utcnow
 from db.models import Consent, Member, ProfileAnswer
 from expertpool_sandbox.harness import RunningBot
 from tests.e2e.people import document_json, start_and_consent, t, wait_text
+from tests.e2e.staff import seed
 from tests.e2e.test_questions import ask, make_pool
 
 NOTICE_CHANGED = "Our privacy notice has changed. Please read it and tell us if you agree."
@@ -180,3 +182,35 @@ async def test_a_new_notice_while_signing_up_stops_the_old_region_picker(
     await ayse.wait_for_message(lambda m: t(app, "Skip", "tr") in m.button_texts)
     member = await _row(app, ayse.id)
     assert (member.consent_version, member.onboarding_step) == (NOTICE_VERSION, "intake:since")
+
+
+async def test_staff_commands_pass_the_consent_question(
+    emulator: Emulator, app: RunningBot
+) -> None:
+    """A member who must agree to a new notice and sends a staff command gets the answer to
+    any command they may not use, not the notice; a coordinator who is a member too keeps
+    their tools."""
+    people = await seed(emulator, app)
+    async with app.session_factory() as session:
+        session.add(Member(telegram_id=people.coordinator_a.id, language="en", status="active",
+                           region_id=people.region_a, consent_version=NOTICE_VERSION - 1,
+                           joined_at=utcnow()))  # fmt: skip
+        await session.execute(
+            update(Member)
+            .where(Member.telegram_id == people.member.id)
+            .values(consent_version=NOTICE_VERSION - 1)
+        )
+        await session.commit()
+
+    plain = people.member
+    await plain.send_command("/approve", args=str(people.pending_a))
+    said = await plain.wait_for_message()
+    assert (said.text or "").startswith("Sorry, I don't know that command."), said.text
+    await plain.send_text("hello")
+    await wait_text(plain, NOTICE_CHANGED)  # member business still waits for the answer
+
+    coordinator = people.coordinator_a
+    await coordinator.send_command("/approve", args=str(people.pending_a))
+    assert (await coordinator.wait_for_message()).text == "Approved."
+    await coordinator.send_command("/pause")
+    await wait_text(coordinator, NOTICE_CHANGED)

@@ -28,7 +28,7 @@ from botapi_emulator import Emulator, SimUser
 from db.engine import create_engine, create_session_factory
 from tests.balancer import balancer_for
 from tests.e2e.conftest import TOKEN
-from tests.process import BotProcess
+from tests.process import STARTUP_TIMEOUT, BotProcess
 from tests.servers import closed_port, fresh_postgres_database
 
 BURST = 300
@@ -36,6 +36,7 @@ KILL_AFTER = 60
 PICKER = "Choose your language"
 PATH = "/telegram/webhook"
 HOLD = 2.0  # seconds Telegram takes for the pickers in flight at the kill
+LEASE = 5.0  # INBOX_LEASE_SECONDS of the two workers (default 15): the survivor takes over sooner
 
 
 def pickers(user: SimUser) -> int:
@@ -93,7 +94,7 @@ async def test_sigkill_mid_burst_polling_sqlite(emulator: Emulator, tmp_path: Pa
     first = await BotProcess.start("run", cwd=tmp_path, **settings)
     second: BotProcess | None = None
     try:
-        await emulator.wait_until_polling(timeout=30)
+        await emulator.wait_until_polling(timeout=STARTUP_TIMEOUT)
         users = await _burst(emulator)
         await _kill_while_sending(emulator, users, first, CONCURRENCY)
 
@@ -109,9 +110,9 @@ async def test_sigkill_mid_burst_polling_sqlite(emulator: Emulator, tmp_path: Pa
 
 
 async def test_sigkill_one_of_two_webhook_workers_postgres(
-    emulator: Emulator, tmp_path: Path
+    emulator: Emulator, tmp_path: Path, postgres_template: str
 ) -> None:
-    async with fresh_postgres_database() as database_url:
+    async with fresh_postgres_database(template=postgres_template) as database_url:
         ports = [closed_port(), closed_port()]
         balancer, balancer_port = await balancer_for(ports, PATH)
         workers = [
@@ -125,6 +126,7 @@ async def test_sigkill_one_of_two_webhook_workers_postgres(
                 WEBHOOK_SECRET="durable-secret",
                 WEBHOOK_PORT=str(port),
                 INSTANCE_ID=f"worker-{n}",
+                INBOX_LEASE_SECONDS=str(LEASE),
                 LOG_LEVEL="INFO",
             )  # fmt: skip
             for n, port in enumerate(ports, start=1)
@@ -132,7 +134,7 @@ async def test_sigkill_one_of_two_webhook_workers_postgres(
         try:
             for worker in workers:
                 await worker.wait_for_log(
-                    lambda e: e["event"] == "webhook server listening", timeout=60
+                    lambda e: e["event"] == "webhook server listening", timeout=STARTUP_TIMEOUT
                 )
             users = await _burst(emulator)
             await _kill_while_sending(emulator, users, workers[0], 2 * CONCURRENCY)

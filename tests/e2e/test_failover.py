@@ -16,12 +16,10 @@ from bot.members.consent import NOTICE_VERSION
 from botapi_emulator import Emulator
 from db.base import utcnow
 from db.engine import create_engine, create_session_factory
-from db.migrate import upgrade
 from db.models import Broadcast, BroadcastStatus, Member, Region
-from db.seed import seed_regions
 from tests.balancer import balancer_for
 from tests.e2e.conftest import TOKEN
-from tests.process import BotProcess
+from tests.process import STARTUP_TIMEOUT, BotProcess
 from tests.servers import closed_port, fresh_postgres_database
 
 SECRET = "failover-secret"
@@ -29,13 +27,13 @@ PATH = "/telegram/webhook"
 MEMBERS = 40
 
 
-async def test_leader_killed_during_broadcast(emulator: Emulator, tmp_path: Path) -> None:
-    async with fresh_postgres_database() as database_url:
+async def test_leader_killed_during_broadcast(
+    emulator: Emulator, tmp_path: Path, postgres_template: str
+) -> None:
+    async with fresh_postgres_database(template=postgres_template) as database_url:
         engine = create_engine(database_url)
         users = [emulator.create_user(f"M{i}", language_code="nl") for i in range(MEMBERS)]
         async with create_session_factory(engine)() as session:
-            await upgrade(engine)
-            await seed_regions(session)
             twente = await session.scalar(select(Region).where(Region.code == "twente"))
             assert twente is not None
             for user in users:
@@ -65,7 +63,7 @@ async def test_leader_killed_during_broadcast(emulator: Emulator, tmp_path: Path
         try:
             for worker in workers:
                 await worker.wait_for_log(
-                    lambda e: e["event"] == "webhook server listening", timeout=60
+                    lambda e: e["event"] == "webhook server listening", timeout=STARTUP_TIMEOUT
                 )
             racers = [asyncio.ensure_future(w.wait_for_log(lambda e: e["event"] == "leadership elected", timeout=30))
                       for w in workers]  # fmt: skip

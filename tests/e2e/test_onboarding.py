@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import func, select, update
 
 from bot.config import SUPPORTED_LOCALES
+from bot.i18n import format_day
 from bot.members.consent import NOTICE_VERSION
 from botapi_emulator import Emulator
 from db.models import Consent, Member, MemberStatus, OutboundCopy, ProfileAnswer, Region
@@ -421,6 +422,12 @@ async def test_move_to_another_region(
     user = emulator.create_user("Lina", language_code="en")
     closing = await onboard(app, user, "en", "English", "Alkmaar")
     assert "Welcome to" in (closing.text or "")
+    # The date as English writes it (Babel), not a Dutch dd-mm-yyyy for everyone.
+    row = await member_row(user.id)
+    assert row is not None and row.joined_at is not None
+    await user.press_keyboard(t(app, "My pool", "en"))
+    pool = await wait_text(user, "Member since:")
+    assert f"Member since: {format_day(row.joined_at, 'en', app.settings.tz)}" in (pool.text or "")
     await user.send_command("/region")
     choice = await user.wait_for_message()
     assert "Alkmaar" not in choice.button_texts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -162,3 +163,43 @@ async def test_usage_messages_for_bad_arguments(emulator: Emulator, app: Running
         await s.admin.send_text(command)
         reply = await s.admin.wait_for_message()
         assert reply.text, command
+
+
+async def test_staff_language_choice_is_not_joining(emulator: Emulator, app: RunningBot) -> None:
+    """An admin without a member record picks a language: it is stored for their replies and
+    menus, a short confirmation follows, and no consent, pool or intake question."""
+    people = await seed(emulator, app)
+    admin = people.admin
+    await admin.send_command("/language")
+    picker = await admin.wait_for_message()
+    await admin.press("Nederlands", picker)
+    await admin.wait_for_edit(picker, lambda m: (m.text or "") == "Taal: Nederlands")
+    done = await admin.wait_for_message()
+    assert done.text == app.i18n.gettext("Done. I will talk to you in this language.", locale="nl")
+    await admin.send_command("/help")
+    staff_help = await admin.wait_for_message()
+    assert (staff_help.text or "").startswith(
+        app.i18n.gettext("What you can do as coordinator:", locale="nl")
+    )
+    notice = app.i18n.gettext("Do you agree?", locale="nl")
+    assert not any(notice in (m.text or "") for m in admin.bot_messages())
+    await app.settled()
+    async with app.session_factory() as session:
+        row = await session.scalar(select(Member).where(Member.telegram_id == admin.id))
+    assert row is not None and row.language == "nl"
+    assert row.onboarding_step is None and row.consent_version is None and row.region_id is None
+
+
+async def test_member_card_date_is_the_local_day(emulator: Emulator, app: RunningBot) -> None:
+    """Joined at 00:30 in Amsterdam (23:30 UTC the day before): the card says the local day,
+    as the member's own "My pool" does."""
+    s = await seed(emulator, app)
+    async with app.session_factory() as session:
+        member = await session.get(Member, s.active_a)
+        assert member is not None
+        member.joined_at = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+        await session.commit()
+    assert str(app.settings.tz) == "Europe/Amsterdam"
+    await s.coordinator_a.send_command("/member", args=str(s.active_a))
+    card = await s.coordinator_a.wait_for_message()
+    assert "Member since: 3/2/26" in (card.text or ""), card.text

@@ -331,6 +331,9 @@ async def test_every_kind_back_skip_bad_input_and_restart(
     await wait_text(
         olena, t(app, "Please type a number from {low} to {high}.", uk).format(low=0, high=50)
     )
+    # A mistyped command is answered as unknown and is no answer; the question still waits.
+    await olena.send_command("/foo")
+    await wait_text(olena, t(app, "Sorry, I don't know that command.", uk))
     await olena.send_text("٣")
     sixth = await question(olena, PIP, "route_fit", uk)
     assert (sixth.text or "").startswith("6/7")
