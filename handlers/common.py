@@ -21,6 +21,7 @@ from bot.marking import N_
 from bot.services.roles import Actor
 from db.models import Member
 from handlers.selfservice import reply_unknown_command
+from handlers.staff_help import staff_help
 
 CHOOSE_FIRST = N_("Please choose your language first.")
 
@@ -65,7 +66,12 @@ class UnknownCommand(Filter):
         return name is not None and name not in self.known
 
 
-async def unknown_command(message: Message) -> None:
+async def unknown_command(message: Message, i18n: I18n, actor: Actor | None = None) -> None:
+    if actor is not None and actor.is_staff:  # staff are pointed to their own commands
+        await message.answer(
+            _("Sorry, I don't know that command.") + "\n\n" + staff_help(actor, i18n.current_locale)
+        )
+        return
     await reply_unknown_command(message)
 
 

@@ -183,6 +183,11 @@ async def test_staff_help_menu_and_usage_follow_their_language(
                  "/survey_results SURVEY [REGION] – results", "every monday 10:00"):  # fmt: skip
         assert line in text, (line, text)
     assert "/coordinator_add" not in text
+    # A command they mistype points them to their own commands, not the members' list.
+    await coordinator.send_text("/survey_shedule")
+    unknown = (await coordinator.wait_for_message()).text or ""
+    assert unknown.startswith("Sorry, I don't know that command.")
+    assert "/survey_schedule" in unknown and "/close NUMBER" in unknown, unknown
 
     await coordinator.send_text("/language")
     await coordinator.press("Nederlands", await coordinator.wait_for_message())
