@@ -9,6 +9,10 @@ SIGTERM. ``asyncio.timeout`` keeps it: the cancellation always reaches the calle
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 async def wait_event(event: asyncio.Event, timeout: float | None) -> bool:
@@ -24,3 +28,17 @@ async def wait_event(event: asyncio.Event, timeout: float | None) -> bool:
     except TimeoutError:
         return event.is_set()
     return True
+
+
+async def unabandoned(work: Awaitable[T]) -> T:
+    """Run work that a cancellation (SIGTERM) must not cut off halfway, such as database
+    work or starting a service: the cancellation waits until the work has ended (its
+    connection back in the pool, the service started and so stoppable), then goes on.
+    Cut off inside a statement, the pool's own clean-up of the connection is cancelled too
+    and logs an error."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        raise

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.waiting import wait_event
+from bot.waiting import unabandoned, wait_event
 
 
 async def _settle() -> None:
@@ -30,3 +30,31 @@ async def test_waiting_for_an_event_says_whether_it_was_set() -> None:
     asyncio.get_running_loop().call_later(0.01, event.set)
     assert await wait_event(event, 30) is True
     assert await wait_event(event, 0) is True  # already set
+
+
+async def test_unabandoned_work_ends_before_the_cancellation_goes_on() -> None:
+    """A shutdown that came while the leader's services were starting cut a database commit
+    off halfway (the pool logged an error); unabandoned work ends first, then the task stops."""
+    steps: list[str] = []
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def work() -> str:
+        started.set()
+        await release.wait()
+        steps.append("work done")
+        return "ok"
+
+    async def caller() -> None:
+        await unabandoned(work())
+        steps.append("went on")  # never: the cancellation goes on after the work
+
+    task = asyncio.create_task(caller())
+    await started.wait()
+    task.cancel()
+    await _settle()
+    assert not task.done() and steps == []  # the cancellation waits for the work
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert steps == ["work done"]
+    assert await unabandoned(work()) == "ok"

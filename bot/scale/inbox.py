@@ -31,9 +31,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.inbox import effects, store
 from bot.services import members, roles
-from bot.waiting import wait_event
+from bot.waiting import unabandoned, wait_event
 
 log = logging.getLogger(__name__)
+
 
 CONCURRENCY = 16  # updates handled at once per process (each of a different chat)
 IDLE_CHECK = 1.0  # seconds: look for updates stored by other workers, expired leases, retries
@@ -88,10 +89,7 @@ class Inbox:
 
     async def run(self) -> None:
         """Handle stored updates until cancelled; then finish the ones in hand."""
-        async with self.session_factory() as session:
-            # One SQLite process is the only worker: whatever it had claimed is free again.
-            await store.release(session, None if self.settings.is_sqlite else self.worker)
-            await store.prune(session)
+        await unabandoned(self._start_up())
         renewing = asyncio.create_task(self._renew(), name="inbox-renew")
         loop = asyncio.get_running_loop()
         pruned_at = loop.time()
@@ -103,11 +101,7 @@ class Inbox:
                 claimed = []
                 if free > 0 or finished:
                     try:
-                        async with self.session_factory() as session:
-                            claimed = await store.claim(
-                                session, self.worker, free, done_ids=list(finished),
-                                lease=self.lease,
-                            )  # fmt: skip
+                        claimed = await unabandoned(self._claim(free, list(finished)))
                     except Exception:  # the database is away: look again in a moment
                         log.warning("inbox claim failed", exc_info=True)
                         self.finished.update(finished)
@@ -120,8 +114,7 @@ class Inbox:
                         continue
                 if loop.time() - pruned_at > PRUNE_EVERY:
                     pruned_at = loop.time()
-                    async with self.session_factory() as session:
-                        await store.prune(session)
+                    await unabandoned(self._prune())
                 await wait_event(self.wake, IDLE_CHECK)
         finally:
             renewing.cancel()
@@ -134,6 +127,22 @@ class Inbox:
                 async with self.session_factory() as session:
                     await store.done(session, list(self.finished))
                 self._handled_again(self.finished)
+
+    async def _start_up(self) -> None:
+        async with self.session_factory() as session:
+            # One SQLite process is the only worker: whatever it had claimed is free again.
+            await store.release(session, None if self.settings.is_sqlite else self.worker)
+            await store.prune(session)
+
+    async def _claim(self, free: int, done_ids: list[int]) -> list[store.Claimed]:
+        async with self.session_factory() as session:
+            return await store.claim(
+                session, self.worker, free, done_ids=done_ids, lease=self.lease
+            )
+
+    async def _prune(self) -> None:
+        async with self.session_factory() as session:
+            await store.prune(session)
 
     @staticmethod
     def _handled_again(finished: dict[int, int]) -> None:

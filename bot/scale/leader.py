@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from bot.scale.locks import LockBackend
+from bot.waiting import unabandoned
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ class Leadership:
         self._owes_on_lost = True
         if self.on_elected is not None:
             try:
-                await self.on_elected()
+                await unabandoned(self.on_elected())  # a shutdown now stops them once started
             except Exception:
                 log.exception("leader services failed to start; stepping down", extra=self._extra())
                 await self._step_down("services failed")
