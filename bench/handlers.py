@@ -26,12 +26,14 @@ Per wave: updates/s (N / first send to last answer) and p50/p95 latency (a membe
 the bot's first new message in that chat), for both bots, and the ratio project/bare.
 
 Run: python bench/handlers.py [--n 1000] [--waves start,language] [--timeout 300]
+     [--profile bot.prof]   (the project bot under cProfile: slower, for the shape only)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import sys
 import tempfile
@@ -100,16 +102,17 @@ class Side:
         self.users: list[SimUser] = []
         self.seen = 0  # requests already looked at
 
-    def answered(self, since: float, chats: set[int]) -> dict[int, float]:
-        """Chat id → time of the bot's first sendMessage to it after `since`."""
-        first: dict[int, float] = {}
-        for record in list(self.emulator.requests):
+    def answered(self, since: float, chats: set[int], first: dict[int, float]) -> None:
+        """Add to `first` chat id → time of the bot's first sendMessage to it after `since`
+        (looks only at the requests logged since the last call)."""
+        records = list(itertools.islice(self.emulator.requests, self.seen, None))
+        self.seen += len(records)
+        for record in records:
             if record.method != "sendMessage" or record.time < since or record.status != 200:
                 continue
             chat = int(record.params.get("chat_id", 0))
             if chat in chats and chat not in first:
                 first[chat] = record.time
-        return first
 
     async def wave(
         self, act: Callable[[SimUser], Awaitable[object]], timeout: float
@@ -122,8 +125,9 @@ class Side:
             sent[user.id] = time.time()
             await act(user)
         deadline = time.monotonic() + timeout
+        first: dict[int, float] = {}
         while True:
-            first = self.answered(began, chats)
+            self.answered(began, chats, first)
             if len(first) == len(chats):
                 break
             if time.monotonic() > deadline:
@@ -193,6 +197,10 @@ async def skip_to_name(side: Side, skip: str, timeout: float) -> None:
     raise RuntimeError("no name question in the intake")
 
 
+def profiled(path: str | None) -> list[str]:
+    return ["-m", "cProfile", "-o", str(Path(path).resolve())] if path else []
+
+
 def report(
     wave: str, n: int, project: tuple[float, list[float]], bare: tuple[float, list[float]]
 ) -> None:
@@ -204,7 +212,7 @@ def report(
           f"ratio {project[0] / bare[0]:4.2f}", flush=True)  # fmt: skip
 
 
-async def main(n: int, waves: list[str], timeout: float) -> None:
+async def main(n: int, waves: list[str], timeout: float, profile: str | None) -> None:
     from bot.i18n import create_i18n
 
     skip = create_i18n("nl").gettext("Skip", locale="nl")
@@ -218,7 +226,7 @@ async def main(n: int, waves: list[str], timeout: float) -> None:
             Emulator(token=TOKEN, bot_username="bench_bare", request_log_size=None) as emu_b,
         ):
             project = Side("project", emu_p, Bot("project", emu_p, folder / "bot.db",
-                                                  ["-m", "bot", "run"], LOG_LEVEL="INFO",
+                                                  profiled(profile) + ["-m", "bot", "run"], LOG_LEVEL="INFO",
                                                   DEFAULT_LOCALE="nl"))  # fmt: skip
             bare = Side("bare", emu_b, Bot("bare", emu_b, folder / "bare.db",
                                            [__file__, "--child"]))  # fmt: skip
@@ -259,9 +267,11 @@ if __name__ == "__main__":
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--waves", default=",".join(WAVES), help="a prefix of " + ",".join(WAVES))
     parser.add_argument("--timeout", type=float, default=300, help="seconds per wave at most")
+    parser.add_argument("--profile", help="write a cProfile of the project bot to this file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
         bare_child()
     else:
-        asyncio.run(main(arguments.n, arguments.waves.split(","), arguments.timeout))
+        waves = arguments.waves.split(",")
+        asyncio.run(main(arguments.n, waves, arguments.timeout, arguments.profile))
