@@ -56,20 +56,33 @@ def child(mode: str) -> int:
 
 
 class Bot:
-    def __init__(self, mode: str, emulator: Emulator, database: Path) -> None:
+    """A bot subprocess polling `emulator`: by default this file's child in `mode`; `argv`
+    runs something else (e.g. `-m bot run`), `settings` add to or override the environment."""
+
+    def __init__(
+        self,
+        mode: str,
+        emulator: Emulator,
+        database: Path,
+        argv: list[str] | None = None,
+        **settings: str,
+    ) -> None:
         self.mode, self.emulator, self.database = mode, emulator, database
+        self.argv = argv or [__file__, "--child", mode]
+        self.settings = settings
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
-        env = bot_env(
-            BOT_TOKEN=TOKEN, TELEGRAM_API_URL=self.emulator.api_url, LOG_LEVEL="ERROR",
-            DATABASE_URL=f"sqlite+aiosqlite:///{self.database}",
-        )  # fmt: skip
+        defaults = {
+            "BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": self.emulator.api_url, "LOG_LEVEL": "ERROR",
+            "DATABASE_URL": f"sqlite+aiosqlite:///{self.database}",
+        }  # fmt: skip
+        env = bot_env(**(defaults | self.settings))
         env["PYTHONPATH"] = os.pathsep.join(
             [str(ROOT), str(ROOT / "packages/botapi-emulator"), str(ROOT / "packages/sandbox")]
         )
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--child", self.mode, env=env, cwd=self.database.parent,
+            sys.executable, *self.argv, env=env, cwd=self.database.parent,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
         await self.emulator.wait_until_polling(timeout=60)

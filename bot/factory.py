@@ -19,6 +19,7 @@ from bot.middlewares import (
     MemberMiddleware,
     MessengerMiddleware,
 )
+from bot.telegram.responses import PinResponseTypes
 from bot.telegram.sending import AnsweringMiddleware, RecoveringSends
 from handlers import get_routers
 
@@ -26,6 +27,7 @@ from handlers import get_routers
 def create_bot(settings: Settings) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     session.middleware(RecoveringSends())  # acts only while an update is being handled
+    session.middleware(PinResponseTypes())  # no response model rebuilt per API answer
     return Bot(
         token=settings.require_token(),
         session=session,

@@ -1,14 +1,20 @@
-"""Keyboards are built per call, inside the user's locale context."""
+"""Keyboards, inside the user's locale context. The ones every newcomer or member sees on
+the hot path (language picker, consent, quotes, main menu) are built once per locale and
+arguments and then reused: markups are frozen pydantic models; never change one in place."""
 
 from __future__ import annotations
 
+from functools import cache, lru_cache
+
 from aiogram.types import (
     CallbackQuery,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 
@@ -21,38 +27,61 @@ from bot.callbacks import (
     QuotesCallback,
     RegionCallback,
 )
-from bot.i18n import language_name, picker_order
+from bot.i18n import language_name, picker_order, resolve_locale
 from bot.texts import menu_labels
 from db.models import Member, MemberStatus, Region
 
 
+def _locale() -> str:
+    return get_i18n().current_locale
+
+
 def language_picker(telegram_code: str | None) -> InlineKeyboardMarkup:
+    """Every language in its own name, the person's Telegram language (if we have it) first."""
+    return _language_picker(resolve_locale(None, telegram_code, ""))
+
+
+@cache
+def _language_picker(first: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for code in picker_order(telegram_code):
+    for code in picker_order(first or None):
         builder.button(text=language_name(code), callback_data=LanguageCallback(code=code))
     builder.adjust(2)
     return builder.as_markup()
 
 
 def consent(version: int, step: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text="✅ " + _("I agree"),
-        callback_data=ConsentCallback(version=version, agree=True, step=step),
+    return _consent(_locale(), version, step)
+
+
+@lru_cache(maxsize=256)
+def _consent(locale: str, version: int, step: int) -> InlineKeyboardMarkup:
+    agree = ConsentCallback(version=version, agree=True, step=step).pack()
+    refuse = ConsentCallback(version=version, agree=False, step=step).pack()
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text="✅ " + _("I agree"), callback_data=agree)],
+            [InlineKeyboardButton(text=_("Not now"), callback_data=refuse)],
+        ]
     )
-    builder.button(
-        text=_("Not now"), callback_data=ConsentCallback(version=version, agree=False, step=step)
-    )
-    builder.adjust(1)
-    return builder.as_markup()
 
 
 def quotes(version: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Yes"), callback_data=QuotesCallback(version=version, allow=True))
-    builder.button(text=_("No"), callback_data=QuotesCallback(version=version, allow=False))
-    builder.adjust(2)
-    return builder.as_markup()
+    return _quotes(_locale(), version)
+
+
+@lru_cache(maxsize=64)
+def _quotes(locale: str, version: int) -> InlineKeyboardMarkup:
+    allow = QuotesCallback(version=version, allow=True).pack()
+    deny = QuotesCallback(version=version, allow=False).pack()
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=_("Yes"), callback_data=allow),
+                InlineKeyboardButton(text=_("No"), callback_data=deny),
+            ]
+        ]
+    )
 
 
 def regions(
@@ -74,6 +103,11 @@ def regions(
 
 
 def main_menu() -> ReplyKeyboardMarkup:
+    return _main_menu(_locale())
+
+
+@lru_cache(maxsize=32)
+def _main_menu(locale: str) -> ReplyKeyboardMarkup:
     labels = menu_labels()
     builder = ReplyKeyboardBuilder()
     builder.button(text=labels["ask"])

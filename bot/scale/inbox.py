@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 
 
 CONCURRENCY = 16  # updates handled at once per process (each of a different chat)
+# While more is waiting than is in hand, claim when this many slots are free (or CLAIM_DELAY
+# seconds after the last claim), not after every update: a claim is a few statements and a
+# commit (about 8 ms on SQLite), the same for 1 update as for 4.
+CLAIM_BATCH = 4
+CLAIM_DELAY = 0.1
 IDLE_CHECK = 1.0  # seconds: look for updates stored by other workers, expired leases, retries
 PRUNE_EVERY = 600.0
 POLL_TIMEOUT = 25
@@ -92,11 +97,17 @@ class Inbox:
         await unabandoned(self._start_up())
         renewing = asyncio.create_task(self._renew(), name="inbox-renew")
         loop = asyncio.get_running_loop()
-        pruned_at = loop.time()
+        pruned_at = claimed_at = loop.time()
+        backlog = False  # the last claim got all it asked for: more may be waiting
+        batch = min(CLAIM_BATCH, self.concurrency)
         try:
             while True:
                 self.wake.clear()
                 free = self.concurrency - len(self.handling)
+                early = CLAIM_DELAY - (loop.time() - claimed_at)
+                if backlog and self.handling and free < batch and early > 0:
+                    await wait_event(self.wake, early)  # a few more free slots first
+                    continue
                 finished, self.finished = self.finished, {}
                 claimed = []
                 if free > 0 or finished:
@@ -106,6 +117,8 @@ class Inbox:
                         log.warning("inbox claim failed", exc_info=True)
                         self.finished.update(finished)
                         finished = {}
+                    claimed_at = loop.time()
+                    backlog = free > 0 and len(claimed) == free
                     self._handled_again(finished)
                     for item in claimed:
                         task = asyncio.create_task(self._handle(item))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -58,6 +58,36 @@ async def actor(session: AsyncSession, settings: Settings, telegram_id: int) -> 
     admin = is_admin(settings, telegram_id) or any(g.role == ADMIN for g in grants)
     regions = frozenset(g.region_id for g in grants if g.role == COORDINATOR and g.region_id)
     return Actor(telegram_id=telegram_id, is_admin=admin, region_ids=regions)
+
+
+async def identify(
+    session: AsyncSession, settings: Settings, telegram_id: int, username: str | None
+) -> tuple[Member | None, Actor]:
+    """The member row and the actor behind an update, in one query (every update needs both).
+    Grants made by @username are attached to this person first, as claim_pending does."""
+    mine = RoleGrant.telegram_id == telegram_id
+    pending = username.lower() if username else None
+    if pending:
+        mine = or_(mine, RoleGrant.pending_username == pending)
+    one = select(literal(1).label("one")).subquery()
+    rows = (
+        await session.execute(
+            select(Member, RoleGrant)
+            .select_from(one)
+            .outerjoin(Member, Member.telegram_id == telegram_id)
+            .outerjoin(RoleGrant, mine)
+        )
+    ).all()
+    member = rows[0][0] if rows else None
+    grants = list({g.id: g for _, g in rows if g is not None}.values())
+    claimed = [g for g in grants if pending and g.pending_username == pending]
+    for row in claimed:
+        row.telegram_id, row.pending_username = telegram_id, None
+    if claimed:
+        await session.flush()
+    admin = is_admin(settings, telegram_id) or any(g.role == ADMIN for g in grants)
+    regions = frozenset(g.region_id for g in grants if g.role == COORDINATOR and g.region_id)
+    return member, Actor(telegram_id=telegram_id, is_admin=admin, region_ids=regions)
 
 
 def require_admin(who: Actor) -> None:

@@ -1,0 +1,277 @@
+"""Hot-path benchmark (not a test): member updates per second, the bot vs a bare aiogram bot.
+
+Both bots run as subprocesses long-polling their own Bot API emulator (in this process) over
+HTTP, in the same run, wave by wave:
+
+  project  `python -m bot run` on SQLite: every update goes through the durable inbox (stored
+           and committed before it is confirmed), the session, member and locale middlewares
+  bare     aiogram's start_polling, no database, no i18n: a message is answered with an
+           8-button keyboard (built per update with InlineKeyboardBuilder, as aiogram's docs
+           do); a press gets answerCallbackQuery + editMessageText + a new message with the
+           keyboard
+
+Waves of N new members (each member does one thing, all at once; the next wave starts when
+every member has had its answer and the emulator has been quiet for a moment):
+
+  start      /start                                   (project: the language picker)
+  language   press the first button: the language     (project: the privacy notice)
+  consent    press a button: "I agree"                (project: the quotes question)
+  quotes     press a button: "No"                     (project: the region question)
+  region     press a button: the first region         (project: the first intake question)
+  answer     a survey answer, button: the first option (project: the next intake question)
+  typed      a survey answer, typed text               (project: the intake's name question;
+             members skip the questions in between, not measured)
+
+Per wave: updates/s (N / first send to last answer) and p50/p95 latency (a member's send to
+the bot's first new message in that chat), for both bots, and the ratio project/bare.
+
+Run: python bench/handlers.py [--n 1000] [--waves start,language] [--timeout 300]
+     [--profile bot.prof]   (the project bot under cProfile: slower, for the shape only)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bridge import pct  # noqa: E402
+from bench.durability import TOKEN, Bot  # noqa: E402
+from botapi_emulator import Emulator, SimUser  # noqa: E402
+
+WAVES = ("start", "language", "consent", "quotes", "region", "answer", "typed")
+SETTLE = 0.5  # seconds of quiet between waves
+
+
+# -- the bare aiogram bot (a subprocess) ---------------------------------------------------
+
+
+def bare_child() -> None:
+    from aiogram import Bot as AiogramBot
+    from aiogram import Dispatcher
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+    from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+    def keyboard() -> InlineKeyboardMarkup:
+        builder = InlineKeyboardBuilder()
+        for i in range(8):
+            builder.button(text=f"Button {i}", callback_data=f"b:{i}")
+        builder.adjust(2)
+        return builder.as_markup()
+
+    dp = Dispatcher()
+
+    @dp.message()
+    async def on_message(message: Message) -> None:
+        await message.answer("Choose one", reply_markup=keyboard())
+
+    @dp.callback_query()
+    async def on_press(query: CallbackQuery) -> None:
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(f"You chose {query.data}")
+            await query.message.answer("Next: choose one", reply_markup=keyboard())
+
+    async def main() -> None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(os.environ["TELEGRAM_API_URL"]))
+        bot = AiogramBot(os.environ["BOT_TOKEN"], session=session)
+        await dp.start_polling(bot, handle_signals=False)
+
+    asyncio.run(main())
+
+
+# -- measuring -----------------------------------------------------------------------------
+
+
+class Side:
+    """One bot with its emulator and members."""
+
+    def __init__(self, name: str, emulator: Emulator, bot: Bot) -> None:
+        self.name, self.emulator, self.bot = name, emulator, bot
+        self.users: list[SimUser] = []
+        self.seen = 0  # requests already looked at
+
+    def answered(self, since: float, chats: set[int], first: dict[int, float]) -> None:
+        """Add to `first` chat id → time of the bot's first sendMessage to it after `since`
+        (looks only at the requests logged since the last call)."""
+        records = list(itertools.islice(self.emulator.requests, self.seen, None))
+        self.seen += len(records)
+        for record in records:
+            if record.method != "sendMessage" or record.time < since or record.status != 200:
+                continue
+            chat = int(record.params.get("chat_id", 0))
+            if chat in chats and chat not in first:
+                first[chat] = record.time
+
+    async def wave(
+        self, act: Callable[[SimUser], Awaitable[object]], timeout: float
+    ) -> tuple[float, list[float]]:
+        """Every member acts; returns (updates/s, latencies in s)."""
+        chats = {u.id for u in self.users}
+        sent: dict[int, float] = {}
+        began = time.time()
+        for user in self.users:
+            sent[user.id] = time.time()
+            await act(user)
+        deadline = time.monotonic() + timeout
+        first: dict[int, float] = {}
+        while True:
+            self.answered(began, chats, first)
+            if len(first) == len(chats):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name}: {len(first)}/{len(chats)} answered")
+            await asyncio.sleep(0.05)
+        await quiet_for(self.emulator, SETTLE)
+        latencies = [first[c] - sent[c] for c in chats]
+        return len(chats) / (max(first.values()) - began), latencies
+
+
+async def quiet_for(emulator: Emulator, seconds: float) -> None:
+    while await emulator.world.events.notifier.wait(seconds):
+        pass
+
+
+def newest(user: SimUser):  # type: ignore[no-untyped-def]
+    return next(m for m in reversed(user.bot_messages()) if m.inline_keyboard and not m.deleted)
+
+
+def press(index: int) -> Callable[[SimUser], Awaitable[object]]:
+    async def act(user: SimUser) -> object:
+        message = newest(user)
+        return await user.press_callback_data(
+            message.callback_data[index], message, wait_answer=False
+        )
+
+    return act
+
+
+def press_text(label: str) -> Callable[[SimUser], Awaitable[object]]:
+    async def act(user: SimUser) -> object:
+        message = newest(user)
+        data = next(
+            b["callback_data"]
+            for row in message.inline_keyboard
+            for b in row
+            if b.get("text") == label
+        )
+        return await user.press_callback_data(data, message, wait_answer=False)
+
+    return act
+
+
+async def start(user: SimUser) -> object:
+    return await user.send_command("/start")
+
+
+async def typed(user: SimUser) -> object:
+    return await user.send_text(f"Naam van {user.first_name}")
+
+
+async def skip_to_name(side: Side, skip: str, timeout: float) -> None:
+    """Project only: skip the intake questions up to the one that asks for a name."""
+    for _ in range(10):
+        if all("naam" in (u.bot_messages()[-1].text or "").lower() for u in side.users):
+            return
+        pending = [u for u in side.users if "naam" not in (u.bot_messages()[-1].text or "").lower()]
+        before = {u.id: len(u.bot_messages()) for u in pending}
+        for user in pending:
+            await press_text(skip)(user)
+        deadline = time.monotonic() + timeout
+        while any(len(u.bot_messages()) <= before[u.id] for u in pending):
+            if time.monotonic() > deadline:
+                raise TimeoutError("skipping the intake")
+            await asyncio.sleep(0.05)
+        await quiet_for(side.emulator, SETTLE)
+    raise RuntimeError("no name question in the intake")
+
+
+def profiled(path: str | None) -> list[str]:
+    return ["-m", "cProfile", "-o", str(Path(path).resolve())] if path else []
+
+
+def report(
+    wave: str, n: int, project: tuple[float, list[float]], bare: tuple[float, list[float]]
+) -> None:
+    def cell(result: tuple[float, list[float]]) -> str:
+        ms = [v * 1000 for v in result[1]]
+        return f"{result[0]:7.0f}/s p50 {pct(ms, 50):6.0f} p95 {pct(ms, 95):6.0f} ms"
+
+    print(f"{wave:<9} N={n:<5} project {cell(project)} | bare {cell(bare)} | "
+          f"ratio {project[0] / bare[0]:4.2f}", flush=True)  # fmt: skip
+
+
+async def main(n: int, waves: list[str], timeout: float, profile: str | None) -> None:
+    from bot.i18n import create_i18n
+
+    skip = create_i18n("nl").gettext("Skip", locale="nl")
+    print(f"handlers: N={n} new members per wave, waves {','.join(waves)}; SQLite; "
+          f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)",
+          flush=True)  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        async with (
+            Emulator(token=TOKEN, bot_username="bench_bot", request_log_size=None) as emu_p,
+            Emulator(token=TOKEN, bot_username="bench_bare", request_log_size=None) as emu_b,
+        ):
+            project = Side("project", emu_p, Bot("project", emu_p, folder / "bot.db",
+                                                  profiled(profile) + ["-m", "bot", "run"], LOG_LEVEL="INFO",
+                                                  DEFAULT_LOCALE="nl"))  # fmt: skip
+            bare = Side("bare", emu_b, Bot("bare", emu_b, folder / "bare.db",
+                                           [__file__, "--child"]))  # fmt: skip
+            for side in (project, bare):
+                await side.bot.start()
+                side.users = [
+                    side.emulator.create_user(f"M{i}", language_code="nl") for i in range(n)
+                ]
+            try:
+                acts = {
+                    "start": (start, start),
+                    "language": (press(0), press(0)),
+                    "consent": (press(0), press(1)),
+                    "quotes": (press(1), press(2)),
+                    "region": (press(0), press(3)),
+                    "answer": (press(0), press(4)),
+                    "typed": (typed, typed),
+                }
+                for wave in WAVES:
+                    if wave not in waves:
+                        if waves and WAVES.index(wave) < max(WAVES.index(w) for w in waves):
+                            raise SystemExit(f"wave {wave} is needed before the later waves")
+                        continue
+                    if wave == "typed":
+                        await skip_to_name(project, skip, timeout)
+                    mine, theirs = acts[wave]
+                    result_p = await project.wave(mine, timeout)
+                    result_b = await bare.wave(theirs, timeout)
+                    report(wave, n, result_p, result_b)
+            finally:
+                for side in (project, bare):
+                    await side.bot.stop()
+    print(f"load at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--waves", default=",".join(WAVES), help="a prefix of " + ",".join(WAVES))
+    parser.add_argument("--timeout", type=float, default=300, help="seconds per wave at most")
+    parser.add_argument("--profile", help="write a cProfile of the project bot to this file")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.child:
+        bare_child()
+    else:
+        waves = arguments.waves.split(",")
+        asyncio.run(main(arguments.n, waves, arguments.timeout, arguments.profile))
