@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from functools import partial
 
 import pytest
 from sqlalchemy import select
 
+from bot.broadcast import EngineOptions
 from bot.config import Settings
 from bot.questions import drain
 from bot.scale.storage import create_storage
@@ -92,6 +94,19 @@ async def app(
     await emulator.wait_until_polling()
     yield running
     await running.stop()
+
+
+@asynccontextmanager
+async def broadcasting_bot(emulator: Emulator, settings: Settings) -> AsyncIterator[RunningBot]:
+    """The bot with its broadcast engine in-process (survey invitations, announcements),
+    checking for due work every 50 ms."""
+    options = EngineOptions(poll_interval=0.05, progress_interval=60)
+    running = await RunningBot.start(settings, broadcaster=options)
+    await emulator.wait_until_polling()
+    try:
+        yield running
+    finally:
+        await running.stop()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from sqlalchemy import select
 
-from bot.broadcast import EngineOptions
 from bot.config import Settings
 from bot.members.consent import NOTICE_VERSION
 from bot.surveys import export, jobs
@@ -17,7 +16,7 @@ from botapi_emulator import Emulator
 from db.base import utcnow
 from db.models import Member, Region, RoleGrant
 from expertpool_sandbox.harness import RunningBot
-from tests.e2e.conftest import ADMIN_ID
+from tests.e2e.conftest import ADMIN_ID, broadcasting_bot
 from tests.e2e.people import t, wait_text
 from tests.e2e.test_questions import ask, make_pool
 from tests.e2e.test_surveys import (
@@ -38,11 +37,8 @@ def settings(settings_factory: Callable[..., Settings]) -> Settings:
 
 @pytest.fixture
 async def app(emulator: Emulator, settings: Settings) -> AsyncIterator[RunningBot]:
-    options = EngineOptions(poll_interval=0.05, progress_interval=60)
-    running = await RunningBot.start(settings, broadcaster=options)
-    await emulator.wait_until_polling()
-    yield running
-    await running.stop()
+    async with broadcasting_bot(emulator, settings) as running:
+        yield running
 
 
 async def test_the_survey_cycle_runs_from_admin_buttons(

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from sqlalchemy import func, select
 
-from bot.broadcast import EngineOptions
 from bot.config import Settings
 from bot.questions import drain, outbox
 from bot.surveys.definition import shown
@@ -20,6 +19,7 @@ from botapi_emulator import Emulator, SimUser
 from db.models import Member, OutboxJob, Question, QuestionMessage, SurveyAnswer, SurveyResponse
 from expertpool_sandbox.harness import RunningBot
 from handlers.selfservice import help_text
+from tests.e2e.conftest import broadcasting_bot
 from tests.e2e.people import skip_intake, t, wait_text
 from tests.e2e.test_questions import ask, make_pool
 from tests.e2e.test_surveys import (
@@ -42,11 +42,8 @@ def settings(settings_factory: Callable[..., Settings]) -> Settings:
 
 @pytest.fixture
 async def app(emulator: Emulator, settings: Settings) -> AsyncIterator[RunningBot]:
-    options = EngineOptions(poll_interval=0.05, progress_interval=60)
-    running = await RunningBot.start(settings, broadcaster=options)
-    await emulator.wait_until_polling()
-    yield running
-    await running.stop()
+    async with broadcasting_bot(emulator, settings) as running:
+        yield running
 
 
 async def stored_member(app: RunningBot, user: SimUser) -> dict[str, object]:

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.broadcast import EngineOptions
 from bot.config import Settings
 from bot.surveys import jobs
 from bot.surveys.definition import shown
@@ -24,6 +23,7 @@ from db.models import (
     SurveySchedule,
 )
 from expertpool_sandbox.harness import RunningBot
+from tests.e2e.conftest import broadcasting_bot
 from tests.e2e.people import t, wait_text
 from tests.e2e.test_questions import make_pool
 from tests.e2e.test_surveys import PULSE, context, import_file, invitation, link, question, seed
@@ -38,11 +38,8 @@ def settings(settings_factory: Callable[..., Settings]) -> Settings:
 
 @pytest.fixture
 async def app(emulator: Emulator, settings: Settings) -> AsyncIterator[RunningBot]:
-    options = EngineOptions(poll_interval=0.05, progress_interval=60)
-    running = await RunningBot.start(settings, broadcaster=options)
-    await emulator.wait_until_polling()
-    yield running
-    await running.stop()
+    async with broadcasting_bot(emulator, settings) as running:
+        yield running
 
 
 async def again(app: RunningBot, user: SimUser) -> None:

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from bot.broadcast import EngineOptions
 from bot.config import Settings
 from bot.members.consent import NOTICE_VERSION
 from bot.scheduler import JobContext, Scheduler
@@ -24,7 +23,7 @@ from botapi_emulator.view import SimMessage
 from db.base import utcnow
 from db.models import AuditEntry, Member, Region, RoleGrant, SurveyAnswer, SurveyResponse, SurveyRun
 from expertpool_sandbox.harness import RunningBot
-from tests.e2e.conftest import ADMIN_ID
+from tests.e2e.conftest import ADMIN_ID, broadcasting_bot
 from tests.e2e.people import t, wait_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,11 +50,8 @@ def settings(settings_factory: Callable[..., Settings]) -> Settings:
 
 @pytest.fixture
 async def app(emulator: Emulator, settings: Settings) -> AsyncIterator[RunningBot]:
-    options = EngineOptions(poll_interval=0.05, progress_interval=60)
-    running = await RunningBot.start(settings, broadcaster=options)
-    await emulator.wait_until_polling()
-    yield running
-    await running.stop()
+    async with broadcasting_bot(emulator, settings) as running:
+        yield running
 
 
 def context(app: RunningBot) -> JobContext:
