@@ -7,14 +7,15 @@ import re
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.members.consent import NOTICE_VERSION
 from bot.surveys import export, jobs
+from bot.surveys.callbacks import SurveyAdminAction, SurveyAdminCallback, SurveyTime
 from botapi_emulator import Emulator
 from db.base import utcnow
-from db.models import Member, Region, RoleGrant
+from db.models import Member, Region, RoleGrant, Survey, SurveyRun
 from expertpool_sandbox.harness import RunningBot
 from tests.e2e.conftest import ADMIN_ID, broadcasting_bot
 from tests.e2e.people import t, wait_text
@@ -71,6 +72,24 @@ async def test_the_survey_cycle_runs_from_admin_buttons(
     assert {"Now", "Tomorrow at 10:00 AM", "Next Monday at 10:00 AM"} <= shown
     await coordinator.press("Now", moments)
     await wait_text(coordinator, "Planned #1: pulse for Twente")
+    # Forged or outdated buttons: another region's time, a survey that doesn't exist.
+    async with app.session_factory() as session:
+        zwolle = await session.scalar(select(Region.id).where(Region.code == "zwolle"))
+        survey_id = await session.scalar(select(Survey.id))
+    forged = (
+        (SurveyAdminCallback(a=SurveyAdminAction.TIME, survey=survey_id or 0, region=zwolle or 0,
+                             at=SurveyTime.NOW), "You can send surveys only to your own regions."),
+        (SurveyAdminCallback(a=SurveyAdminAction.TIME, survey=survey_id or 0, region=0,
+                             at=SurveyTime.NOW), "You can send surveys only to your own regions."),
+        (SurveyAdminCallback(a=SurveyAdminAction.OPEN, survey=999999), "Unknown survey."),
+    )  # fmt: skip
+    for data, reply in forged:
+        await coordinator.press_callback_data(data.pack(), moments)
+        await wait_text(coordinator, reply)
+    await coordinator.press_callback_data("sva:t:99999999999999999999999:0:now", moments)
+    await app.settled()
+    async with app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(SurveyRun)) == 1
     await app.settled()
     assert await jobs.tick(context(app)) >= 1
 
