@@ -14,9 +14,17 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db import sqlite_onehop
+
 # Handlers name the session type from here: they receive the unit of work from the
 # middleware and hand it to services, and never import sqlalchemy themselves (.importlinter).
 __all__ = ["AsyncSession", "create_engine", "create_session_factory"]
+
+
+# Connections kept open to a SQLite file: the inbox handles 16 updates at once and the poller,
+# claims, broadcaster and outbox take a few more. A connection beyond the pool is opened and
+# closed each time (a thread, a file handle and the pragmas below: about a millisecond).
+SQLITE_POOL_SIZE = 24
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -30,10 +38,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     url = make_url(database_url)
+    if url.drivername == "sqlite+aiosqlite":
+        url = url.set(drivername=f"sqlite+{sqlite_onehop.DRIVER}")
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:":
+            kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
