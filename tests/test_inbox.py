@@ -167,3 +167,54 @@ async def test_the_workers_stop_when_cancelled_as_an_update_arrives(
         with contextlib.suppress(asyncio.CancelledError):
             await running
         assert stopped, "the inbox workers went on after being cancelled"
+
+
+RAW_UPDATES = [
+    {"update_id": 1, "message": {"message_id": 5, "date": 1, "text": "hi",
+                                 "chat": {"id": 42, "type": "private", "first_name": "A"},
+                                 "from": {"id": 42, "is_bot": False, "first_name": "A"}}},
+    {"update_id": 2, "message": {"message_id": 6, "date": 1, "text": "in a topic",
+                                 "message_thread_id": 3, "is_topic_message": True,
+                                 "chat": {"id": -100, "type": "supergroup", "title": "G"},
+                                 "from": {"id": 7, "is_bot": False, "first_name": "C"}}},
+    {"update_id": 3, "edited_message": {"message_id": 5, "date": 1, "edit_date": 2, "text": "x",
+                                        "chat": {"id": 42, "type": "private", "first_name": "A"},
+                                        "from": {"id": 42, "is_bot": False, "first_name": "A"}}},
+    {"update_id": 4, "callback_query": {"id": "q", "chat_instance": "c", "data": "lang:nl",
+                                        "from": {"id": 42, "is_bot": False, "first_name": "A"},
+                                        "message": {"message_id": 9, "date": 1, "text": "pick",
+                                                    "chat": {"id": 42, "type": "private",
+                                                             "first_name": "A"}}}},
+    {"update_id": 5, "callback_query": {"id": "r", "chat_instance": "c", "data": "x",
+                                        "inline_message_id": "im",
+                                        "from": {"id": 43, "is_bot": False, "first_name": "B"}}},
+    {"update_id": 6, "my_chat_member": {"date": 1,
+                                        "chat": {"id": 42, "type": "private", "first_name": "A"},
+                                        "from": {"id": 42, "is_bot": False, "first_name": "A"},
+                                        "old_chat_member": {"status": "member", "user": {
+                                            "id": 1, "is_bot": True, "first_name": "Bot"}},
+                                        "new_chat_member": {"status": "kicked", "until_date": 0,
+                                                            "user": {"id": 1, "is_bot": True,
+                                                                     "first_name": "Bot"}}}},
+    {"update_id": 7, "poll_answer": {"poll_id": "p", "option_ids": [0], "option_persistent_ids": ["a"],
+                                     "user": {"id": 44, "is_bot": False, "first_name": "D"}}},
+]  # fmt: skip
+
+
+def test_updates_polled_as_json_are_stored_as_aiogram_reads_them() -> None:
+    """The poller stores getUpdates' JSON without validating it into models: the kind, chat
+    and sender it stores are the ones aiogram finds, and the stored payload is the update."""
+    from aiogram.types import Update
+
+    from bot.scale.inbox import incoming, incoming_raw
+
+    for data in RAW_UPDATES:
+        fast = incoming_raw(data)
+        update = Update.model_validate(data)
+        slow = incoming(update)
+        assert (fast.update_id, fast.kind, fast.chat_id, fast.user_id) == (
+            slow.update_id, slow.kind, slow.chat_id, slow.user_id,
+        ), data  # fmt: skip
+        assert Update.model_validate_json(fast.payload) == update
+    odd = incoming_raw({"update_id": 8, "poll_answer": {"poll_id": "p"}})  # not understood
+    assert (odd.update_id, odd.kind, odd.chat_id) == (8, "poll_answer", None)  # kept all the same
