@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -680,8 +681,26 @@ class InboxUpdate(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    # The updates still to handle, in order: a claim walks these, not the tombstones; and
+    # the tombstones by age, for pruning (partial, so that a planner looking for the updates
+    # still to handle is not drawn to it).
+    __table_args__ = (
+        Index(
+            "ix_inbox_updates_done_at",
+            "done_at",
+            sqlite_where=text("done_at IS NOT NULL"),
+            postgresql_where=text("done_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_inbox_updates_live",
+            "update_id",
+            sqlite_where=text("done_at IS NULL AND parked_at IS NULL"),
+            postgresql_where=text("done_at IS NULL AND parked_at IS NULL"),
+        ),
+    )
 
 
 class InboxEffect(Base):

@@ -12,13 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.inbox import effects
 from db.base import utcnow
@@ -79,6 +77,47 @@ def _waiting() -> object:
     return and_(InboxUpdate.done_at.is_(None), InboxUpdate.parked_at.is_(None))
 
 
+# The claim's statements, built once (Core, not the ORM: a claim runs for every few updates).
+_T = InboxUpdate.__table__
+_EARLIER = _T.alias("earlier")
+_LIVE = and_(_T.c.done_at.is_(None), _T.c.parked_at.is_(None))
+_CLAIMABLE = (
+    select(_T.c.update_id)
+    .where(
+        _LIVE,
+        or_(_T.c.claimed_until.is_(None), _T.c.claimed_until < bindparam("now")),
+        ~exists().where(  # a chat's oldest waiting update only
+            _EARLIER.c.chat_id == _T.c.chat_id,
+            _EARLIER.c.update_id < _T.c.update_id,
+            _EARLIER.c.done_at.is_(None),
+            _EARLIER.c.parked_at.is_(None),
+        ),
+    )
+    .order_by(_T.c.update_id)
+    .limit(bindparam("limit"))
+    # Walks the partial index ix_inbox_updates_live in order, stopping at `limit`.
+    .with_for_update(skip_locked=True)
+)
+_IDS = bindparam("ids", expanding=True)
+_MARK_CLAIMED = (
+    update(_T)
+    .where(_T.c.update_id.in_(_IDS))
+    .values(
+        claimed_by=bindparam("worker"),
+        claimed_until=bindparam("until"),
+        attempts=_T.c.attempts + 1,
+    )
+)
+_CLAIMED_COLUMNS = (_T.c.update_id, _T.c.kind, _T.c.payload, _T.c.attempts)
+_CLAIM_RETURNING = _MARK_CLAIMED.returning(*_CLAIMED_COLUMNS)
+_READ_CLAIMED = select(*_CLAIMED_COLUMNS).where(_T.c.update_id.in_(_IDS))
+_MARK_DONE = (
+    update(_T)
+    .where(_T.c.update_id.in_(_IDS))
+    .values(payload=None, done_at=bindparam("at"), claimed_by=None, claimed_until=None)
+)
+
+
 async def claim(
     session: AsyncSession,
     worker: str,
@@ -91,50 +130,26 @@ async def claim(
     chat and only a chat's oldest waiting update (its order is kept across workers).
     One commit for both."""
     now = now or utcnow()
+    connection = await session.connection()
     if done_ids:
-        await session.execute(_done(list(done_ids), now))
-    if limit <= 0:
-        await session.commit()
-        return []
-    earlier = aliased(InboxUpdate)
-    blocked = exists().where(
-        earlier.chat_id == InboxUpdate.chat_id,
-        earlier.update_id < InboxUpdate.update_id,
-        earlier.done_at.is_(None),
-        earlier.parked_at.is_(None),
-    )
-    ids = list(
-        await session.scalars(
-            select(InboxUpdate.update_id)
-            .where(
-                _waiting(),
-                or_(InboxUpdate.claimed_until.is_(None), InboxUpdate.claimed_until < now),
-                ~blocked,
-            )
-            .order_by(InboxUpdate.update_id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    )
+        await connection.execute(_MARK_DONE, {"ids": list(done_ids), "at": now})
+    ids = []
+    if limit > 0:
+        ids = list(await connection.scalars(_CLAIMABLE, {"now": now, "limit": limit}))
     if not ids:
         await session.commit()
         return []
-    await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id.in_(ids))
-        .values(claimed_by=worker, claimed_until=now + lease, attempts=InboxUpdate.attempts + 1)
-    )
-    rows = (
-        await session.execute(
-            select(
-                InboxUpdate.update_id, InboxUpdate.kind, InboxUpdate.payload, InboxUpdate.attempts
-            )
-            .where(InboxUpdate.update_id.in_(ids))
-            .order_by(InboxUpdate.update_id)
-        )
-    ).all()
+    values = {"ids": ids, "worker": worker, "until": now + lease}
+    if connection.dialect.update_returning:
+        rows = (await connection.execute(_CLAIM_RETURNING, values)).all()
+    else:  # SQLite before 3.35
+        await connection.execute(_MARK_CLAIMED, values)
+        rows = (await connection.execute(_READ_CLAIMED, {"ids": ids})).all()
     await session.commit()
-    return [Claimed(r.update_id, r.kind, r.payload or "{}", r.attempts) for r in rows]
+    return [
+        Claimed(r.update_id, r.kind, r.payload or "{}", r.attempts)
+        for r in sorted(rows, key=lambda r: r.update_id)
+    ]
 
 
 async def renew(
@@ -160,18 +175,10 @@ async def release(session: AsyncSession, worker: str | None) -> None:
     await session.commit()
 
 
-def _done(update_ids: list[int], now: datetime) -> Any:
-    return (
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id.in_(update_ids))
-        .values(payload=None, done_at=now, claimed_by=None, claimed_until=None)
-    )
-
-
 async def done(session: AsyncSession, update_ids: Sequence[int]) -> None:
     """Handled: keep only the update_ids (tombstones against redelivery)."""
     if update_ids:
-        await session.execute(_done(list(update_ids), utcnow()))
+        await session.execute(_MARK_DONE, {"ids": list(update_ids), "at": utcnow()})
     await session.commit()
 
 
