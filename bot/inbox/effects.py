@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,6 +79,15 @@ def current() -> int | None:
     return None if now is None else now.update_id
 
 
+# Built once (both dialects): every effect of every update runs one.
+_RECORD = {
+    postgres: (postgresql_insert if postgres else sqlite_insert)(InboxEffect)
+    .values(update_id=bindparam("update_id"), key=bindparam("key"))
+    .on_conflict_do_nothing(index_elements=["update_id", "key"])
+    for postgres in (False, True)
+}
+
+
 async def once(session: AsyncSession, key: str) -> bool:
     """True when no earlier handling of the update being handled did the effect `key` (do
     it now; asked again in the same handling, still True), False when one did (skip it).
@@ -90,13 +99,9 @@ async def once(session: AsyncSession, key: str) -> bool:
     now = _update.get()
     if now is None or key in now.mine:
         return True
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    result = await session.execute(
-        insert(InboxEffect)
-        .values(update_id=now.update_id, key=key)
-        .on_conflict_do_nothing(index_elements=["update_id", "key"])
-    )
+    connection = await session.connection()  # a Core statement: no ORM bookkeeping
+    statement = _RECORD[connection.dialect.name == "postgresql"]
+    result = await connection.execute(statement, {"update_id": now.update_id, "key": key})
     if not result.rowcount:  # type: ignore[attr-defined]
         now.repeated = True
         return False

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, literal, or_, select
+from sqlalchemy import bindparam, delete, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -60,23 +60,30 @@ async def actor(session: AsyncSession, settings: Settings, telegram_id: int) -> 
     return Actor(telegram_id=telegram_id, is_admin=admin, region_ids=regions)
 
 
+# Built once: every update runs it (a statement built per call cost more than its query).
+_ONE = select(literal(1).label("one")).subquery()
+_IDENTIFY = (
+    select(Member, RoleGrant)
+    .select_from(_ONE)
+    .outerjoin(Member, Member.telegram_id == bindparam("telegram_id"))
+    .outerjoin(
+        RoleGrant,
+        or_(
+            RoleGrant.telegram_id == bindparam("telegram_id"),
+            RoleGrant.pending_username == bindparam("username"),  # NULL matches nothing
+        ),
+    )
+)
+
+
 async def identify(
     session: AsyncSession, settings: Settings, telegram_id: int, username: str | None
 ) -> tuple[Member | None, Actor]:
     """The member row and the actor behind an update, in one query (every update needs both).
     Grants made by @username are attached to this person first, as claim_pending does."""
-    mine = RoleGrant.telegram_id == telegram_id
     pending = username.lower() if username else None
-    if pending:
-        mine = or_(mine, RoleGrant.pending_username == pending)
-    one = select(literal(1).label("one")).subquery()
     rows = (
-        await session.execute(
-            select(Member, RoleGrant)
-            .select_from(one)
-            .outerjoin(Member, Member.telegram_id == telegram_id)
-            .outerjoin(RoleGrant, mine)
-        )
+        await session.execute(_IDENTIFY, {"telegram_id": telegram_id, "username": pending})
     ).all()
     member = rows[0][0] if rows else None
     grants = list({g.id: g for _, g in rows if g is not None}.values())
