@@ -38,6 +38,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -120,6 +121,8 @@ class Side:
         """Every member acts; returns (updates/s, latencies in s)."""
         chats = {u.id for u in self.users}
         sent: dict[int, float] = {}
+        calls_before = len(self.emulator.requests)
+        cpu_before = cpu_seconds(self.bot)
         began = time.time()
         for user in self.users:
             sent[user.id] = time.time()
@@ -133,9 +136,20 @@ class Side:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.name}: {len(first)}/{len(chats)} answered")
             await asyncio.sleep(0.05)
+        rate = len(chats) / (max(first.values()) - began)
         await quiet_for(self.emulator, SETTLE)
+        self.cpu_ms = (cpu_seconds(self.bot) - cpu_before) * 1000 / len(chats)
+        calls = itertools.islice(self.emulator.requests, calls_before, None)
+        self.calls = Counter(r.method for r in calls if r.method != "getUpdates")
         latencies = [first[c] - sent[c] for c in chats]
-        return len(chats) / (max(first.values()) - began), latencies
+        return rate, latencies
+
+
+def cpu_seconds(bot: Bot) -> float:
+    """User + system CPU time of the bot's process so far (Linux /proc)."""
+    assert bot.proc is not None
+    fields = Path(f"/proc/{bot.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def quiet_for(emulator: Emulator, seconds: float) -> None:
@@ -212,6 +226,16 @@ def report(
           f"ratio {project[0] / bare[0]:4.2f}", flush=True)  # fmt: skip
 
 
+def report_cost(sides: tuple[Side, Side], n: int) -> None:
+    """CPU of each bot's process per update, and its Bot API calls per update."""
+
+    def cell(side: Side) -> str:
+        calls = " ".join(f"{m} {c / n:.2f}" for m, c in sorted(side.calls.items()))
+        return f"{side.cpu_ms:5.2f} ms CPU/update, calls/update: {calls}"
+
+    print(f"{'':<9} cost    project {cell(sides[0])} | bare {cell(sides[1])}", flush=True)
+
+
 async def main(n: int, waves: list[str], timeout: float, profile: str | None) -> None:
     from bot.i18n import create_i18n
 
@@ -256,6 +280,7 @@ async def main(n: int, waves: list[str], timeout: float, profile: str | None) ->
                     result_p = await project.wave(mine, timeout)
                     result_b = await bare.wave(theirs, timeout)
                     report(wave, n, result_p, result_b)
+                    report_cost((project, bare), n)
             finally:
                 for side in (project, bare):
                     await side.bot.stop()
