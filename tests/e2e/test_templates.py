@@ -16,6 +16,7 @@ from db.models import (
     Member,
     Question,
     QuestionMessage,
+    Region,
     ReplyTemplate,
     ReplyTemplateText,
     ReplyTemplateUse,
@@ -173,3 +174,156 @@ async def test_a_template_saved_from_a_note_reaches_arabic_and_tigrinya_members(
 async def _question_ids(app: RunningBot) -> list[int]:
     async with app.session_factory() as session:
         return list(await session.scalars(select(Question.id).order_by(Question.id)))
+
+
+async def test_template_add_edit_a_language_and_use_it_with_t(
+    emulator: Emulator, app: RunningBot
+) -> None:
+    pool = await bridge_pool(emulator, app, "ti", "Yonas")
+    assert pool.group is not None
+    yonas, coordinator, group = pool.member, pool.coordinator, pool.group
+
+    # /template_add: one region, so straight to the name; a bad name is explained.
+    await coordinator.send_text("/template_add")
+    await wait_text(coordinator, "huisarts")
+    await coordinator.send_text("two words")
+    await wait_text(coordinator, "32")
+    await coordinator.send_text("Welkom")
+    picker = await coordinator.wait_for_message(lambda m: t(app, "Housing", "nl") in m.button_texts)
+    await coordinator.press(t(app, "Housing", "nl"), picker)
+    await wait_text(coordinator, "{question_number}")
+    await coordinator.send_sticker()
+    await wait_text(coordinator, "caption")  # not a text: asked again, nothing lost
+    await coordinator.send_document(
+        b"%PDF-1.4 ...", "wonen.pdf", caption="Welkom {name} in {region}!"
+    )
+    saved = await wait_text(coordinator, "welkom")
+    assert (saved.text or "").startswith("✅")
+
+    # /templates: the overview; the Tigrinya text written by hand.
+    await coordinator.send_text("/templates")
+    listed = await coordinator.wait_for_message(
+        lambda m: any(b.startswith("welkom ·") for b in m.button_texts)
+    )
+    await coordinator.press(lambda b: b["text"].startswith("welkom"), listed)
+    overview = await coordinator.wait_for_edit(listed)
+    assert "Tigrinya" in (overview.text or "") or "ትግርኛ" in (overview.text or "")
+    await coordinator.press("✏️ ti", overview)
+    await wait_text(coordinator, "/cancel")
+    await coordinator.send_text("ሰላም {name}፣ ናብ {region} እንቋዕ ብደሓን መጻእካ!")
+    await wait_text(coordinator, t(app, "Saved.", "nl"))
+    async with app.session_factory() as session:
+        row = await session.get(ReplyTemplateText, (1, "ti"))
+        assert row is not None and row.reviewed and row.provider is None
+
+    # Yonas asks; /t welkom in the topic shows the preview; Send delivers it in Tigrinya.
+    await ask(app, yonas, "ti", "Housing", "ገዛ ክረክብ ደልየ")
+    await wait_text(yonas, "Twente")
+    copy = await group.wait_for_message(lambda m: m.text == "ገዛ ክረክብ ደልየ")
+    await coordinator.send_text("/t nergens", chat=group, thread_id=copy.thread_id)
+    await group.wait_for_message(lambda m: "/templates" in (m.text or ""), thread_id=copy.thread_id)
+    await coordinator.send_text("/t welkom", chat=group, thread_id=copy.thread_id)
+    preview = await group.wait_for_message(
+        lambda m: any(b.startswith("📨") for b in m.button_texts), thread_id=copy.thread_id
+    )
+    assert "✅" in (preview.text or "") and "Yonas" in (preview.text or "")
+    await coordinator.press(lambda b: b["text"].startswith("📨"), preview)
+    header = await yonas.wait_for_message(lambda m: (m.text or "").startswith("💬"))
+    assert "(" not in (header.text or "")  # in the member's own language: no label
+    body = await yonas.wait_for_message()
+    assert body.text == "ሰላም Yonas፣ ናብ Twente እንቋዕ ብደሓን መጻእካ!"
+    document = await yonas.wait_for_message()
+    assert document.media_kind == "document"
+    await coordinator.wait_for_edit(preview, lambda m: (m.text or "").startswith("✅"))
+
+    # Deleting it: asked first, then gone.
+    await coordinator.send_text("/templates")
+    listed = await coordinator.wait_for_message(
+        lambda m: any(b.startswith("welkom ·") for b in m.button_texts)
+    )
+    await coordinator.press(lambda b: b["text"].startswith("welkom"), listed)
+    overview = await coordinator.wait_for_edit(listed)
+    await coordinator.press(lambda b: b["text"].startswith("🗑"), overview)
+    confirm = await coordinator.wait_for_edit(listed)
+    await coordinator.press(t(app, "Yes, delete", "nl"), confirm)
+    await coordinator.wait_for_edit(listed, lambda m: not m.button_texts)
+    async with app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(ReplyTemplate)) == 0
+        assert await session.scalar(select(func.count()).select_from(ReplyTemplateUse)) == 1
+
+
+async def test_another_regions_coordinator_neither_sees_nor_uses_templates(
+    emulator: Emulator, app: RunningBot
+) -> None:
+    pool = await bridge_pool(emulator, app, "ar", "Amina")
+    assert pool.group is not None
+    amina, coordinator, other, group = (
+        pool.member,
+        pool.coordinator,
+        pool.other_coordinator,
+        pool.group,
+    )
+    await ask(app, amina, "ar", "Work", "أبحث عن عمل")
+    await wait_text(amina, "Twente")
+    copy = await group.wait_for_message(lambda m: m.text == "أبحث عن عمل")
+    assert copy.thread_id is not None
+    note = await coordinator.send_text(
+        "!Kijk op werk.nl, {name}.", chat=group, thread_id=copy.thread_id
+    )
+    await coordinator.send_text("/save_template werk", chat=group, reply_to=note)
+    await group.wait_for_message(lambda m: "werk" in (m.text or ""), thread_id=copy.thread_id)
+    question, template = (await _question_ids(app))[0], 1
+    async with app.session_factory() as session:
+        twente = await session.scalar(select(Region.id).where(Region.code == "twente"))
+        assert twente is not None
+
+    # Zwolle's coordinator: an empty list, and every forged button is a dead one.
+    await other.send_text("/templates")
+    empty = await other.wait_for_message()
+    assert (
+        t(
+            app,
+            "No reply templates yet. Make one with /template_add, or reply "
+            "/save_template NAME to one of your answers in a question's topic.",
+            "nl",
+        )
+        == empty.text
+    )
+    forged = [
+        tpl(TemplateAction.LIST, q=question),
+        tpl(TemplateAction.PICK, q=question, t_=template),
+        tpl(TemplateAction.SEND, q=question, t_=template),
+        tpl(TemplateAction.SHOW, t_=template),
+        tpl(TemplateAction.EDIT, t_=template, lang="ar"),
+        tpl(TemplateAction.REVIEW, t_=template, lang="nl"),
+        tpl(TemplateAction.DELETE_YES, t_=template),
+        tpl(TemplateAction.REGION, t_=twente),
+    ]
+    for data in forged:
+        result = await other.press_callback_data(data, empty)
+        assert result.answer is not None and result.answer.get("text") == t(app, STALE, "nl"), data
+    # Data no button carries (an unknown action, an id out of range) does not unpack.
+    for data in ("tpl:steal:1:1:", f"tpl:send:{question}:99999999999:"):
+        result = await other.press_callback_data(data, empty)
+        assert result.answer is not None
+    # Twente's own coordinator cannot use another region's template on a Twente question.
+    async with app.session_factory() as session:
+        zwolle = await session.scalar(select(Region).where(Region.code == "zwolle"))
+        assert zwolle is not None
+        theirs = ReplyTemplate(region_id=zwolle.id, name="zwolle", topic="work", created_by=1)
+        session.add(theirs)
+        await session.flush()
+        session.add(
+            ReplyTemplateText(template_id=theirs.id, language="nl", text="Zwolle!", reviewed=True)
+        )
+        await session.commit()
+    card = card_of(group, copy.thread_id)
+    result = await coordinator.press_callback_data(
+        tpl(TemplateAction.SEND, q=question, t_=theirs.id), card
+    )
+    assert result.answer is not None and result.answer.get("text") == t(app, STALE, "nl")
+    await app.settled()
+    assert not any((m.text or "").startswith("💬") for m in amina.bot_messages())
+    async with app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(ReplyTemplateUse)) == 0
+        assert await session.get(ReplyTemplate, template) is not None
