@@ -154,6 +154,11 @@ async def topic_command(
                 "Commands are not sent to the member. In a question's topic you can use "
                 "/close and /reopen. To answer, write a message that does not start with “/”."
             )
+            + "\n"
+            + _(
+                "Reply templates: /t NAME sends one to the member; reply /save_template NAME "
+                "to your own message to save it as one."
+            )
         )
         return
     try:

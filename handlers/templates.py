@@ -139,7 +139,7 @@ async def question_button(
         await query.answer(WHY_NOT[failure](), show_alert=True)
         return
     await message.edit_text(v.sent(prepared))
-    await query.answer(_("Sent."))
+    await query.answer(_("Done."))
 
 
 async def use_command(

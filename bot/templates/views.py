@@ -46,7 +46,7 @@ def _cb(action: TemplateAction, q: int = 0, t: int = 0, lang: str = "") -> str:
 def scope_label(template: ReplyTemplate, regions: dict[int, Region]) -> str:
     if template.region_id is None:
         # Translators: a reply template made by an admin for every region
-        return _("shared with all regions")
+        return _("Shared with all regions")
     region = regions.get(template.region_id)
     return region.name if region is not None else "–"
 
@@ -271,9 +271,11 @@ def problem(reason: str) -> str:
     if reason == "taken":
         return _("There is already a template with this name here. Choose another name.")
     if reason == "too_long":
-        return _("This text is too long for a template (at most {limit} characters).").format(
-            limit=TEXT_LIMIT
-        )
+        return ngettext(
+            "This text is too long for a template (at most {limit} character).",
+            "This text is too long for a template (at most {limit} characters).",
+            TEXT_LIMIT,
+        ).format(limit=TEXT_LIMIT)
     return _("There is no text, photo or document to save.")
 
 

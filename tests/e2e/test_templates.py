@@ -193,7 +193,8 @@ async def test_template_add_edit_a_language_and_use_it_with_t(
     await coordinator.press(t(app, "Housing", "nl"), picker)
     await wait_text(coordinator, "{question_number}")
     await coordinator.send_sticker()
-    await wait_text(coordinator, "caption")  # not a text: asked again, nothing lost
+    again = t(app, "Please send a text, or a photo or document with a caption.", "nl")
+    await wait_text(coordinator, again)  # not a text: asked again, nothing lost
     await coordinator.send_document(
         b"%PDF-1.4 ...", "wonen.pdf", caption="Welkom {name} in {region}!"
     )
