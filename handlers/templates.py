@@ -135,6 +135,9 @@ async def question_button(
     except NotAllowed:
         await query.answer(_stale(), show_alert=True)
         return
+    if failure == sending.ALREADY:
+        await query.answer(_("Done."))
+        return
     if failure is not None:
         await query.answer(WHY_NOT[failure](), show_alert=True)
         return

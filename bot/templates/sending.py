@@ -7,6 +7,7 @@ import html
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -17,9 +18,18 @@ from bot.services import audit
 from bot.services.roles import Actor, NotAllowed
 from bot.templates.service import by_name, fits, get, listing, text_in
 from db.base import utcnow
-from db.models import Member, Municipality, Question, Region, ReplyTemplate, ReplyTemplateUse
+from db.models import (
+    Member,
+    Municipality,
+    Question,
+    QuestionMessage,
+    Region,
+    ReplyTemplate,
+    ReplyTemplateUse,
+)
 
 USE = "template_use"  # audit action
+ALREADY = "already"  # `send`: this preview was sent before
 
 
 class TemplateViews(Views, Protocol):
@@ -106,10 +116,13 @@ async def send(
     message_id: int,
 ) -> tuple[Prepared, str | None]:
     """Send the template to the question's member as the actor's answer; the second value is
-    None when delivered, else why not ("blocked", "gone", "failed"). `chat_id`/`message_id`:
+    None when delivered, ALREADY when this preview was sent before (nothing is sent again),
+    else why not ("blocked", "gone", "failed"). `chat_id`/`message_id`:
     the staff message that stands for the answer in their chat. Rights checked again."""
     prepared = await prepare(session, actor, settings, question_id, template_id)
     question, template = prepared.question, prepared.template
+    if await _sent_from(session, question, chat_id, message_id):
+        return prepared, ALREADY  # a second press on the same preview: sent once
     locale = prepared.member_language
     header = views.answer_header(
         locale, question.id, prepared.language if prepared.fallback else None
@@ -146,6 +159,22 @@ async def send(
         )  # fmt: skip
     await session.commit()  # the member may reply to the answer at once
     return prepared, failure
+
+
+async def _sent_from(
+    session: AsyncSession, question: Question, chat_id: int, message_id: int
+) -> bool:
+    found = await session.scalar(
+        select(QuestionMessage.id)
+        .where(
+            QuestionMessage.question_id == question.id,
+            QuestionMessage.direction == "out",
+            QuestionMessage.coordinator_chat_id == chat_id,
+            QuestionMessage.coordinator_message_id == message_id,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def choices(

@@ -168,7 +168,7 @@ def _status(template: ReplyTemplate, code: str) -> str:
 
 def overview(
     template: ReplyTemplate, regions: dict[int, Region], editable: bool, staff_language: str
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, InlineKeyboardMarkup | None]:
     locale = _locale()
     mark = _mark(locale)
     lines = [
@@ -203,10 +203,11 @@ def overview(
         )
     builder.adjust(4)
     text = "\n".join(lines)
-    if editable:
-        text += "\n\n" + _(
-            "✅ accepts a machine draft as it is; ✏️ lets you write the text in that language."
-        )
+    if not editable:
+        return text, None
+    text += "\n\n" + _(
+        "✅ accepts a machine draft as it is; ✏️ lets you write the text in that language."
+    )
     return text, builder.as_markup()
 
 

@@ -22,6 +22,7 @@ from db.models import (
     ReplyTemplateUse,
 )
 from expertpool_sandbox.harness import RunningBot
+from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.people import t, wait_text
 from tests.e2e.test_bridge_inbox import (  # noqa: F401 (fixtures: the providers, the settings)
     add_member,
@@ -127,6 +128,30 @@ async def test_a_template_saved_from_a_note_reaches_arabic_and_tigrinya_members(
     assert photo.media_kind == "photo"
     assert (sent.text or "").startswith("✅")
     assert language_name_in("ar", "nl") in (sent.text or "")
+
+    # A second press on the same preview sends nothing again.
+    again = await coordinator.press_callback_data(
+        tpl(TemplateAction.SEND, q=number, t_=template.id), sent
+    )
+    assert again.answer is not None
+    await app.settled()
+    assert len([m for m in amina.bot_messages() if (m.text or "").startswith("💬")]) == 1
+
+    # The Arabic draft accepted in /templates: the next preview says it is reviewed.
+    await coordinator.send_text("/templates")
+    listed = await coordinator.wait_for_message(
+        lambda m: any(b.startswith("huisarts ·") for b in m.button_texts)
+    )
+    await coordinator.press(lambda b: b["text"].startswith("huisarts"), listed)
+    overview = await coordinator.wait_for_edit(listed)
+    await coordinator.press("✅ ar", overview)
+    await coordinator.wait_for_edit(listed, lambda m: "✅ ar" not in m.button_texts)
+    await coordinator.send_text("/t huisarts", chat=group, thread_id=thread)
+    preview_again = await group.wait_for_message(
+        lambda m: any(b.startswith("📨") for b in m.button_texts), thread_id=thread
+    )
+    assert (preview_again.text or "").split("\n")[1].startswith("✅")
+    await coordinator.press(t(app, "Cancel", "nl"), preview_again)
 
     # A Tigrinya member: no Tigrinya text, so the Dutch one with "(in Dutch)" in Tigrinya.
     yonas = emulator.create_user("Yonas", language_code="ti")
@@ -328,3 +353,47 @@ async def test_another_regions_coordinator_neither_sees_nor_uses_templates(
     async with app.session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(ReplyTemplateUse)) == 0
         assert await session.get(ReplyTemplate, template) is not None
+
+
+async def test_shared_templates_are_the_admins(emulator: Emulator, app: RunningBot) -> None:
+    pool = await bridge_pool(emulator, app, "ar", "Amina")
+    assert pool.group is not None
+    amina, coordinator, other, group = (
+        pool.member, pool.coordinator, pool.other_coordinator, pool.group,
+    )  # fmt: skip
+    admin = emulator.create_user("Admin", language_code="nl", user_id=ADMIN_ID)
+    await admin.send_text("/template_add")
+    picker = await admin.wait_for_message(lambda m: bool(m.button_texts))
+    await admin.press(t(app, "Shared with all regions", "nl"), picker)
+    await wait_text(admin, "huisarts")
+    await admin.send_text("duo")
+    topics = await admin.wait_for_message(lambda m: bool(m.button_texts))
+    await admin.press(t(app, "Education", "nl"), topics)
+    await wait_text(admin, "{question_number}")
+    await admin.send_text("DUO helpt je, {name}.")
+    await wait_text(admin, "duo")
+
+    # Both regions' coordinators see it; neither may change it.
+    for who in (coordinator, other):
+        await who.send_text("/templates")
+        listed = await who.wait_for_message(lambda m: bool(m.button_texts))
+        await who.press(lambda b: b["text"].startswith("duo"), listed)
+        overview = await who.wait_for_edit(listed)
+        assert "duo" in (overview.text or "") and not overview.button_texts
+        result = await who.press_callback_data(tpl(TemplateAction.DELETE_YES, t_=1), overview)
+        assert result.answer is not None and result.answer.get("text") == t(app, STALE, "nl")
+
+    # Twente's coordinator uses it on a Twente question.
+    await ask(app, amina, "ar", "Education", "كيف أدفع لـ DUO؟")
+    await wait_text(amina, "Twente")
+    copy = await group.wait_for_message(lambda m: m.text == "كيف أدفع لـ DUO؟")
+    await coordinator.send_text("/t duo", chat=group, thread_id=copy.thread_id)
+    preview = await group.wait_for_message(
+        lambda m: any(b.startswith("📨") for b in m.button_texts), thread_id=copy.thread_id
+    )
+    await coordinator.press(lambda b: b["text"].startswith("📨"), preview)
+    await amina.wait_for_message(lambda m: (m.text or "").startswith("💬"))
+    body = await amina.wait_for_message()
+    assert "Amina" in (body.text or "") and "DUO" in (body.text or "")
+    async with app.session_factory() as session:
+        assert await session.get(ReplyTemplate, 1) is not None
