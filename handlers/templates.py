@@ -305,7 +305,7 @@ async def edit_text(
         template = await service.set_text(
             session, actor, int(data.get("t", 0)), str(data.get("lang", "")),
             message.text or message.caption, staff_language=settings.staff_language,
-            translator=translator,
+            attachment=_attachment(message), translator=translator,
         )  # fmt: skip
     except TemplateError as exc:
         await message.answer(v.problem(exc.reason))
@@ -451,7 +451,7 @@ def create_router() -> Router:
     content = F.text & ~F.text.startswith("/") | F.photo | F.document
     private.message.register(add_name, TemplateAdd.name, F.text, ~F.text.startswith("/"))
     private.message.register(add_text, TemplateAdd.text, content)
-    private.message.register(edit_text, TemplateEdit.text, F.text, ~F.text.startswith("/"))
+    private.message.register(edit_text, TemplateEdit.text, content)
     private.message.register(
         not_content, StateFilter(TemplateAdd.name, TemplateAdd.text, TemplateEdit.text),
         ~F.text.startswith("/"),

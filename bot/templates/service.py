@@ -27,6 +27,7 @@ NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 VARIABLES = ("name", "region", "municipality", "question_number")
 TEXT_LIMIT = 3000  # characters of a template's text (a translation may grow; one message)
 ATTACHMENT_KINDS = ("photo", "document")
+DRAFT_LIMIT = 3600  # characters of a machine draft kept (a longer one would not fit a message)
 DRAFT_WAIT = 8.0  # seconds staff wait for machine drafts when saving (else: no drafts yet)
 
 
@@ -140,7 +141,7 @@ async def _drafts(
     return {
         language: results[0]
         for language, results in found.items()
-        if results and isinstance(results[0], Translation)
+        if results and isinstance(results[0], Translation) and len(results[0].text) <= DRAFT_LIMIT
     }
 
 
@@ -224,10 +225,12 @@ async def set_text(
     text: str | None,
     *,
     staff_language: str,
+    attachment: tuple[str, str] | None = None,
     translator: Translator | None = None,
 ) -> ReplyTemplate:
-    """A language's text written by staff (reviewed). A new text in the staff language
-    gets new machine drafts for the languages nobody has reviewed."""
+    """A language's text written by staff (reviewed), and a new attachment if one came with
+    it. A new text in the staff language gets new machine drafts for the languages nobody
+    has reviewed."""
     template = await editable(session, actor, template_id)
     if language not in SUPPORTED_LOCALES:
         raise NotAllowed
@@ -242,6 +245,8 @@ async def set_text(
         drafts = await _drafts(translator, text, staff_language, stale)
         template = await editable(session, actor, template_id)  # as it is after the wait
     _put(template, language, text, reviewed=True, by=actor.telegram_id)
+    if attachment is not None and attachment[0] in ATTACHMENT_KINDS:
+        template.attachment_kind, template.attachment_file_id = attachment
     for code, draft in drafts.items():
         _put(template, code, draft.text, reviewed=False, by=None, provider=draft.provider)
     await session.commit()

@@ -22,6 +22,7 @@ from bot.templates.service import TEXT_LIMIT, VARIABLES, text_in
 from db.models import Region, ReplyTemplate
 
 OVERVIEW_TEXT = 300  # characters of each language's text in a template's overview
+SHOWN_TEXT = 3400  # characters of the text in a preview (with its lines, one message)
 
 
 def _mark(locale: str) -> str:
@@ -101,7 +102,7 @@ def preview(prepared: Prepared, staff_language: str) -> tuple[str, InlineKeyboar
                 "send it; the member sees that it is a machine translation."
             ).format(language=language)
         )
-    lines.append(f"<blockquote>{prepared.html}</blockquote>" if prepared.plain.strip() else "")
+    lines.append(_shown(prepared))
     if template.attachment_kind:
         lines.append("📎 " + attachment_label(template.attachment_kind))
     builder = InlineKeyboardBuilder()
@@ -120,13 +121,23 @@ def sent(prepared: Prepared) -> str:
     line = "✅ " + _("Sent to the member: template “{name}” in {language}.").format(
         name=html.quote(prepared.template.name), language=language
     )
-    text = f"<blockquote>{prepared.html}</blockquote>" if prepared.plain.strip() else ""
+    text = _shown(prepared)
     attachment = (
         "📎 " + attachment_label(prepared.template.attachment_kind)
         if prepared.template.attachment_kind
         else ""
     )
     return "\n".join(part for part in (line, text, attachment) if part)
+
+
+def _shown(prepared: Prepared) -> str:
+    """The text the member gets, in a quote (shortened if it would not fit the message)."""
+    if not prepared.plain.strip():
+        return ""
+    text = prepared.plain
+    if len(text) > SHOWN_TEXT:
+        text = text[: SHOWN_TEXT - 1].rstrip() + "…"
+    return f"<blockquote>{html.quote(text)}</blockquote>"
 
 
 def attachment_label(kind: str) -> str:
