@@ -24,7 +24,7 @@ from bot.templates import sending, service
 from bot.templates import views as v
 from bot.templates.service import TemplateError
 from db.engine import AsyncSession
-from db.models import ReplyTemplate
+from db.models import Region, ReplyTemplate
 from handlers.question_inbox import WHY_NOT, topic_question
 
 
@@ -54,7 +54,7 @@ def _drafts(template: ReplyTemplate) -> int:
     return sum(1 for row in template.texts if not row.reviewed)
 
 
-async def _regions(session: AsyncSession) -> dict[int, object]:
+async def _regions(session: AsyncSession) -> dict[int, Region]:
     return {r.id: r for r in await regions.all_regions(session)}
 
 
@@ -223,7 +223,7 @@ async def templates_command(
 ) -> None:
     await state.clear()
     found = await service.listing(session, actor)
-    text, markup = v.listing(found, await _regions(session))  # type: ignore[arg-type]
+    text, markup = v.listing(found, await _regions(session))
     await message.answer(text, reply_markup=markup)
 
 
@@ -232,7 +232,7 @@ async def _show(
     settings: Settings, *, edit: bool,
 ) -> None:  # fmt: skip
     text, markup = v.overview(
-        template, await _regions(session), service.may_edit(actor, template),  # type: ignore[arg-type]
+        template, await _regions(session), service.may_edit(actor, template),
         settings.staff_language,
     )  # fmt: skip
     if edit:
