@@ -48,5 +48,6 @@ def get_routers() -> list[Router]:
     guards = [
         common.create_guard_router(common.registered_commands(routers)),
         broadcast.create_guard_router(),
+        templates.create_guard_router(),
     ]
     return [*guards, *routers]

@@ -4,6 +4,7 @@ the "Templates" button of a question card."""
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -431,6 +432,28 @@ async def not_content(message: Message) -> None:
 async def cancel_command(message: Message, state: FSMContext) -> None:
     await state.clear()
     await message.answer(_("Stopped. Nothing was saved."))
+
+
+async def leave_flow(message: Message, state: FSMContext) -> None:
+    """Another command while making or editing a template: the template is left as it was
+    (said so), then the command runs. /cancel stays here; unknown commands never get here."""
+    await state.clear()
+    await message.answer(_("Stopped. Nothing was saved."))
+    raise SkipHandler
+
+
+def create_guard_router() -> Router:
+    """Consulted right after the unknown-command guard: a known command typed while a
+    template is being made or edited is never taken as its name or text."""
+    router = Router(name=__name__ + ".guard")
+    router.message.register(
+        leave_flow,
+        F.chat.type == "private",
+        StateFilter(TemplateAdd, TemplateEdit),
+        F.text.startswith("/"),
+        ~Command("cancel"),
+    )
+    return router
 
 
 def create_router() -> Router:

@@ -208,6 +208,17 @@ async def test_template_add_edit_a_language_and_use_it_with_t(
     assert pool.group is not None
     yonas, coordinator, group = pool.member, pool.coordinator, pool.group
 
+    # Another command on the way leaves the template unmade and runs.
+    await coordinator.send_text("/template_add")
+    await wait_text(coordinator, "huisarts")
+    await coordinator.send_text("/questions")
+    await wait_text(coordinator, t(app, "Stopped. Nothing was saved.", "nl"))
+    await wait_text(coordinator, t(app, "No open questions.", "nl"))
+    await coordinator.send_text("geen naam")  # not taken as the template's name
+    await coordinator.wait_for_message()
+    async with app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(ReplyTemplate)) == 0
+
     # /template_add: one region, so straight to the name; a bad name is explained.
     await coordinator.send_text("/template_add")
     await wait_text(coordinator, "huisarts")
