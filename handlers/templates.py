@@ -17,6 +17,7 @@ from bot.config import SUPPORTED_LOCALES, Settings
 from bot.filters import Staff
 from bot.inbox.effects import once
 from bot.messenger import Messenger
+from bot.questions.relay import UNTRANSLATED
 from bot.questions.rules import TOPICS, QuestionError
 from bot.questions.translation import Translator
 from bot.services import regions
@@ -199,7 +200,7 @@ async def save_command(
         await message.reply(_("Reply /save_template NAME to a message you wrote in this topic."))
         return
     text = original.text or original.caption or ""
-    if text.startswith("!"):  # an internal note: a template written without sending it
+    if text.startswith(("!", UNTRANSLATED)):  # a note (not sent), or sent untranslated
         text = text[1:].lstrip()
     try:
         template = await service.create(

@@ -1,5 +1,12 @@
 """Using a template on a question: the member's version with its variables filled, sent the
-way a coordinator's answer is (bot.questions.relay.Inbox), counted and audited. No aiogram."""
+way a coordinator's answer is (bot.questions.relay.Inbox), counted and audited. No aiogram.
+
+Which text a member gets: the one in their language, reviewed or not. An unreviewed machine
+draft is usable (the alternative, the staff language, helps a newcomer less); the coordinator
+sees it marked as a draft in the preview before sending, and the member gets the "Machine
+translation" label under it. Without a text in their language, the staff language's text
+goes, the answer's header saying in their language which language it is in.
+"""
 
 from __future__ import annotations
 
