@@ -151,3 +151,26 @@ class RetentionCallback(CallbackData, prefix="keep"):
     """An inactive member answers retention's question (bot/retention)."""
 
     action: RetentionAction
+
+
+class TemplateAction(StrEnum):
+    """Reply templates (bot/templates): on a question, and in /templates."""
+
+    LIST = "list"  # a question card's "Templates": the templates for its topic
+    PICK = "pick"  # one of them: its preview as the member would get it
+    SEND = "send"
+    CANCEL = "cancel"
+    SHOW = "show"  # /templates: one template with its languages
+    REVIEW = "review"  # a language's machine draft accepted as it is
+    EDIT = "edit"  # write a language's text
+    DELETE = "delete"
+    DELETE_YES = "delete_yes"
+    REGION = "region"  # /template_add: the region (t: 0 = shared by the admins)
+    TOPIC = "topic"  # /template_add: the topic (lang carries it)
+
+
+class TemplateCallback(CallbackData, prefix="tpl"):
+    action: TemplateAction
+    q: IdOrZero = 0  # the question
+    t: IdOrZero = 0  # the template (REGION: the region)
+    lang: str = ""  # a language code (TOPIC: a topic)

@@ -45,6 +45,8 @@ STAFF_COMMANDS = [
     ("close", N_("Close a question: /close 17")),
     ("reopen", N_("Open a closed question again: /reopen 17")),
     ("translate", N_("Reply to an answer: a volunteer translates it")),
+    ("templates", N_("Reply templates: see, change, delete")),
+    ("template_add", N_("Make a reply template")),
     ("survey_list", N_("Surveys")),
     ("survey_import", N_("Import a survey file")),
     ("survey_schedule", N_("Plan a survey for a region")),

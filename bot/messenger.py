@@ -54,6 +54,12 @@ class Messenger(Protocol):
         self, chat_id: int, from_chat_id: int, message_id: int, *, thread_id: int | None = None
     ) -> int: ...
 
+    async def send_file(
+        self, chat_id: int, kind: str, file_id: str, *, caption: str | None = None
+    ) -> int:
+        """Send a photo or document (`kind`) Telegram already has, by its file id."""
+        ...
+
     async def edit_text(
         self, chat_id: int, message_id: int, text: str, *, markup: Markup | None = None
     ) -> None: ...

@@ -716,3 +716,61 @@ class InboxEffect(Base):
         autoincrement=False,
     )
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ReplyTemplate(Base):
+    """A coordinator's reply template (bot.templates): one text per language, an optional
+    attachment kept by its Telegram file id. `region_id` None: shared by the admins with
+    every region."""
+
+    __tablename__ = "reply_templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    name: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str] = mapped_column(String(32))
+    attachment_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    attachment_file_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    texts: Mapped[list[ReplyTemplateText]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
+
+class ReplyTemplateText(Base):
+    """A template's text in one language: written by staff (reviewed) or a machine draft
+    (`provider` set) until someone reviews it."""
+
+    __tablename__ = "reply_template_texts"
+
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("reply_templates.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    provider: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReplyTemplateUse(Base):
+    """A template sent to a member (for /stats); kept when the template or question goes."""
+
+    __tablename__ = "reply_template_uses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reply_templates.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    region_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    used_by: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(8))
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -19,6 +19,7 @@ from handlers import (
     survey_admin,
     survey_buttons,
     surveys,
+    templates,
     volunteers,
 )
 
@@ -37,6 +38,7 @@ def get_routers() -> list[Router]:
         survey_admin.create_router(),
         survey_buttons.create_router(),
         volunteers.create_router(),
+        templates.create_router(),
         question_inbox.create_router(),
         surveys.create_router(),
         onboarding.create_router(),
@@ -46,5 +48,6 @@ def get_routers() -> list[Router]:
     guards = [
         common.create_guard_router(common.registered_commands(routers)),
         broadcast.create_guard_router(),
+        templates.create_guard_router(),
     ]
     return [*guards, *routers]

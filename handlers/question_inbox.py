@@ -89,7 +89,7 @@ async def region_link(
     )
 
 
-async def _topic_question(
+async def topic_question(
     message: Message, session: AsyncSession, actor: Actor | None
 ) -> Question | None:
     """The question whose topic a person's message is in, when they may answer it (others
@@ -116,7 +116,7 @@ async def topic_message(
     i18n: I18n,
     translator: Translator | None = None,
 ) -> None:
-    question = await _topic_question(message, session, actor)
+    question = await topic_question(message, session, actor)
     if question is None or actor is None or message.from_user is None:
         return
     text = message_text(message) or ""
@@ -144,7 +144,7 @@ async def topic_command(
     name, _at, mention = word[1:].partition("@")
     if mention and mention.lower() != ((await bot.me()).username or "").lower():
         return  # addressed to another bot in the group
-    question = await _topic_question(message, session, actor)
+    question = await topic_question(message, session, actor)
     if question is None or actor is None:
         return
     name = name.lower()
@@ -153,6 +153,11 @@ async def topic_command(
             _(
                 "Commands are not sent to the member. In a question's topic you can use "
                 "/close and /reopen. To answer, write a message that does not start with “/”."
+            )
+            + "\n"
+            + _(
+                "Reply templates: /t NAME sends one to the member; reply /save_template NAME "
+                "to your own message to save it as one."
             )
         )
         return

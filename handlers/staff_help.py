@@ -51,6 +51,11 @@ def staff_help(actor: Actor, locale: str) -> str:
             ("/close", number, _("close a question")),
             ("/reopen", number, _("open a closed question again")),
             ("/translate", "", _("reply to an answer with this: a volunteer translates it")),
+            ("/templates", "", _("reply templates: see, change or delete them")),
+            ("/template_add", "", _("make a reply template")),
+            ("/save_template", name, _("in a question's topic, reply to your own message "
+                                       "with this: it becomes a template")),
+            ("/t", name, _("in a question's topic: send a template to the member")),
         ]),
         (_("Surveys"), [
             ("/admin", "", _("everything for surveys with buttons: {button}").format(

@@ -135,6 +135,13 @@ class PacedMessenger:
             lambda: self.messenger.copy(chat_id, from_chat_id, message_id, thread_id=thread_id),
         )
 
+    async def send_file(
+        self, chat_id: int, kind: str, file_id: str, *, caption: str | None = None
+    ) -> int:
+        return await self._send(
+            chat_id, lambda: self.messenger.send_file(chat_id, kind, file_id, caption=caption)
+        )
+
     async def create_topic(self, chat_id: int, name: str) -> int:
         return await self._send(chat_id, lambda: self.messenger.create_topic(chat_id, name))
 

@@ -469,6 +469,50 @@ class Inbox:
             )  # fmt: skip
         return None
 
+    async def relay_template(
+        self,
+        question: Question,
+        *,
+        author_id: int,
+        header: str,
+        body: str | None,
+        plain: str,
+        attachment: tuple[str, str] | None,
+        from_chat: int,
+        message_id: int,
+    ) -> str | None:
+        """Send a reply template to the member as an answer (bot.templates): the header, the
+        text (HTML, `plain` is recorded) and the attachment by its file id. None when
+        delivered, else why not, as `relay_answer`."""
+        member = await self.session.get(Member, question.member_id)
+        if member is None:
+            return "gone"
+        sent: list[tuple[str, int, str | None]] = []
+        try:
+            sent.append(
+                ("header", await self.messenger.send_text(member.telegram_id, header), None)
+            )
+            if body is not None:
+                text_id = await self.messenger.send_text(member.telegram_id, body)
+                sent.append(("template", text_id, plain))
+            if attachment is not None:
+                file_id = await self.messenger.send_file(member.telegram_id, *attachment)
+                sent.append((attachment[0], file_id, None))
+        except Undeliverable as exc:
+            if exc.reason is Reason.BLOCKED:
+                member.status = MemberStatus.UNREACHABLE
+                return "blocked"
+            log.warning("template not delivered", extra={"reason": str(exc)})
+            return "failed"
+        for kind, member_message_id, text in sent:
+            self._record(
+                question, "out", kind, text=text, member_message_id=member_message_id,
+                coordinator_chat_id=from_chat, coordinator_message_id=message_id,
+                author_id=author_id, delivered=True,
+            )  # fmt: skip
+        rules.mark_answered(question)
+        return None
+
     async def refresh_cards(self, question: Question, *, retry: bool = False) -> None:
         """Edit the question's cards to show it as it is now. `retry` (the outbox): raise
         Undeliverable (FAILED) when trying again later may help, else that is logged."""

@@ -24,6 +24,8 @@ from bot.callbacks import (
     QuestionActionCallback,
     Satisfaction,
     SatisfactionCallback,
+    TemplateAction,
+    TemplateCallback,
 )
 from bot.i18n import format_day, language_name, language_name_in, language_with_code, pgettext
 from bot.questions.relay import UNTRANSLATED, Card
@@ -225,6 +227,11 @@ def card_buttons(question: Question, offer_volunteer: bool = False) -> InlineKey
                     question_id=question.id, action=QuestionAction.VOLUNTEER
                 ),
             )
+        builder.button(
+            # Translators: button on a question card (coordinators): answer with a saved reply template
+            text="📋 " + _("Templates"),
+            callback_data=TemplateCallback(action=TemplateAction.LIST, q=question.id),
+        )
     builder.adjust(3)
     return builder.as_markup()
 

@@ -273,7 +273,10 @@ async def my_questions(
         row.text
         for _question, rows in listing
         for row, by_volunteer in rows
-        if row.direction == "out" and row.kind != "volunteer" and row.text and not by_volunteer
+        if row.direction == "out"
+        and row.kind not in ("volunteer", "template")  # a template went in its own language
+        and row.text
+        and not by_volunteer
     ]
     machine: dict[str, Translation] = {}
     source = settings.staff_language

@@ -22,6 +22,7 @@ from db.models import (
     Question,
     QuestionStatus,
     Region,
+    ReplyTemplateUse,
     SurveyResponse,
     SurveyRun,
 )
@@ -112,6 +113,7 @@ class RegionStats:
     median_first_answer: timedelta | None = None
     satisfaction: float | None = None
     survey_response_rate: float | None = None
+    template_uses: int = 0  # answers sent from reply templates (bot.templates)
 
 
 async def stats(
@@ -137,6 +139,14 @@ async def stats(
                 entry.active_30d += 1
         await _question_stats(session, entry)
         await _survey_stats(session, entry)
+        entry.template_uses = (
+            await session.scalar(
+                select(func.count())
+                .select_from(ReplyTemplateUse)
+                .where(ReplyTemplateUse.region_id == region.id)
+            )
+            or 0
+        )
         result.append(entry)
     return result
 

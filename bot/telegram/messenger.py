@@ -86,6 +86,13 @@ class TelegramMessenger:
         )
         return copied.message_id
 
+    async def send_file(
+        self, chat_id: int, kind: str, file_id: str, *, caption: str | None = None
+    ) -> int:
+        send = self.bot.send_photo if kind == "photo" else self.bot.send_document
+        sent = await _call(send(chat_id, file_id, caption=caption))
+        return sent.message_id
+
     async def edit_text(
         self, chat_id: int, message_id: int, text: str, *, markup: Any = None
     ) -> None:

@@ -337,6 +337,12 @@ def _stats_text(
                     share=format_percent(entry.satisfaction, locale=locale)
                 )
             )
+        if entry.template_uses:
+            lines.append(
+                _("Answers sent from templates: {count}").format(
+                    count=number(entry.template_uses, locale)
+                )
+            )
         lines += volunteer_views.stats_lines(helpers.get(entry.region.id, []), locale)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) or _("No regions to show.")

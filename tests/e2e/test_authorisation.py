@@ -39,6 +39,8 @@ def commands(s: Scenario) -> list[Case]:
         ("/coordinator_add 5551 twente", {"admin"}, "Saved."),
         ("/coordinator_remove 5551 twente", {"admin"}, "Saved."),
         (f"/approve {s.pending_a}", {"A", "admin"}, "Approved"),
+        ("/templates", {"A", "B", "admin"}, "/template_add"),
+        ("/template_add", {"A", "B", "admin"}, "template"),
     ]
 
 
@@ -63,6 +65,9 @@ def buttons(s: Scenario) -> list[tuple[str, set[str]]]:
         ("sat:1:meh", set()),
         ("sv:1:q1:x:", set()),
         ("bc:everyone:", set()),
+        ("tpl:steal:0:0:", set()),
+        ("tpl:send:1:1:", set()),  # no such question or template
+        ("tpl:delete_yes:0:1:", set()),
     ]
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
-from bot.callbacks import QuestionActionCallback
+from bot.callbacks import QuestionActionCallback, TemplateAction, TemplateCallback
 from bot.i18n import language_name_in
 from bot.members.consent import NOTICE_VERSION
 from bot.questions import jobs
@@ -111,9 +111,13 @@ async def test_question_round_trip_in_a_forum_topic(emulator: Emulator, app: Run
         lambda m: "Yonas" in (m.text or ""), thread_id=topic.message_thread_id
     )
     assert "Twente" in (card.text or "")
+    number = int(topic.name[1:].split()[0])
     assert card.callback_data == [
-        QuestionActionCallback(question_id=int(topic.name[1:].split()[0]), action=a).pack()
-        for a in ("assign", "close", "urgent", "volunteer")
+        *(
+            QuestionActionCallback(question_id=number, action=a).pack()
+            for a in ("assign", "close", "urgent", "volunteer")
+        ),
+        TemplateCallback(action=TemplateAction.LIST, q=number).pack(),
     ]
     voice = await group.wait_for_message(
         lambda m: m.media_kind == "voice", thread_id=topic.message_thread_id
