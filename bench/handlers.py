@@ -21,6 +21,9 @@ every member has had its answer and the emulator has been quiet for a moment):
   answer     a survey answer, button: the first option (project: the next intake question)
   typed      a survey answer, typed text               (project: the intake's name question;
              members skip the questions in between, not measured)
+  question   a message while the member's question is open (project: the offer to add it to
+             that question; before the wave members finish the intake and ask a question with
+             /ask, a topic, a text and Send, not measured)
 
 Per wave: updates/s (N / first send to last answer) and p50/p95 latency (a member's send to
 the bot's first new message in that chat), for both bots, and the ratio project/bare.
@@ -49,7 +52,7 @@ from bench.bridge import pct  # noqa: E402
 from bench.durability import TOKEN, Bot  # noqa: E402
 from botapi_emulator import Emulator, SimUser  # noqa: E402
 
-WAVES = ("start", "language", "consent", "quotes", "region", "answer", "typed")
+WAVES = ("start", "language", "consent", "quotes", "region", "answer", "typed", "question")
 SETTLE = 0.5  # seconds of quiet between waves
 
 
@@ -193,6 +196,76 @@ async def typed(user: SimUser) -> object:
     return await user.send_text(f"Naam van {user.first_name}")
 
 
+async def follow_up(user: SimUser) -> object:
+    return await user.send_text("En mijn huisbaas reageert niet op mijn mail")
+
+
+async def advance(
+    side: Side,
+    done: Callable[[SimUser], bool],
+    act: Callable[[SimUser], Awaitable[object]],
+    timeout: float,
+    what: str,
+) -> None:
+    """Project only, not measured: `act` for each member until `done` (at most 10 rounds),
+    each round waiting for the bot to answer everyone and then to go quiet."""
+    for _ in range(10):
+        pending = [u for u in side.users if not done(u)]
+        if not pending:
+            return
+        before = {u.id: len(u.bot_messages()) + len(u.edits) for u in pending}
+        for user in pending:
+            await act(user)
+        deadline = time.monotonic() + timeout
+        while any(len(u.bot_messages()) + len(u.edits) <= before[u.id] for u in pending):
+            if time.monotonic() > deadline:
+                raise TimeoutError(what)
+            await asyncio.sleep(0.05)
+        await quiet_for(side.emulator, SETTLE)
+    raise RuntimeError(f"{what}: not reached in 10 rounds")
+
+
+def last_text(user: SimUser) -> str:
+    return user.bot_messages()[-1].text or ""
+
+
+async def open_questions(side: Side, texts: dict[str, str], timeout: float) -> None:
+    """Project only: finish the intake (Skip), then ask a question (/ask, the first topic, a
+    text, Send); every member then has one open question."""
+    await advance(side, lambda u: bool(u.reply_keyboard), press_text(texts["skip"]), timeout,
+                  "finishing the intake")  # fmt: skip
+
+    async def ask(user: SimUser) -> object:
+        return await user.send_command("/ask")
+
+    async def describe(user: SimUser) -> object:
+        return await user.send_text(f"Vraag van {user.first_name} over de huurtoeslag")
+
+    def sent_button(user: SimUser) -> bool:
+        message = user.bot_messages()[-1]
+        return any(b.startswith("📨") for b in message.button_texts)
+
+    await advance(side, lambda u: texts["topic"] in last_text(u) or bool(newest_topics(u)), ask,
+                  timeout, "asking")  # fmt: skip
+    await advance(side, lambda u: not newest_topics(u), press(0), timeout, "choosing a topic")
+    await advance(side, sent_button, describe, timeout, "writing the question")
+
+    async def send(user: SimUser) -> object:
+        message = user.bot_messages()[-1]
+        index = next(i for i, b in enumerate(message.button_texts) if b.startswith("📨"))
+        return await user.press_callback_data(message.callback_data[index], message,
+                                              wait_answer=False)  # fmt: skip
+
+    await advance(side, lambda u: "#" in last_text(u) and not sent_button(u), send, timeout,
+                  "sending the question")  # fmt: skip
+
+
+def newest_topics(user: SimUser) -> bool:
+    """The member's newest message with buttons is the topic picker (still unanswered)."""
+    message = newest(user)
+    return any(d.startswith("ask:") for d in message.callback_data)
+
+
 async def skip_to_name(side: Side, skip: str, timeout: float) -> None:
     """Project only: skip the intake questions up to the one that asks for a name."""
     for _ in range(10):
@@ -239,7 +312,9 @@ def report_cost(sides: tuple[Side, Side], n: int) -> None:
 async def main(n: int, waves: list[str], timeout: float, profile: str | None) -> None:
     from bot.i18n import create_i18n
 
-    skip = create_i18n("nl").gettext("Skip", locale="nl")
+    i18n = create_i18n("nl")
+    skip = i18n.gettext("Skip", locale="nl")
+    texts = {"skip": skip, "topic": i18n.gettext("What is your question about?", locale="nl")}
     print(f"handlers: N={n} new members per wave, waves {','.join(waves)}; SQLite; "
           f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)",
           flush=True)  # fmt: skip
@@ -268,6 +343,7 @@ async def main(n: int, waves: list[str], timeout: float, profile: str | None) ->
                     "region": (press(0), press(3)),
                     "answer": (press(0), press(4)),
                     "typed": (typed, typed),
+                    "question": (follow_up, typed),
                 }
                 for wave in WAVES:
                     if wave not in waves:
@@ -276,6 +352,8 @@ async def main(n: int, waves: list[str], timeout: float, profile: str | None) ->
                         continue
                     if wave == "typed":
                         await skip_to_name(project, skip, timeout)
+                    if wave == "question":
+                        await open_questions(project, texts, timeout)
                     mine, theirs = acts[wave]
                     result_p = await project.wave(mine, timeout)
                     result_b = await bare.wave(theirs, timeout)
