@@ -509,3 +509,89 @@ async def cancel(
 
 def reachable(member: Member) -> bool:
     return is_reachable(member.status, member.consent_version)
+
+
+# --- the member's own data, attendance in /stats --------------------------------------------
+
+
+async def member_export(session: AsyncSession, member: Member) -> list[dict[str, object]]:
+    """The member's answers, needs and attendance (for /mydata)."""
+    rows = (
+        await session.execute(
+            select(MeetingReply, Meeting)
+            .join(Meeting, Meeting.id == MeetingReply.meeting_id)
+            .where(MeetingReply.member_id == member.id)
+            .order_by(Meeting.starts_at)
+        )
+    ).all()
+    return [
+        {
+            "meeting": meeting.title,
+            "starts_at": meeting.starts_at.isoformat(),
+            "answer": reply.answer,
+            "waitlist": reply.waitlisted,
+            "interpreter": reply.interpreter,
+            "children": reply.children,
+            "travel_costs": reply.travel,
+            "accessibility": reply.access,
+            "note": reply.note,
+            "attended": reply.attended,
+            "answered_at": reply.answered_at.isoformat(),
+        }  # fmt: skip
+        for reply, meeting in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Attendance:
+    meetings: list[tuple[Meeting, int, int]]  # meeting, present, said yes
+    members: list[tuple[str, int]]  # display name, meetings attended
+
+
+async def attendance(
+    session: AsyncSession, actor: Actor, region_ids: list[int], now: datetime, limit: int = 10
+) -> Attendance:
+    """Attendance of the regions' meetings held in the last 90 days; per member audited."""
+    regions = [r for r in region_ids if actor.may_see_region(r)]
+    held = list(
+        await session.scalars(
+            select(Meeting)
+            .where(Meeting.region_id.in_(regions or [0]), Meeting.status == PLANNED,
+                   Meeting.starts_at <= now, Meeting.starts_at > now - timedelta(days=90))
+            .order_by(Meeting.starts_at.desc())
+            .limit(limit)
+        )
+    )  # fmt: skip
+    meetings = []
+    for meeting in held:
+        present = await session.scalar(
+            select(func.count()).where(
+                MeetingReply.meeting_id == meeting.id, MeetingReply.attended.is_(True)
+            )
+        )
+        said_yes = await session.scalar(
+            select(func.count()).where(
+                MeetingReply.meeting_id == meeting.id,
+                MeetingReply.answer == YES,
+                MeetingReply.waitlisted.is_(False),
+            )
+        )
+        meetings.append((meeting, int(present or 0), int(said_yes or 0)))
+    counted = func.count(MeetingReply.id)
+    members = [
+        (name or f"#{member_id}", int(count))
+        for member_id, name, count in (
+            await session.execute(
+                select(Member.id, Member.display_name, counted)
+                .join(MeetingReply, MeetingReply.member_id == Member.id)
+                .join(Meeting, Meeting.id == MeetingReply.meeting_id)
+                .where(Meeting.region_id.in_(regions or [0]), MeetingReply.attended.is_(True))
+                .group_by(Member.id, Member.display_name)
+                .order_by(counted.desc(), Member.id)
+                .limit(limit)
+            )
+        ).all()
+    ]
+    if members:
+        await audit.record(session, actor.telegram_id, CHECK_IN + "_stats", rows=len(members))
+    return Attendance(meetings, members)

@@ -17,7 +17,7 @@ from bot.i18n import language_name, language_name_in
 from bot.marking import N_
 from bot.meetings import texts
 from bot.meetings.rules import CANCELLED, DEADLINES, MAX_CHILDREN, MAYBE, NEEDS, NO, YES
-from bot.meetings.service import Attendee, Summary
+from bot.meetings.service import Attendance, Attendee, Summary
 from db.models import Meeting, MeetingReply
 
 
@@ -347,3 +347,23 @@ def answer_names(i18n: I18n, locale: str) -> dict[str, str]:
 
 def language_title(code: str, locale: str) -> str:
     return language_name_in(code, locale)
+
+
+def attendance_text(i18n: I18n, found: Attendance, locale: str, tz: ZoneInfo) -> str:
+    """The meetings block of /stats: present per meeting, and who came most often."""
+    if not found.meetings and not found.members:
+        return ""
+    lines = [f"<b>{t(i18n, N_('Meetings: who was there'), locale)}</b>"]
+    for meeting, present, said_yes in found.meetings:
+        title = html.escape(texts.shown(meeting, locale).title, quote=False)
+        day = texts.moment(meeting.starts_at, locale, tz)
+        count = t(i18n, N_("present {present} of {yes} who said yes"), locale)
+        lines.append(
+            f"#{meeting.id} {title} ({day}): " + count.format(present=present, yes=said_yes)
+        )
+    if found.members:
+        names = ", ".join(
+            f"{html.escape(name, quote=False)} {count}" for name, count in found.members
+        )
+        lines.append(t(i18n, N_("Meetings attended per member: {list}"), locale).format(list=names))
+    return "\n".join(lines)

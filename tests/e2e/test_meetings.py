@@ -360,3 +360,90 @@ async def test_a_reminder_missed_while_down_is_not_sent_after_the_start(
     async with app.session_factory() as session:
         row = await session.get(Meeting, meeting.id)
         assert row is not None and row.early_reminded_at and row.late_reminded_at
+
+
+async def test_members_change_their_answer_deadline_mydata_delete_and_stats(
+    emulator: Emulator, app: RunningBot
+) -> None:
+    pool = await seed(emulator, app)
+    await pool.coordinator.send_command(
+        "/meeting_new", args=f"twente {local(4)} Stadhuis | Overleg PIP"
+    )
+    await wait_text(pool.coordinator, "Preview in English")
+    await pool.coordinator.press("✅ Send invitations")
+    meeting = await meeting_row(app)
+    await pool.daan.press("🤔 " + t(app, "Maybe", "nl"), await invitation(app, pool.daan, "nl"))
+    await needs_question(pool.daan)
+    amina_invite = await invitation(app, pool.amina, "ar")
+
+    # /meetings: Daan sees his answer and changes it to Yes, then his needs.
+    await pool.daan.send_command("/meetings")
+    mine = await wait_text(pool.daan, "Overleg PIP")
+    assert t(app, "Your answer: {answer}", "nl").format(answer=t(app, "Maybe", "nl")) in mine.text
+    await pool.daan.press("✅ " + t(app, "Yes", "nl"), mine)
+    await wait_text(pool.daan, t(app, "✅ You are registered. See you there!", "nl"))
+    needs = await needs_question(pool.daan)
+    interpreter = next(b for b in needs.button_texts if "🗣" in b)
+    assert interpreter.startswith("▫️")  # Dutch: no interpreter pre-selected
+    await pool.daan.press(lambda b: "♿" in b["text"], needs)
+    await pool.daan.wait_for_edit(needs)
+    await pool.daan.send_command("/meetings")
+    mine = await wait_text(pool.daan, "Overleg PIP")
+    await pool.daan.press("🧾 " + t(app, "My needs", "nl"), mine)
+    again = await needs_question(pool.daan)
+    assert next(b for b in again.button_texts if "♿" in b).startswith("✅")
+    stored = await replies(app, meeting.id)
+    assert stored[pool.daan.id].answer == "yes" and stored[pool.daan.id].access
+
+    # After the deadline a Yes is refused politely; a No still frees the place.
+    async with app.session_factory() as session:
+        row = await session.get(Meeting, meeting.id)
+        assert row is not None
+        row.rsvp_until = utcnow() - timedelta(minutes=1)
+        await session.commit()
+    late = await pool.amina.press_callback_data(
+        texts.callback("r", meeting.id, "yes"), amina_invite
+    )
+    closed = t(app, "Sorry, answers for this meeting closed on {moment}.", "ar").split("{")[0]
+    assert late.show_alert and (late.text or "").startswith(closed)
+    assert pool.amina.id not in await replies(app, meeting.id)
+
+    # /mydata lists the answer; after the meeting, check-in shows in /stats.
+    await pool.daan.send_command("/mydata")
+    await wait_text(
+        pool.daan,
+        t(app, "Your answers to meetings (with needs and attendance): {count}", "nl").format(
+            count=1
+        ),
+    )
+    await pool.coordinator.send_command("/meetings")
+    card = await wait_text(pool.coordinator, "no answer")
+    await pool.coordinator.press("☑️ Check-in", card)
+    check = await wait_text(pool.coordinator, "Check-in for meeting")
+    await pool.coordinator.press("▫️ Daan", check)
+    await pool.coordinator.wait_for_edit(check)
+    async with app.session_factory() as session:
+        row = await session.get(Meeting, meeting.id)
+        assert row is not None
+        row.starts_at = utcnow() - timedelta(hours=1)
+        await session.commit()
+    await pool.coordinator.send_command("/stats")
+    stats = await wait_text(pool.coordinator, "Meetings: who was there")
+    assert "present 1 of 1 who said yes" in stats.text and "Daan 1" in stats.text
+    await pool.other.send_command("/stats")
+    other = await wait_text(pool.other, "Zwolle")
+    assert "Meetings: who was there" not in other.text
+
+    # /delete removes the answers with the member.
+    await pool.daan.send_command("/delete")
+    confirm = await pool.daan.wait_for_message(lambda m: bool(m.inline_keyboard))
+    await pool.daan.press(t(app, "Yes, delete everything", "nl"), confirm)
+    await wait_text(
+        pool.daan,
+        t(
+            app,
+            "Done. We deleted everything we stored about you: your profile, your answers, your questions and your consents.",
+            "nl",
+        )[:20],
+    )
+    assert pool.daan.id not in await replies(app, meeting.id)
