@@ -506,7 +506,11 @@ async def need_pressed(
         await state.set_state(Typing.note)
         await state.set_data({"meeting": meeting.id})
         await message.answer(
-            _("Write your note (at most {limit} characters).").format(limit=NOTE_LIMIT)
+            ngettext(
+                "Write your note (at most {limit} character).",
+                "Write your note (at most {limit} characters).",
+                NOTE_LIMIT,
+            ).format(limit=NOTE_LIMIT)
         )
     elif action == "d":
         await message.edit_reply_markup(reply_markup=None)
@@ -535,9 +539,11 @@ async def note_typed(
         return
     if len(text) > NOTE_LIMIT:
         await message.answer(
-            _("That is too long: at most {limit} characters. Please write it shorter.").format(
-                limit=NOTE_LIMIT
-            )
+            ngettext(
+                "That is too long. Please use at most {limit} character.",
+                "That is too long. Please use at most {limit} characters.",
+                NOTE_LIMIT,
+            ).format(limit=NOTE_LIMIT)
         )
         return
     meeting_id = int((await state.get_data()).get("meeting", 0))
@@ -762,6 +768,7 @@ def create_router() -> Router:
         change_typed, StateFilter(Typing.change), staff, F.text, ~F.text.startswith("/")
     )
     router.message.register(note_typed, StateFilter(Typing.note), ~F.text.startswith("/"))
+    router.message.register(flow_not_text, StateFilter(Typing.change), staff, ~F.text)
     router.callback_query.register(region_chosen, MeetingCB.filter(F.a == "G"), staff)
     router.callback_query.register(
         flow_button, MeetingCB.filter(F.a.in_({"K", "U", "N", "P", "D", "V", "Y", "W"})), staff

@@ -227,9 +227,11 @@ def summary_text(i18n: I18n, found: Summary, locale: str, tz: ZoneInfo) -> str:
         ),
     ]
     if meeting.capacity:
-        lines[-1] += " · " + t(i18n, N_("places {count}"), locale).format(count=meeting.capacity)
+        lines[-1] += " · " + t(i18n, N_("places: {count}"), locale).format(count=meeting.capacity)
     if counts["attended"]:
-        lines[-1] += " · " + t(i18n, N_("present {count}"), locale).format(count=counts["attended"])
+        lines[-1] += " · " + t(i18n, N_("present: {count}"), locale).format(
+            count=counts["attended"]
+        )
     interpreters = ", ".join(
         f"{code} {n}" for code, n in sorted(found.interpreters.items(), key=lambda i: (-i[1], i[0]))
     )

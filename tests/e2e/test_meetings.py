@@ -447,3 +447,31 @@ async def test_members_change_their_answer_deadline_mydata_delete_and_stats(
         )[:20],
     )
     assert pool.daan.id not in await replies(app, meeting.id)
+
+
+async def test_the_leaders_scheduler_sends_a_reminder_that_fell_due_while_down(
+    emulator: Emulator, app: RunningBot
+) -> None:
+    from bot.features import leader_services
+
+    pool = await seed(emulator, app)
+    soon = (utcnow() + timedelta(hours=2)).astimezone(AMSTERDAM)  # late reminder: 3 h before
+    await pool.coordinator.send_command(
+        "/meeting_new", args=f"twente {soon:%Y-%m-%d %H:%M} Stadhuis | Spoedoverleg"
+    )
+    await wait_text(pool.coordinator, "Preview in English")
+    await pool.coordinator.press("✅ Send invitations")
+    await pool.tesfay.press("✅ " + t(app, "Yes", "ti"), await invitation(app, pool.tesfay, "ti"))
+    await needs_question(pool.tesfay)
+    await app.settled()
+    _services, scheduler = leader_services(app.bot, app.session_factory, app.settings, app.i18n)
+    await scheduler.start()
+    try:
+        await wait_text(pool.tesfay, t(app, texts.REMINDER, "ti"))
+        assert scheduler.has_job(jobs.TICK_ID)
+    finally:
+        await scheduler.stop()
+    meeting = await meeting_row(app)
+    assert meeting.early_reminded_at is not None and meeting.late_reminded_at is not None
+    reminders = [m for m in pool.tesfay.bot_messages() if "⏰" in (m.text or "")]
+    assert len(reminders) == 1  # the early one is not sent as well
