@@ -56,6 +56,7 @@ STAFF_COMMANDS = [
     ("survey_drafts", N_("Machine drafts for a survey's missing languages")),
     ("survey_reviewed", N_("Mark a survey's machine drafts as reviewed")),
     ("meeting_new", N_("Plan a meeting and invite the pool")),
+    ("attended", N_("Check in who came to a meeting: /attended 12")),
     ("stats", N_("Numbers per region")),
     ("regions", N_("List the regions")),
     ("coordinators", N_("Who coordinates what")),

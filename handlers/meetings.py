@@ -750,6 +750,27 @@ async def change_typed(
     )
 
 
+async def attended_command(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor
+) -> None:
+    """/attended NUMBER: the check-in list of a meeting, as its card's button shows it."""
+    number = parse_id((command.args or "").strip().lstrip("#"))
+    if number is None:
+        await message.answer(
+            _("Which meeting? For example: /attended 12 (the numbers are in /meetings).")
+        )
+        return
+    try:
+        meeting, rows = await service.attendees(session, actor, number, purpose=service.CHECK_IN)
+    except NotAllowed:
+        await message.answer(_("There is no such meeting that you can see."))
+        return
+    await message.answer(
+        _("Check-in for meeting #{number}: tap the people who are here.").format(number=meeting.id),
+        reply_markup=views.check_in_keyboard(meeting.id, rows),
+    )
+
+
 def create_router() -> Router:
     """This feature's handlers on a new router (one per Dispatcher)."""
     router = Router(name=__name__)
@@ -757,6 +778,7 @@ def create_router() -> Router:
     staff = Staff()
     router.message.register(meeting_new, Command("meeting_new"), staff)
     router.message.register(staff_meetings, Command("meetings"), staff)
+    router.message.register(attended_command, Command("attended"), staff)
     router.message.register(my_meetings, Command("meetings"))
     flow_steps = StateFilter(
         NewMeeting.moment, NewMeeting.place, NewMeeting.title, NewMeeting.description,

@@ -270,6 +270,14 @@ async def test_one_line_form_list_csv_change_cancel_and_check_in(
     await coordinator.press("▫️ أمينة", check)
     await coordinator.wait_for_edit(check)
     assert (await replies(app, meeting.id))[pool.amina.id].attended is True
+    await coordinator.send_command("/attended", args=str(meeting.id))
+    again = await wait_text(coordinator, "Check-in for meeting")
+    assert "✅ أمينة" in again.button_texts
+    await coordinator.press("▫️ Daan", again)
+    await coordinator.wait_for_edit(again)
+    assert (await replies(app, meeting.id))[pool.daan.id].attended is True
+    await pool.other.send_command("/attended", args=str(meeting.id))
+    await wait_text(pool.other, "There is no such meeting that you can see.")
 
     # Cancel: told with METHOD:CANCEL; old buttons answer politely.
     await coordinator.press("❌ Cancel meeting", card)
