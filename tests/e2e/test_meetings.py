@@ -4,6 +4,7 @@ and promotion, coordinators' list and CSV, change and cancel, check-in, reminder
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from bot.broadcast import EngineOptions
 from bot.config import Settings
 from bot.meetings import jobs, texts, views
-from bot.members.consent import NOTICE_VERSION
+from bot.members.consent import notice_version
 from bot.scheduler import JobContext
 from botapi_emulator import Emulator, SimUser
 from botapi_emulator.view import SimMessage
@@ -62,7 +63,7 @@ async def seed(emulator: Emulator, app: RunningBot) -> Pool:
         rows.append((far, "en", "Far", "zwolle"))
         for user, lang, name, code in rows:
             session.add(Member(telegram_id=user.id, language=lang, status="active", display_name=name,
-                               region_id=regions[code].id, consent_version=NOTICE_VERSION,
+                               region_id=regions[code].id, consent_version=notice_version(),
                                joined_at=utcnow()))  # fmt: skip
         for user, code in ((coordinator, "twente"), (other, "zwolle")):
             session.add(RoleGrant(telegram_id=user.id, role="coordinator", region_id=regions[code].id,
@@ -483,3 +484,32 @@ async def test_the_leaders_scheduler_sends_a_reminder_that_fell_due_while_down(
     assert meeting.early_reminded_at is not None and meeting.late_reminded_at is not None
     reminders = [m for m in pool.tesfay.bot_messages() if "⏰" in (m.text or "")]
     assert len(reminders) == 1  # the early one is not sent as well
+
+
+async def test_title_and_description_get_machine_drafts_where_a_provider_has_the_language(
+    emulator: Emulator, settings_factory: Callable[..., Settings]
+) -> None:
+    from tests.translation_servers import DeepLServer
+
+    async with DeepLServer() as deepl:
+        settings = settings_factory(
+            quiet_hours="off", translation_provider="deepl", translation_timeout=3.0,
+            deepl_api_url=deepl.url, deepl_api_key=deepl.key,
+        )  # fmt: skip
+        async with broadcasting_bot(emulator, settings) as app:
+            pool = await seed(emulator, app)
+            await pool.coordinator.send_command(
+                "/meeting_new", args=f"twente {local(7)} Bibliotheek | Gesprek over de PIP"
+            )
+            preview = await wait_text(pool.coordinator, "Preview in English")
+            assert "[en] " in preview.text and "3 members" in preview.text  # English: a draft
+            await pool.coordinator.press("✅ Send invitations", preview)
+            arabic = await invitation(app, pool.amina, "ar")
+            assert "[ar] " in arabic.text and "DeepL" in arabic.text
+            tigrinya = await invitation(app, pool.tesfay, "ti")  # no provider for ti
+            assert "Gesprek over de PIP" in tigrinya.text
+            label = t(app, texts.STAFF_TEXT, "ti").split("{")[0]
+            assert label in tigrinya.text
+            meeting = await meeting_row(app)
+            assert set(json.loads(meeting.texts)) >= {"ar", "en", "fa", "tr", "uk"}
+            assert "ti" not in json.loads(meeting.texts)
