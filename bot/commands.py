@@ -31,6 +31,7 @@ MEMBER_COMMANDS = [
     ("pause", N_("No messages for a while")),
     ("resume", N_("Get messages again")),
     ("volunteer", N_("Help as a volunteer translator")),
+    ("meetings", N_("Meetings of your pool; your answer")),
     ("help", N_("What this bot can do")),
 ]
 STAFF_COMMANDS = [
@@ -56,6 +57,8 @@ STAFF_COMMANDS = [
     ("survey_export", N_("Export a survey's answers (CSV)")),
     ("survey_drafts", N_("Machine drafts for a survey's missing languages")),
     ("survey_reviewed", N_("Mark a survey's machine drafts as reviewed")),
+    ("meeting_new", N_("Plan a meeting and invite the pool")),
+    ("attended", N_("Check in who came to a meeting: /attended 12")),
     ("stats", N_("Numbers per region")),
     ("regions", N_("List the regions")),
     ("coordinators", N_("Who coordinates what")),

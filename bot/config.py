@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     quiet_hours: str = "21:00-09:00"
     question_reminder_hours: float = Field(default=48.0, gt=0)
     volunteer_timeout_hours: float = Field(default=6.0, gt=0)
+    meeting_reminder_early_hours: float = Field(default=48.0, ge=0)
+    meeting_reminder_late_hours: float = Field(default=3.0, ge=0)
     # Language bridge (bot/bridge). Declared before the providers' settings: their validators
     # check which providers TRANSLATION_PROVIDER lists.
     translation_provider: Annotated[tuple[str, ...], NoDecode] = ()

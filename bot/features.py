@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import broadcast
 from bot.bridge import Bridge
 from bot.config import Settings
+from bot.meetings import jobs as meeting_jobs
 from bot.questions import jobs as question_jobs
 from bot.questions.drain import Drainer
 from bot.questions.translation import Translator
@@ -39,6 +40,7 @@ def leader_services(
     scheduler.on_start("surveys", survey_jobs.rebuild)
     scheduler.on_start("volunteers", volunteer_jobs.rebuild)
     scheduler.on_start("retention", retention_jobs.rebuild)
+    scheduler.on_start("meetings", meeting_jobs.rebuild)
     services.add("scheduler", scheduler.start, scheduler.stop)
     if dp is None or "outbox" not in dp.workflow_data:
         translator = dp.workflow_data.get("translator") if dp is not None else None

@@ -254,6 +254,11 @@ class BroadcastVersion(Base):
     content_kind: Mapped[str] = mapped_column(String(16))
     html: Mapped[str] = mapped_column(Text, default="")
     file_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    # Buttons under the message (InlineKeyboardMarkup JSON) and a small generated file sent
+    # with it (e.g. a meeting's calendar file): its name and its text.
+    markup: Mapped[str | None] = mapped_column(Text, nullable=True)
+    file_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    file_text: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class BroadcastDelivery(Base):
@@ -774,3 +779,61 @@ class ReplyTemplateUse(Base):
     language: Mapped[str] = mapped_column(String(8))
     fallback: Mapped[bool] = mapped_column(Boolean, default=False)
     used_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Meeting(TimestampMixin, Base):
+    """A pool meeting of one region (bot/meetings). Times are UTC; shown in Europe/Amsterdam.
+
+    `texts`: JSON {language: {"title", "description", "provider"}} of the other languages'
+    drafts (provider: the machine that made it, "" for the staff text shown as is).
+    `needs`: the needs members are asked about, comma-separated (bot.meetings.rules.NEEDS).
+    `sequence` rises with each change of time, place or status (the calendar file's SEQUENCE).
+    """
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    minutes: Mapped[int] = mapped_column(Integer, default=120)
+    place: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8))
+    texts: Mapped[str] = mapped_column(Text, default="{}")
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    needs: Mapped[str] = mapped_column(String(64), default="")
+    rsvp_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="SET NULL"), nullable=True
+    )
+    # Reminders sent (or skipped, when the meeting was no longer ahead): early (days) and late.
+    early_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    late_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class MeetingReply(Base):
+    """A member's answer to a meeting (yes / maybe / no), their needs and attendance.
+
+    A "yes" over capacity waits on the waitlist (`waitlisted`), in order of `answered_at`.
+    """
+
+    __tablename__ = "meeting_replies"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    answer: Mapped[str] = mapped_column(String(8))
+    waitlisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    interpreter: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    children: Mapped[int] = mapped_column(Integer, default=0)
+    travel: Mapped[bool] = mapped_column(Boolean, default=False)
+    access: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attended: Mapped[bool | None] = mapped_column(Boolean, nullable=True)

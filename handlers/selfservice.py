@@ -197,6 +197,14 @@ async def send_my_data(bot: Bot, session: AsyncSession, member: Member, settings
             len(data["machine_translations"]),
         ).format(count=len(data["machine_translations"])),
     ]
+    if meetings := data["meetings"]:
+        lines.append(
+            ngettext(
+                "Your answers to meetings (with needs and attendance): {count}",
+                "Your answers to meetings (with needs and attendance): {count}",
+                len(meetings),
+            ).format(count=len(meetings))
+        )
     if sent := len(data["texts_sent_to_a_volunteer_translator"]):
         lines.append(_("Your texts sent to a volunteer translator: {count}").format(count=sent))
     if helper := data["you_as_volunteer_translator"]:

@@ -70,6 +70,12 @@ def staff_help(actor: Actor, locale: str) -> str:
             ("/survey_drafts", survey, _("machine drafts for missing languages")),
             ("/survey_reviewed", survey, _("machine drafts checked and accepted")),
         ]),
+        (_("Meetings"), [
+            ("/meeting_new", "", _("plan a meeting step by step and invite the pool")),
+            ("/meeting_new", f"{region} 2026-12-15 19:00 … | …", _("the same in one line")),
+            ("/meetings", "", _("answers, needs, attendees, CSV, change, cancel, check-in")),
+            ("/attended", number, _("check-in list of a meeting on the day")),
+        ]),
         (_("Announcements"), [
             ("/broadcast", "", _("send an announcement to your pools")),
             ("/broadcasts", "", _("recent announcements; cancel one")),

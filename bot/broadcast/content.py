@@ -32,13 +32,20 @@ class Content:
     html: str  # the text or caption as Telegram HTML ("" for none)
     length: int  # characters after entity parsing (what Telegram's limits count)
     file_id: str | None = None
+    markup: str | None = None  # buttons under it: InlineKeyboardMarkup as JSON
+    # A small file made by the bot, sent as a document with the text as caption (kind "text").
+    file_name: str | None = None
+    file_text: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Content:
-        return cls(str(data["kind"]), str(data["html"]), int(data["length"]), data.get("file_id"))
+        return cls(
+            str(data["kind"]), str(data["html"]), int(data["length"]), data.get("file_id"),
+            data.get("markup"), data.get("file_name"), data.get("file_text"),
+        )  # fmt: skip
 
 
 class Catalogues(Protocol):

@@ -144,6 +144,9 @@ async def create(
                 content_kind=content.kind,
                 html=content.html,
                 file_id=content.file_id,
+                markup=content.markup,
+                file_name=content.file_name,
+                file_text=content.file_text,
             )
         )
     broadcast.total = await plan(session, broadcast.id, audience, settings.default_locale)
@@ -225,7 +228,12 @@ async def load_versions(session: AsyncSession, broadcast_id: int) -> dict[str, C
         .where(BroadcastVersion.broadcast_id == broadcast_id)
         .order_by(BroadcastVersion.position)
     )
-    return {v.language: Content(v.content_kind, v.html, 0, v.file_id) for v in rows}
+    return {
+        v.language: Content(
+            v.content_kind, v.html, 0, v.file_id, v.markup, v.file_name, v.file_text
+        )
+        for v in rows
+    }
 
 
 def region_ids(broadcast: Broadcast) -> list[int] | None:

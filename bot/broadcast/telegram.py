@@ -7,7 +7,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.methods import EditMessageText, SendDocument, SendMessage, SendPhoto, SendVoice
 from aiogram.methods.base import Response
-from aiogram.types import Message
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from bot.broadcast.content import Content, render
 
@@ -49,7 +49,12 @@ async def send(
     extra: dict[str, Any] = {"request_timeout": timeout}
     if paid:
         extra["allow_paid_broadcast"] = True
-    if content.kind == "text":
+    if content.markup:
+        extra["reply_markup"] = InlineKeyboardMarkup.model_validate_json(content.markup)
+    if content.file_text is not None:
+        document = BufferedInputFile(content.file_text.encode(), content.file_name or "file.txt")
+        sent = await bot.send_document(chat_id, document, caption=text, **extra)
+    elif content.kind == "text":
         sent = await bot.send_message(chat_id, text, **extra)
     elif content.kind == "photo":
         sent = await bot.send_photo(chat_id, str(content.file_id), caption=text, **extra)

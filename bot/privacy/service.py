@@ -19,6 +19,7 @@ from bot.bridge import forget_member_translations, member_translations
 from bot.broadcast import service as broadcast_service
 from bot.config import Settings
 from bot.inbox import store as inbox
+from bot.meetings.service import member_export as member_meetings
 from bot.messenger import Messenger, Undeliverable
 from bot.questions import volunteering
 from bot.questions.volunteering import Withdrawn, WithdrawnText
@@ -118,6 +119,7 @@ async def export(
             )
         ],
         "surveys": await member_survey_data(session, member, settings),
+        "meetings": await member_meetings(session, member),
         "machine_translations": await member_translations(session, member.id),
         **await volunteers.export(session, member),
         "staff_access_to_your_data": [

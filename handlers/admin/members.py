@@ -19,6 +19,8 @@ from bot.callbacks import (
 )
 from bot.config import Settings
 from bot.i18n import language_with_code
+from bot.meetings import service as meetings
+from bot.meetings import views as meeting_views
 from bot.numbers import parse_id
 from bot.retention import service as retention
 from bot.retention import views as retention_views
@@ -365,6 +367,9 @@ async def stats_screen(
         return [Reply(_("You can only see the members of your own regions."))]
     helpers = await volunteers.stats(session, settings, [e.region.id for e in entries])
     text = _stats_text(entries, locale, helpers)
+    held = await meetings.attendance(session, actor, [e.region.id for e in entries], utcnow())
+    if block := meeting_views.attendance_text(get_i18n(), held, locale, settings.tz):
+        text += "\n\n" + block
     upcoming = retention.next_run(settings, utcnow())
     text += "\n\n" + retention_views.next_run_line(get_i18n(), upcoming, settings, locale)
     return [Reply(text)]
