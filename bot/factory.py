@@ -19,6 +19,7 @@ from bot.middlewares import (
     MemberMiddleware,
     MessengerMiddleware,
 )
+from bot.telegram.inline_filters import run_on_the_loop
 from bot.telegram.responses import PinResponseTypes
 from bot.telegram.sending import AnsweringMiddleware, RecoveringSends
 from handlers import get_routers
@@ -55,4 +56,5 @@ def create_dispatcher(
     dp.update.outer_middleware(AnsweringMiddleware())
     dp.update.outer_middleware(MessengerMiddleware())
     dp.include_routers(*get_routers())
+    run_on_the_loop(dp)  # aiogram would run each F.… filter in a thread
     return dp
