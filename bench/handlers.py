@@ -36,13 +36,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import os
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +55,7 @@ from botapi_emulator import Emulator, SimUser  # noqa: E402
 
 WAVES = ("start", "language", "consent", "quotes", "region", "answer", "typed", "question")
 SETTLE = 0.5  # seconds of quiet between waves
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 # -- the bare aiogram bot (a subprocess) ---------------------------------------------------
@@ -213,14 +215,17 @@ async def advance(
         pending = [u for u in side.users if not done(u)]
         if not pending:
             return
-        before = {u.id: len(u.bot_messages()) + len(u.edits) for u in pending}
+        logged = len(side.emulator.requests)
         for user in pending:
             await act(user)
         deadline = time.monotonic() + timeout
-        while any(len(u.bot_messages()) + len(u.edits) <= before[u.id] for u in pending):
+        waiting = {u.id for u in pending}
+        while waiting:  # until the bot has sent to or edited in every acting member's chat
+            records = itertools.islice(side.emulator.requests, logged, None)
+            waiting -= {int(r.params.get("chat_id", 0)) for r in records if r.status == 200}
             if time.monotonic() > deadline:
-                raise TimeoutError(what)
-            await asyncio.sleep(0.05)
+                raise TimeoutError(f"{what}: {len(waiting)} members had no answer")
+            await asyncio.sleep(0.1)
         await quiet_for(side.emulator, SETTLE)
     raise RuntimeError(f"{what}: not reached in 10 rounds")
 
@@ -309,65 +314,106 @@ def report_cost(sides: tuple[Side, Side], n: int) -> None:
     print(f"{'':<9} cost    project {cell(sides[0])} | bare {cell(sides[1])}", flush=True)
 
 
-async def main(n: int, waves: list[str], timeout: float, profile: str | None) -> None:
+@contextlib.asynccontextmanager
+async def stores(postgres: bool) -> AsyncIterator[dict[str, str]]:
+    """The project bot's settings for its stores: SQLite (its default), or a fresh PostgreSQL
+    database with the FSM in Redis (database REDIS_DB, emptied before and after)."""
+    if not postgres:
+        yield {}
+        return
+    from redis.asyncio import Redis
+
+    from tests.servers import fresh_postgres_database
+
+    redis = Redis.from_url(REDIS_URL)
+    await redis.flushdb()
+    try:
+        async with fresh_postgres_database() as url:
+            yield {"DATABASE_URL": url, "REDIS_URL": REDIS_URL}
+    finally:
+        await redis.flushdb()
+        await redis.aclose()
+
+
+async def main(
+    n: int, waves: list[str], timeout: float, profile: str | None, postgres: bool
+) -> None:
+    where = "PostgreSQL + Redis (FSM)" if postgres else "SQLite"
+    print(f"handlers: N={n} new members per wave, waves {','.join(waves)}; {where}; "
+          f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)",
+          flush=True)  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        async with stores(postgres) as settings:
+            await run_waves(folder, settings, n, waves, timeout, profile)
+    print(f"load at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+
+
+async def run_waves(
+    folder: Path,
+    settings: dict[str, str],
+    n: int,
+    waves: list[str],
+    timeout: float,
+    profile: str | None,
+) -> None:
     from bot.i18n import create_i18n
 
     i18n = create_i18n("nl")
     skip = i18n.gettext("Skip", locale="nl")
     texts = {"skip": skip, "topic": i18n.gettext("What is your question about?", locale="nl")}
-    print(f"handlers: N={n} new members per wave, waves {','.join(waves)}; SQLite; "
-          f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)",
-          flush=True)  # fmt: skip
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        async with (
-            Emulator(token=TOKEN, bot_username="bench_bot", request_log_size=None) as emu_p,
-            Emulator(token=TOKEN, bot_username="bench_bare", request_log_size=None) as emu_b,
-        ):
-            project = Side("project", emu_p, Bot("project", emu_p, folder / "bot.db",
-                                                  profiled(profile) + ["-m", "bot", "run"], LOG_LEVEL="INFO",
-                                                  DEFAULT_LOCALE="nl"))  # fmt: skip
-            bare = Side("bare", emu_b, Bot("bare", emu_b, folder / "bare.db",
-                                           [__file__, "--child"]))  # fmt: skip
+    async with (
+        Emulator(token=TOKEN, bot_username="bench_bot", request_log_size=None) as emu_p,
+        Emulator(token=TOKEN, bot_username="bench_bare", request_log_size=None) as emu_b,
+    ):
+        project = Side("project", emu_p, Bot("project", emu_p, folder / "bot.db",
+                                              profiled(profile) + ["-m", "bot", "run"], LOG_LEVEL="INFO",
+                                              DEFAULT_LOCALE="nl", **settings))  # fmt: skip
+        bare = Side("bare", emu_b, Bot("bare", emu_b, folder / "bare.db",
+                                       [__file__, "--child"]))  # fmt: skip
+        for side in (project, bare):
+            await side.bot.start()
+            side.users = [side.emulator.create_user(f"M{i}", language_code="nl") for i in range(n)]
+        try:
+            acts = {
+                "start": (start, start),
+                "language": (press(0), press(0)),
+                "consent": (press(0), press(1)),
+                "quotes": (press(1), press(2)),
+                "region": (press(0), press(3)),
+                "answer": (press(0), press(4)),
+                "typed": (typed, typed),
+                "question": (follow_up, typed),
+            }
+            for wave in WAVES:
+                if wave not in waves:
+                    if waves and WAVES.index(wave) < max(WAVES.index(w) for w in waves):
+                        raise SystemExit(f"wave {wave} is needed before the later waves")
+                    continue
+                if wave == "typed":
+                    await skip_to_name(project, skip, timeout)
+                if wave == "question":
+                    await open_questions(project, texts, timeout)
+                mine, theirs = acts[wave]
+                result_p = await project.wave(mine, timeout)
+                result_b = await bare.wave(theirs, timeout)
+                report(wave, n, result_p, result_b)
+                report_cost((project, bare), n)
+        finally:
             for side in (project, bare):
-                await side.bot.start()
-                side.users = [
-                    side.emulator.create_user(f"M{i}", language_code="nl") for i in range(n)
-                ]
-            try:
-                acts = {
-                    "start": (start, start),
-                    "language": (press(0), press(0)),
-                    "consent": (press(0), press(1)),
-                    "quotes": (press(1), press(2)),
-                    "region": (press(0), press(3)),
-                    "answer": (press(0), press(4)),
-                    "typed": (typed, typed),
-                    "question": (follow_up, typed),
-                }
-                for wave in WAVES:
-                    if wave not in waves:
-                        if waves and WAVES.index(wave) < max(WAVES.index(w) for w in waves):
-                            raise SystemExit(f"wave {wave} is needed before the later waves")
-                        continue
-                    if wave == "typed":
-                        await skip_to_name(project, skip, timeout)
-                    if wave == "question":
-                        await open_questions(project, texts, timeout)
-                    mine, theirs = acts[wave]
-                    result_p = await project.wave(mine, timeout)
-                    result_b = await bare.wave(theirs, timeout)
-                    report(wave, n, result_p, result_b)
-                    report_cost((project, bare), n)
-            finally:
-                for side in (project, bare):
-                    await side.bot.stop()
-    print(f"load at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+                await side.bot.stop()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--n", type=int, help="members per wave (1000; 200 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="N=200 (for make bench)")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="the project bot on a fresh PostgreSQL database (TEST_POSTGRES_* or 127.0.0.1:5432) "
+        "with its FSM in Redis (BENCH_REDIS_URL, default database 14, emptied)",
+    )
     parser.add_argument("--waves", default=",".join(WAVES), help="a prefix of " + ",".join(WAVES))
     parser.add_argument("--timeout", type=float, default=300, help="seconds per wave at most")
     parser.add_argument("--profile", help="write a cProfile of the project bot to this file")
@@ -377,4 +423,5 @@ if __name__ == "__main__":
         bare_child()
     else:
         waves = arguments.waves.split(",")
-        asyncio.run(main(arguments.n, waves, arguments.timeout, arguments.profile))
+        n = arguments.n or (200 if arguments.quick else 1000)
+        asyncio.run(main(n, waves, arguments.timeout, arguments.profile, arguments.postgres))
