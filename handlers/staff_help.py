@@ -51,6 +51,8 @@ def staff_help(actor: Actor, locale: str) -> str:
             ("/close", number, _("close a question")),
             ("/reopen", number, _("open a closed question again")),
             ("/translate", "", _("reply to an answer with this: a volunteer translates it")),
+            ("/faq_admin", "", _("FAQ entries: review machine drafts, write a language, retire; "
+                                 "make one with “Add to FAQ” on an answered question's card")),
         ]),
         (_("Surveys"), [
             ("/admin", "", _("everything for surveys with buttons: {button}").format(
