@@ -48,7 +48,9 @@ def topics_text() -> str:
     return "📖 " + _("Answers to common questions. Choose a topic:")
 
 
-def topics_keyboard(topics: list[str]) -> InlineKeyboardMarkup:
+def topics_keyboard(topics: list[str]) -> InlineKeyboardMarkup | None:
+    if not topics:
+        return None
     builder = InlineKeyboardBuilder()
     for topic in topics:
         builder.button(
@@ -164,7 +166,9 @@ def list_text(entries: list[FaqEntry], staff_language: str) -> str:
     return _("FAQ entries (newest first). Choose one to review, edit or retire it:")
 
 
-def list_keyboard(entries: list[FaqEntry], staff_language: str) -> InlineKeyboardMarkup:
+def list_keyboard(entries: list[FaqEntry], staff_language: str) -> InlineKeyboardMarkup | None:
+    if not entries:
+        return None
     builder = InlineKeyboardBuilder()
     for entry in entries:
         mark = "🗄 " if entry.retired else ""
