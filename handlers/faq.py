@@ -12,6 +12,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot import keyboards
 from bot.callbacks import (
@@ -335,8 +336,12 @@ async def _create(
     lines = [_("FAQ entry #{number} saved. Your text is reviewed.").format(number=created.entry.id)]
     if created.drafted:
         lines.append(
-            _(
-                "Machine drafts in {count} languages wait for your review; members do not see them yet."
+            ngettext(
+                "A machine draft in {count} language waits for your review; "
+                "members do not see it yet.",
+                "Machine drafts in {count} languages wait for your review; "
+                "members do not see them yet.",
+                len(created.drafted),
             ).format(count=len(created.drafted))
         )
     text, markup = await _entry_screen(session, actor, settings, created.entry.id)

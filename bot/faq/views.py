@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiogram import html
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -198,7 +198,9 @@ def entry_card(entry: FaqEntry, staff_language: str, region_name: str | None) ->
         _("Pool: {region}").format(region=html.quote(region_name))
         if region_name
         else _("Shared by every pool (only admins edit it)."),
-        _("Read {count} times.").format(count=entry.views),
+        ngettext("Read {count} time.", "Read {count} times.", entry.views).format(
+            count=entry.views
+        ),
     ]
     if entry.retired:
         lines.append("🗄 " + _("Retired: members no longer see it."))
