@@ -27,7 +27,7 @@ from db.base import utcnow
 from db.models import FaqDeflection, FaqEntry, FaqRating, FaqText, Member, Question, Region
 from expertpool_sandbox.harness import RunningBot
 from tests.e2e.conftest import ADMIN_ID
-from tests.e2e.people import t, wait_text
+from tests.e2e.people import document_json, t, wait_text
 from tests.e2e.test_questions import ask, make_pool
 from tests.translation_servers import DeepLServer
 
@@ -217,6 +217,10 @@ async def test_faq_entry_offered_before_sending_and_read_in_every_language(
         if language == "tr":
             await reader.press("👎", shown)
             await reader.wait_for_edit(shown)
+            await reader.send_command("/mydata")  # the rating is the member's data
+            document = await reader.wait_for_message(lambda m: m.media_kind == "document")
+            ratings = document_json(emulator, document)["faq_ratings"]
+            assert [(r["faq_entry"], r["rating"]) for r in ratings] == [(entry_id, "down")]
 
     # Forged member buttons: an entry that does not exist, a topic without entries.
     forged = await karim.press_callback_data(
