@@ -150,7 +150,6 @@ async def offer_faq(bot: Bot, session: AsyncSession, member: Member, draft: Ques
     if draft.status != QuestionStatus.DRAFT:
         return False
     items = await faq_reading.suggest(session, member, draft)
-    await session.commit()  # the suggestions are the draft's (its card shows them if sent)
     if not items:
         return False
     await bot.send_message(

@@ -155,14 +155,14 @@ async def suggest(
     session: AsyncSession, member: Member, draft: Question, budget: float = LOOKUP_BUDGET
 ) -> list[Shown]:
     """Reviewed entries in the member's language that may answer their draft question,
-    remembered with it (its card shows them if it is sent after all)."""
+    remembered with it and committed (its card shows them if it is sent after all)."""
     texts = [row.text for row in await rules.messages(session, draft, "in") if row.text]
     language = member.language or draft.language
     found = await matches(session, member, language, "\n".join(texts), budget) if texts else []
     await session.execute(delete(FaqSuggestion).where(FaqSuggestion.question_id == draft.id))
     for position, entry_id in enumerate(found):
         session.add(FaqSuggestion(question_id=draft.id, entry_id=entry_id, position=position))
-    await session.flush()
+    await session.commit()
     by_id = {s.entry_id: s for s in await shown(session, member, language, entry_ids=found)}
     return [by_id[i] for i in found if i in by_id and not by_id[i].fallback]
 
