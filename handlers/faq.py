@@ -184,6 +184,9 @@ async def from_question(
         await query.answer(views.error_text(exc.reason), show_alert=True)
         return
     user_id = query.from_user.id
+    private = _private_state(state, bot, user_id)  # set first: they may type at once
+    await private.set_state(FaqWrite.new)
+    await private.set_data({"question_id": question.id, "topic": question.topic})
     try:
         await bot.send_message(
             user_id,
@@ -191,14 +194,12 @@ async def from_question(
             + views.write_prompt(settings.staff_language),
         )  # fmt: skip
     except TelegramAPIError:
+        await private.clear()
         await query.answer(
             _("Please start a private chat with me first, then press the button again."),
             show_alert=True,
         )
         return
-    private = _private_state(state, bot, user_id)
-    await private.set_state(FaqWrite.new)
-    await private.set_data({"question_id": question.id, "topic": question.topic})
     await query.answer(_("I sent you a private message."))
 
 
@@ -236,7 +237,8 @@ async def edit_text(
         _("Saved. Members can read this text now."),
     )
     await message.answer(
-        views.language_view(entry, language), reply_markup=views.language_keyboard(entry, language)
+        views.language_view(entry, language, await service.reviewer_names(session, entry)),
+        reply_markup=views.language_keyboard(entry, language),
     )
 
 
@@ -264,7 +266,12 @@ async def _entry_screen(
 ) -> tuple[str, object]:
     entry, region_name = await service.with_region(session, actor, entry_id)
     return (
-        views.entry_card(entry, settings.staff_language, region_name),
+        views.entry_card(
+            entry,
+            settings.staff_language,
+            region_name,
+            await service.reviewer_names(session, entry),
+        ),
         views.entry_keyboard(entry),
     )
 
@@ -301,7 +308,8 @@ async def admin_button(
             entry = await service.for_staff(session, actor, data.entry_id)
             if data.language not in views.SUPPORTED_LOCALES:
                 raise NotAllowed
-            text = views.language_view(entry, data.language)
+            names = await service.reviewer_names(session, entry)
+            text = views.language_view(entry, data.language, names)
             markup = views.language_keyboard(entry, data.language)
         else:
             if data.action in (FaqAdminAction.RETIRE, FaqAdminAction.RESTORE):

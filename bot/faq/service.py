@@ -22,7 +22,7 @@ from bot.questions.translation import Translator
 from bot.services import audit
 from bot.services.roles import Actor, NotAllowed, require_staff
 from db.base import utcnow
-from db.models import FaqEntry, FaqText, Region
+from db.models import FaqEntry, FaqText, Member, Region
 
 QUESTION_LIMIT = 300  # characters of an entry's question (its title in lists and buttons)
 ANSWER_LIMIT = 3000  # characters of an answer (one message with its question and labels)
@@ -77,6 +77,17 @@ async def with_region(
     entry = await for_staff(session, who, entry_id)
     region = await session.get(Region, entry.region_id) if entry.region_id else None
     return entry, region.name if region is not None else None
+
+
+async def reviewer_names(session: AsyncSession, entry: FaqEntry) -> dict[int, str]:
+    """The names of the staff who reviewed the entry's texts (those with a member row)."""
+    ids = {t.reviewed_by for t in entry.texts if t.reviewed_by is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Member.telegram_id, Member.display_name).where(Member.telegram_id.in_(ids))
+    )
+    return {telegram_id: name for telegram_id, name in rows.all() if name}
 
 
 async def listing(session: AsyncSession, who: Actor) -> list[FaqEntry]:

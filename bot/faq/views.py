@@ -180,18 +180,21 @@ def list_keyboard(entries: list[FaqEntry], staff_language: str) -> InlineKeyboar
     return builder.as_markup()
 
 
-def _status(entry: FaqEntry, language: str) -> str:
+def _status(entry: FaqEntry, language: str, names: dict[int, str]) -> str:
     text = text_in(entry, language)
     if text is None:
         # Translators: an FAQ entry has no text in this language
         return _("missing")
     if text.reviewed_by is not None:
-        return _("reviewed by {id}").format(id=text.reviewed_by)
+        who = names.get(text.reviewed_by) or str(text.reviewed_by)
+        return _("reviewed by {name}").format(name=html.quote(who))
     # Translators: an FAQ entry's text made by machine translation, not checked yet
     return _("machine draft, not shown to members")
 
 
-def entry_card(entry: FaqEntry, staff_language: str, region_name: str | None) -> str:
+def entry_card(
+    entry: FaqEntry, staff_language: str, region_name: str | None, names: dict[int, str]
+) -> str:
     lines = [
         f"{_rtl()}<b>#{entry.id}</b> · {html.quote(title(entry, staff_language))}",
         _("Topic: {topic}.").format(topic=html.quote(topic_label(entry.topic))),
@@ -206,7 +209,8 @@ def entry_card(entry: FaqEntry, staff_language: str, region_name: str | None) ->
         lines.append("🗄 " + _("Retired: members no longer see it."))
     lines.append("")
     lines += [
-        f"{_rtl()}{language_name(code)}: {_status(entry, code)}" for code in SUPPORTED_LOCALES
+        f"{_rtl()}{language_name(code)}: {_status(entry, code, names)}"
+        for code in SUPPORTED_LOCALES
     ]
     return "\n".join(lines)
 
@@ -235,8 +239,9 @@ def entry_keyboard(entry: FaqEntry) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def language_view(entry: FaqEntry, language: str) -> str:
-    head = f"{_rtl()}<b>#{entry.id}</b> · {language_name(language)}: {_status(entry, language)}"
+def language_view(entry: FaqEntry, language: str, names: dict[int, str]) -> str:
+    status = _status(entry, language, names)
+    head = f"{_rtl()}<b>#{entry.id}</b> · {language_name(language)}: {status}"
     text = text_in(entry, language)
     if text is None:
         return head + "\n\n" + _("No text in this language yet.")

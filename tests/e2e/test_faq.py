@@ -99,8 +99,8 @@ async def entry_from_answered_question(
         "Vraag DigiD aan op digid.nl.", chat=group, thread_id=topic.message_thread_id
     )
     await pool.member.wait_for_message(lambda m: "digid.nl" in (m.text or ""))
-    await coordinator.send_text("/close", chat=group, thread_id=topic.message_thread_id)
-    await group.wait_for_edit(card, has_button("faqq"))
+    # Answered: the card offers "Add to FAQ" at once (the question stays open).
+    card = await group.wait_for_edit(card, has_button("faqq"))
 
     # Another region's coordinator cannot make an entry from it.
     other = await pool.other_coordinator.press_callback_data(
@@ -113,6 +113,10 @@ async def entry_from_answered_question(
     ))  # fmt: skip
     await coordinator.send_text("Zonder antwoord")  # no answer line: asked again
     await wait_text(coordinator, t(app, "Please send the question on the first line and the answer on the next lines.", "nl"))  # fmt: skip
+    await coordinator.send_photo()  # not text: asked again, nothing lost
+    await wait_text(coordinator, t(app, "Please send text, or /cancel to stop.", "nl"))
+    await coordinator.send_text("Vraag?\n" + "x" * 3001)  # over-long: said so
+    await wait_text(coordinator, t(app, "Too long: the question can have at most {question} characters, the answer {answer}.", "nl").split("{")[0])  # fmt: skip
     await coordinator.send_text(DUTCH)
     await coordinator.wait_for_message(has_button("faqa"))
     await coordinator.press(t(app, "Other", "nl"))
