@@ -174,3 +174,56 @@ class TemplateCallback(CallbackData, prefix="tpl"):
     q: IdOrZero = 0  # the question
     t: IdOrZero = 0  # the template (REGION: the region)
     lang: str = ""  # a language code (TOPIC: a topic)
+
+
+class FaqAction(StrEnum):
+    """A member's buttons in the FAQ (/faq and the entries offered before sending)."""
+
+    TOPICS = "topics"  # back to the list of topics
+    TOPIC = "topic"
+    READ = "read"
+    UP = "up"
+    DOWN = "down"
+
+
+class FaqCallback(CallbackData, prefix="faq"):
+    action: FaqAction
+    topic: str = ""
+    entry_id: IdOrZero = 0
+
+
+class FaqOfferAction(StrEnum):
+    """Under "Maybe this answers your question?" before a question is sent."""
+
+    READ = "read"
+    ANSWERED = "yes"  # "Yes, thanks": nothing is sent
+    SEND = "send"  # "No, send my question"
+
+
+class FaqOfferCallback(CallbackData, prefix="faqo"):
+    action: FaqOfferAction
+    entry_id: IdOrZero = 0
+
+
+class FaqFromQuestionCallback(CallbackData, prefix="faqq"):
+    """ "Add to FAQ" on a question's card."""
+
+    question_id: Id
+
+
+class FaqAdminAction(StrEnum):
+    TOPIC = "topic"  # the topic of a new entry (its text waits in the conversation state)
+    LIST = "list"
+    ENTRY = "entry"
+    LANGUAGE = "lang"
+    REVIEW = "review"
+    WRITE = "write"
+    RETIRE = "retire"
+    RESTORE = "restore"
+
+
+class FaqAdminCallback(CallbackData, prefix="faqa"):
+    action: FaqAdminAction
+    entry_id: IdOrZero = 0
+    language: str = ""
+    topic: str = ""

@@ -111,11 +111,12 @@ def _main_menu(locale: str) -> ReplyKeyboardMarkup:
     labels = menu_labels()
     builder = ReplyKeyboardBuilder()
     builder.button(text=labels["ask"])
+    builder.button(text=labels["faq"])
     builder.button(text=labels["surveys"])
     builder.button(text=labels["pool"])
     builder.button(text=labels["language"])
     builder.button(text=labels["privacy"])
-    builder.adjust(2, 1, 2)
+    builder.adjust(2, 2, 2)
     return builder.as_markup(resize_keyboard=True, is_persistent=True)
 
 

@@ -99,6 +99,8 @@ def menu_labels() -> dict[str, str]:
 MENU_MSGIDS = {
     # Translators: main-menu button under the text field; keep it short
     "ask": N_("Ask a question"),
+    # Translators: main-menu button: answers to common questions (/faq); keep it short
+    "faq": N_("Answers"),
     # Translators: main-menu button: the open surveys of the member
     "surveys": N_("Surveys"),
     # Translators: main-menu button: the member's expert pool (see locales/glossary.yaml: pool), not a Telegram group

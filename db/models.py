@@ -837,3 +837,94 @@ class MeetingReply(Base):
     note: Mapped[str | None] = mapped_column(String(300), nullable=True)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     attended: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+
+class FaqEntry(Base):
+    """A general question with its answer for members (bot/faq), written by staff from an
+    answered question: never the member's own words. `region_id` None: shared by every
+    region (admins only); else the region's own, edited by its coordinators."""
+
+    __tablename__ = "faq_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    topic: Mapped[str] = mapped_column(String(32))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The answered question it was made from (only its number; nothing of its text).
+    source_question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL"), nullable=True
+    )
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+
+    texts: Mapped[list[FaqText]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="FaqText.id",
+    )  # fmt: skip
+
+
+class FaqText(Base):
+    """An FAQ entry in one language. Members see it only once reviewed (`reviewed_by` set);
+    `machine`: the provider that drafted it through the language bridge (None: written)."""
+
+    __tablename__ = "faq_texts"
+    __table_args__ = (UniqueConstraint("entry_id", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("faq_entries.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    machine: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reviewed_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    entry: Mapped[FaqEntry] = relationship(back_populates="texts")
+
+
+class FaqSuggestion(Base):
+    """An FAQ entry offered to the member before their question was sent (shown on its card)."""
+
+    __tablename__ = "faq_suggestions"
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("faq_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FaqDeflection(Base):
+    """A question that was not sent because the FAQ answered it ("Yes, thanks"). Counts
+    only: no member, no text."""
+
+    __tablename__ = "faq_deflections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("faq_entries.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    region_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FaqRating(Base):
+    """A member's 👍 ("up") or 👎 ("down") on an FAQ entry they read (one per member)."""
+
+    __tablename__ = "faq_ratings"
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("faq_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    value: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -19,6 +19,8 @@ from bot.callbacks import (
     SatisfactionCallback,
 )
 from bot.config import Settings
+from bot.faq import reading as faq_reading
+from bot.faq import views as faq_views
 from bot.filters import MenuButton
 from bot.inbox.effects import once
 from bot.messenger import Messenger
@@ -27,7 +29,7 @@ from bot.questions.rules import QuestionError
 from bot.questions.service import Followed
 from bot.questions.translation import Translator
 from db.engine import AsyncSession
-from db.models import Member, Question
+from db.models import Member, Question, QuestionStatus
 from handlers.selfservice import reply_unknown_command
 
 KINDS = ("text", "voice", "photo", "document", "audio", "video", "video_note")
@@ -112,8 +114,18 @@ async def choose_topic(
 
 
 async def send_question(
-    bot: Bot, session: AsyncSession, settings: Settings, member: Member, draft: Question
+    bot: Bot,
+    session: AsyncSession,
+    settings: Settings,
+    member: Member,
+    draft: Question,
+    *,
+    check_faq: bool = True,
 ) -> None:
+    """Send the draft; first (`check_faq`) offer reviewed FAQ entries that may answer it
+    ("No, send my question" then sends it with `check_faq` False)."""
+    if check_faq and await offer_faq(bot, session, member, draft):
+        return
     try:
         sent = await service.send(session, settings, member, draft)
     except QuestionError as exc:
@@ -130,6 +142,22 @@ async def send_question(
             "Your question #{number} was sent to the coordinators. You will get the answer here."
         ).format(number=sent.number)
     await bot.send_message(member.telegram_id, text, reply_markup=keyboards.main_menu())
+
+
+async def offer_faq(bot: Bot, session: AsyncSession, member: Member, draft: Question) -> bool:
+    """Matching reviewed entries in the member's language are offered (True); without any,
+    nothing is said (False). The lookup never holds the question longer than 300 ms."""
+    if draft.status != QuestionStatus.DRAFT:
+        return False
+    items = await faq_reading.suggest(session, member, draft)
+    if not items:
+        return False
+    await bot.send_message(
+        member.telegram_id,
+        faq_views.offer_text(items),
+        reply_markup=faq_views.offer_keyboard(items),
+    )
+    return True
 
 
 async def draft_button(

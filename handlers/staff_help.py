@@ -56,6 +56,8 @@ def staff_help(actor: Actor, locale: str) -> str:
             ("/save_template", name, _("in a question's topic, reply to your own message "
                                        "with this: it becomes a template")),
             ("/t", name, _("in a question's topic: send a template to the member")),
+            ("/faq_admin", "", _("FAQ entries: review machine drafts, write a language, retire; "
+                                 "make one with “Add to FAQ” on an answered question's card")),
         ]),
         (_("Surveys"), [
             ("/admin", "", _("everything for surveys with buttons: {button}").format(

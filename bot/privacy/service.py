@@ -28,6 +28,7 @@ from bot.surveys.privacy import forget_member, member_survey_data
 from bot.volunteers import service as volunteers
 from db.models import (
     Consent,
+    FaqRating,
     Member,
     Municipality,
     OutboundCopy,
@@ -120,6 +121,12 @@ async def export(
         ],
         "surveys": await member_survey_data(session, member, settings),
         "meetings": await member_meetings(session, member),
+        "faq_ratings": [
+            {"faq_entry": r.entry_id, "rating": r.value, "at": _iso(r.at)}
+            for r in await session.scalars(
+                select(FaqRating).where(FaqRating.member_id == member.id).order_by(FaqRating.at)
+            )
+        ],
         "machine_translations": await member_translations(session, member.id),
         **await volunteers.export(session, member),
         "staff_access_to_your_data": [

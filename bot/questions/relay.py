@@ -25,6 +25,8 @@ from bot.questions.translation import NOT_AVAILABLE, Translator, owe, translatio
 from bot.services import members, roles
 from db.base import utcnow
 from db.models import (
+    FaqSuggestion,
+    FaqText,
     Member,
     MemberStatus,
     Municipality,
@@ -54,6 +56,8 @@ class Card:
     translating: bool = False  # the language bridge translates between member and coordinators
     volunteer: tuple[str, str] | None = None  # (kind, status) of the latest volunteer request
     offer_volunteer: bool = False  # the question is not in the staff language
+    # FAQ entries offered to the member before they sent it anyway: (number, title)
+    faq_offered: tuple[tuple[int, str], ...] = ()
 
 
 SPOKEN_KINDS = ("voice", "audio", "video", "video_note")  # in a language without any text
@@ -153,10 +157,21 @@ class Inbox:
             .order_by(VolunteerRequest.id.desc())
             .limit(1)
         )
+        offered = await self.session.execute(
+            select(FaqSuggestion.entry_id, FaqText.question)
+            .outerjoin(
+                FaqText,
+                (FaqText.entry_id == FaqSuggestion.entry_id)
+                & (FaqText.language == self.settings.staff_language),
+            )
+            .where(FaqSuggestion.question_id == question.id)
+            .order_by(FaqSuggestion.position)
+        )
         return Card(
             question, member, region, municipality, earlier, assignee, translating,
             (volunteer.kind, volunteer.status) if volunteer is not None else None,
             question.language != self.settings.staff_language,
+            tuple((number, title or "") for number, title in offered.all()),
         )  # fmt: skip
 
     # --- the language bridge ---

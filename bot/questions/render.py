@@ -19,6 +19,7 @@ from bot.callbacks import (
     AskTopicCallback,
     DraftAction,
     DraftCallback,
+    FaqFromQuestionCallback,
     JoinQuestionCallback,
     QuestionAction,
     QuestionActionCallback,
@@ -131,6 +132,7 @@ def card_text(
     assignee: str | None,
     translating: bool = False,
     volunteer: tuple[str, str] | None = None,
+    faq_offered: tuple[tuple[int, str], ...] = (),
 ) -> str:
     lines = [
         "<b>"
@@ -159,6 +161,11 @@ def card_text(
         lines.append(_("Assigned to: {name}").format(name=html.quote(assignee)))
     if volunteer is not None:
         lines.append("🤝 " + volunteer_line(*volunteer))
+    if faq_offered:
+        lines.append(
+            "📖 " + _("The member was offered these FAQ answers and sent the question anyway:")
+        )
+        lines += [f"• #{number} {html.quote(title)}" for number, title in faq_offered]
     if question.status == QuestionStatus.CLOSED:
         lines.append(_("Closed."))
     lines.append("")
@@ -231,6 +238,12 @@ def card_buttons(question: Question, offer_volunteer: bool = False) -> InlineKey
             # Translators: button on a question card (coordinators): answer with a saved reply template
             text="📋 " + _("Templates"),
             callback_data=TemplateCallback(action=TemplateAction.LIST, q=question.id),
+        )
+    if question.first_answer_at is not None:
+        builder.button(
+            # Translators: button on a question card: write a general FAQ entry from it
+            text="📖 " + _("Add to FAQ"),
+            callback_data=FaqFromQuestionCallback(question_id=question.id),
         )
     builder.adjust(3)
     return builder.as_markup()
@@ -308,7 +321,7 @@ class InboxViews:
         with self.i18n.use_locale(locale):
             text = card_text(
                 card.question, card.member, card.region, card.municipality, card.earlier,
-                card.assignee, card.translating, card.volunteer,
+                card.assignee, card.translating, card.volunteer, card.faq_offered,
             )  # fmt: skip
             return text, card_buttons(card.question, card.offer_volunteer)
 

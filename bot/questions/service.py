@@ -144,11 +144,17 @@ async def answer(
     translator: Translator | None = None,
 ) -> str | None:
     """Relay a coordinator's message to the member; None when delivered, else why not
-    ("blocked", "gone", "failed")."""
+    ("blocked", "gone", "failed"). The first answer updates the cards (they offer
+    "Add to FAQ" from then on)."""
+    first = question.first_answer_at is None
     failure = await Inbox(messenger, session, settings, views, translator).relay_answer(
         question, chat_id, message_id, author_id, kind, text
     )
+    if first and question.first_answer_at is not None:
+        await outbox.queue(session, question, outbox.STATE)
     await session.commit()  # the member may reply to the answer at once
+    if first and question.first_answer_at is not None:
+        outbox.wake()
     return failure
 
 

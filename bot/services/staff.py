@@ -16,6 +16,10 @@ from db.base import utcnow
 from db.models import (
     BroadcastDelivery,
     DeliveryState,
+    FaqDeflection,
+    FaqEntry,
+    FaqRating,
+    FaqText,
     Member,
     MemberStatus,
     ProfileAnswer,
@@ -114,10 +118,14 @@ class RegionStats:
     satisfaction: float | None = None
     survey_response_rate: float | None = None
     template_uses: int = 0  # answers sent from reply templates (bot.templates)
+    faq_answered: int = 0  # questions not sent because the FAQ answered them
+    # The region's FAQ entries: (number, title in the staff language, count)
+    faq_most_viewed: list[tuple[int, str, int]] = field(default_factory=list)
+    faq_thumbs_down: list[tuple[int, str, int]] = field(default_factory=list)
 
 
 async def stats(
-    session: AsyncSession, who: Actor, region_id: int | None = None
+    session: AsyncSession, who: Actor, region_id: int | None = None, staff_language: str = "nl"
 ) -> list[RegionStats]:
     require_staff(who)
     regions = list(await session.scalars(select(Region).order_by(Region.name)))
@@ -147,6 +155,7 @@ async def stats(
             )
             or 0
         )
+        await _faq_stats(session, entry, staff_language)
         result.append(entry)
     return result
 
@@ -175,6 +184,41 @@ async def _question_stats(session: AsyncSession, entry: RegionStats) -> None:
     }
     entry.median_first_answer = timedelta(seconds=statistics.median(waits)) if waits else None
     entry.satisfaction = rated.count("up") / len(rated) if rated else None
+
+
+async def _faq_stats(
+    session: AsyncSession, entry: RegionStats, staff_language: str, top: int = 3
+) -> None:
+    """Deflections (questions the FAQ answered) in the region; its own entries read most,
+    and those with a 👎."""
+    entry.faq_answered = (
+        await session.scalar(
+            select(func.count())
+            .select_from(FaqDeflection)
+            .where(FaqDeflection.region_id == entry.region.id)
+        )
+    ) or 0
+    title = (
+        select(FaqText.question)
+        .where(FaqText.entry_id == FaqEntry.id, FaqText.language == staff_language)
+        .scalar_subquery()
+    )
+    viewed = await session.execute(
+        select(FaqEntry.id, title, FaqEntry.views)
+        .where(FaqEntry.region_id == entry.region.id, FaqEntry.views > 0)
+        .order_by(FaqEntry.views.desc(), FaqEntry.id)
+        .limit(top)
+    )
+    entry.faq_most_viewed = [(i, t or "", n) for i, t, n in viewed.all()]
+    downs = await session.execute(
+        select(FaqEntry.id, title, func.count(FaqRating.member_id))
+        .join(FaqRating, FaqRating.entry_id == FaqEntry.id)
+        .where(FaqEntry.region_id == entry.region.id, FaqRating.value == "down")
+        .group_by(FaqEntry.id)
+        .order_by(func.count(FaqRating.member_id).desc(), FaqEntry.id)
+        .limit(top)
+    )
+    entry.faq_thumbs_down = [(i, t or "", n) for i, t, n in downs.all()]
 
 
 async def _survey_stats(session: AsyncSession, entry: RegionStats, runs: int = 3) -> None:

@@ -345,9 +345,34 @@ def _stats_text(
                     count=number(entry.template_uses, locale)
                 )
             )
+        lines += _faq_lines(entry, locale)
         lines += volunteer_views.stats_lines(helpers.get(entry.region.id, []), locale)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) or _("No regions to show.")
+
+
+def _faq_lines(entry: staff.RegionStats, locale: str) -> list[str]:
+    def listed(items: list[tuple[int, str, int]]) -> str:
+        return "; ".join(
+            f"#{number} {html.quote(title[:60])} ({number_of(count)})"
+            for number, title, count in items
+        )
+
+    def number_of(count: int) -> str:
+        return number(count, locale)
+
+    lines = []
+    if entry.faq_answered:
+        lines.append(
+            _("Questions answered by the FAQ (not sent): {count}").format(
+                count=number(entry.faq_answered, locale)
+            )
+        )
+    if entry.faq_most_viewed:
+        lines.append(_("FAQ read most: {list}").format(list=listed(entry.faq_most_viewed)))
+    if entry.faq_thumbs_down:
+        lines.append(_("FAQ with 👎: {list}").format(list=listed(entry.faq_thumbs_down)))
+    return lines
 
 
 async def stats_screen(
@@ -362,7 +387,7 @@ async def stats_screen(
             return [Reply(_("Unknown region code. See /regions."))]
         region_id = region.id
     try:
-        entries = await staff.stats(session, actor, region_id)
+        entries = await staff.stats(session, actor, region_id, settings.staff_language)
     except NotAllowed:
         return [Reply(_("You can only see the members of your own regions."))]
     helpers = await volunteers.stats(session, settings, [e.region.id for e in entries])
