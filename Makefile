@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 LOCALES := nl en ar fa ti tr uk so
 
 .PHONY: install run migrate sandbox test lint extract update-catalogues compile-catalogues \
-	translations-export translations-import bench clean
+	translations-export translations-import bench bench-full clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,14 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+# Benchmarks (not tests; bench/README.md): `make bench` runs the short versions of the hot-path
+# and broadcast benchmarks and the FAQ's quality figures; `make bench-full` runs every one in full.
 bench: install
+	$(BIN)/python bench/handlers.py --quick
+	$(BIN)/python bench/broadcast.py --quick
+	$(BIN)/python bench/faq.py
+
+bench-full: install
 	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
 
 # --- translations (Babel) ---
