@@ -70,6 +70,22 @@ Job = Callable[..., Awaitable[object]]
 Rebuilder = Callable[["Scheduler"], Awaitable[None]]
 
 
+async def tick_then_next(
+    scheduler: Scheduler,
+    job: Job,
+    tick: Callable[[JobContext], Awaitable[object]],
+    next_event: Callable[[JobContext, datetime], Awaitable[datetime | None]],
+    job_id: str,
+) -> None:
+    """The body of a job that does what is due (`tick`), then sets `job` (itself, module-level)
+    again for the next known moment (`next_event`), while the scheduler runs."""
+    ctx = scheduler.context
+    await tick(ctx)
+    upcoming = await next_event(ctx, utcnow())
+    if upcoming is not None and scheduler.running:
+        scheduler.add_job(job, At(upcoming), id=job_id)
+
+
 class JobError(ValueError):
     """A job that could not be stored by reference (not module-level, or non-id arguments)."""
 

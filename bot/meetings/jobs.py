@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.meetings import texts
 from bot.meetings.rules import PLANNED, wall_clock_before
 from bot.meetings.service import notify
-from bot.scheduler import At, Every, JobContext, Scheduler
+from bot.scheduler import Every, JobContext, Scheduler, tick_then_next
 from db.base import utcnow
 from db.models import Meeting
 
@@ -115,11 +115,7 @@ async def next_event(ctx: JobContext, now: datetime) -> datetime | None:
 
 async def run_due(scheduler: Scheduler) -> None:
     """The job: send what is due, then set a job for the next known moment."""
-    ctx = scheduler.context
-    await tick(ctx)
-    upcoming = await next_event(ctx, utcnow())
-    if upcoming is not None and scheduler.running:
-        scheduler.add_job(run_due, At(upcoming), id=NEXT_ID)
+    await tick_then_next(scheduler, run_due, tick, next_event, NEXT_ID)
 
 
 async def rebuild(scheduler: Scheduler) -> None:

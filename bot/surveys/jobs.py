@@ -15,7 +15,7 @@ from aiogram.exceptions import TelegramAPIError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.scheduler import At, Every, JobContext, Scheduler
+from bot.scheduler import Every, JobContext, Scheduler, tick_then_next
 from bot.surveys import invite, library, runs
 from bot.surveys.definition import shown
 from db.base import utcnow
@@ -119,11 +119,7 @@ async def next_event(ctx: JobContext, now: datetime) -> datetime | None:
 
 async def run_due(scheduler: Scheduler) -> None:
     """The job: do what is due, then set a job for the next known moment."""
-    ctx = scheduler.context
-    await tick(ctx)
-    upcoming = await next_event(ctx, utcnow())
-    if upcoming is not None and scheduler.running:
-        scheduler.add_job(run_due, At(upcoming), id=NEXT_ID)
+    await tick_then_next(scheduler, run_due, tick, next_event, NEXT_ID)
 
 
 async def rebuild(scheduler: Scheduler) -> None:
