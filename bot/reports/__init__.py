@@ -1,0 +1,1 @@
+"""Survey results as pictures and documents: charts (PNG) and the municipality's report (PDF)."""
