@@ -139,6 +139,7 @@ async def answer_pulse(
     mood: str,
     topics: list[str],
     helped: bool,
+    written: str = "Een tolk",
 ) -> None:
     await user.send_command("/start", args=link(invited))
     await question(user, PULSE, "mood", lang)
@@ -155,7 +156,7 @@ async def answer_pulse(
     await user.press(t(app, "Yes" if helped else "No", lang))
     if not helped:
         await question(user, PULSE, "missing_help", lang)
-        await user.send_text("Een tolk")
+        await user.send_text(written)
     await question(user, PULSE, "meeting", lang)
     await user.press(label(PULSE, "meeting", "maybe" if not helped else "yes", lang))
     assert PULSE.thanks is not None
