@@ -189,14 +189,17 @@ def _section(
 
 
 def _rates(groups: list[survey_results.Group], locale: str, other: str) -> list[tuple[str, str]]:
-    """Response per group of 5 or more; smaller groups together as one row (when 5 or more)."""
+    """Response per group of 5 or more, the smaller groups together as one row; no rows at
+    all when those together are under 5 (the total would tell their number)."""
     shown_rows = [(g.key, rate_text(g.finished, g.delivered, locale))
                   for g in groups if g.finished >= MIN_GROUP]  # fmt: skip
     rest = [g for g in groups if g.finished < MIN_GROUP]
     finished, asked = sum(g.finished for g in rest), sum(g.delivered for g in rest)
-    if rest and finished >= MIN_GROUP:
+    if is_small(finished):
+        return []
+    if rest and finished:
         shown_rows.append((other, rate_text(finished, asked, locale)))
-    return shown_rows
+    return shown_rows if len(shown_rows) > 1 else []
 
 
 async def _period(
