@@ -174,7 +174,7 @@ async def survey_quotes(
             f"\n<b>{number}.</b> <i>{html.quote(title)}</i>\n{html.quote(_short(quote.text))}"
         )
     if len(found) > len(listed):
-        lines.append(_("Only the newest {count} are listed here.").format(count=quotes.MAX_LISTED))
+        lines.append(_("Listed here, only the newest: {count}.").format(count=quotes.MAX_LISTED))
     await message.answer("\n".join(lines), reply_markup=_quote_markup(listed))
 
 
