@@ -33,6 +33,8 @@ from db.engine import AsyncSession
 
 ALBUM = 10  # Telegram's most photos in one album
 QUOTE_CHARS = 160
+TITLE_CHARS = 60
+TEXT_LIMIT = 3800  # under Telegram's 4096 characters, with room for the HTML tags
 PICKED, NOT_PICKED = "☑", "☐"
 
 
@@ -90,39 +92,30 @@ async def survey_report_command(
     if slug is None:
         await message.answer(_("Which survey? For example: /survey_report pulse 12 twente"))
         return
-    current = get_i18n().current_locale
-    locale = current if current in survey_report.REPORT_LOCALES else "en"
     i18n = get_i18n()
-    with i18n.use_locale(locale):
-        try:
+    # The report is for the municipality: in Dutch or English, the reader's when it is one.
+    locale = i18n.current_locale if i18n.current_locale in survey_report.REPORT_LOCALES else "en"
+    try:
+        with i18n.use_locale(locale):
             data = await survey_report.gather(
                 session, actor, slug, locale=locale, tz=settings.tz, run_id=run,
                 region_code=region, version=version,
             )  # fmt: skip
-        except NoSurvey:
-            data = None
-            problem = _("Unknown survey or run. See /survey_list and /survey_schedules.")
-        except NotAllowed:
-            data = None
-            problem = _("You can see results only for your own regions.")
-        else:
-            problem = ""
-            document = None
-            if data.asked or data.finished:
-                document = await charts.render(pdf.build, data)
-    if data is None:
-        await message.answer(problem)
+            document = await charts.render(pdf.build, data) if data.asked else None
+    except NoSurvey:
+        await message.answer(_("Unknown survey or run. See /survey_list and /survey_schedules."))
+        return
+    except NotAllowed:
+        await message.answer(_("You can see results only for your own regions."))
         return
     if document is None:
         await message.answer(_("No results in your regions yet."))
         return
     name = f"{data.slug}-v{data.version}" + (f"-run{run}" if run else "") + f"-{locale}.pdf"
-    await message.answer_document(
-        BufferedInputFile(document, name),
-        caption=_("Report for the municipality: {title}, {scope}.").format(
-            title=html.quote(data.title), scope=html.quote(data.scope)
-        ),
+    caption = _("Report for the municipality: {title}, {scope}.").format(
+        title=html.quote(data.title), scope=html.quote(data.scope)
     )
+    await message.answer_document(BufferedInputFile(document, name), caption=caption)
 
 
 def _quote_markup(found: list[quotes.Quote]) -> InlineKeyboardMarkup:
@@ -134,8 +127,8 @@ def _quote_markup(found: list[quotes.Quote]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def survey_quotes(
@@ -160,22 +153,27 @@ async def survey_quotes(
             _("No written answers that may be quoted yet: a member must allow quotes.")
         )
         return
-    listed = found[-quotes.MAX_LISTED :]
-    lines = [
-        _("Written answers of members who allow quotes. Tap a number to put that answer in "
-          "the report (/survey_report) or take it out:"),
-    ]  # fmt: skip
+    head = _(
+        "Written answers of members who allow quotes. Tap a number to put that answer in "
+        "the report (/survey_report) or take it out:"
+    )
     questions = {q.id: q for q in library.definition_of(survey).questions}
     locale = get_i18n().current_locale
-    for number, quote in enumerate(listed, start=1):
+    blocks: list[str] = []
+    listed: list[quotes.Quote] = []
+    for quote in reversed(found[-quotes.MAX_LISTED :]):  # the newest first
         asked = questions.get(quote.question)
-        title = shown(asked.text, locale) if asked else quote.question
-        lines.append(
-            f"\n<b>{number}.</b> <i>{html.quote(title)}</i>\n{html.quote(_short(quote.text))}"
-        )
+        title = _short(shown(asked.text, locale) if asked else quote.question, TITLE_CHARS)
+        block = (f"<b>{len(listed) + 1}.</b> <i>{html.quote(title)}</i>\n"
+                 f"{html.quote(_short(quote.text, QUOTE_CHARS))}")  # fmt: skip
+        if len(head) + sum(len(b) + 2 for b in blocks) + len(block) > TEXT_LIMIT:
+            break
+        blocks.append(block)
+        listed.append(quote)
+    lines = [head, *blocks]
     if len(found) > len(listed):
-        lines.append(_("Listed here, only the newest: {count}.").format(count=quotes.MAX_LISTED))
-    await message.answer("\n".join(lines), reply_markup=_quote_markup(listed))
+        lines.append(_("Listed here, only the newest: {count}.").format(count=len(listed)))
+    await message.answer("\n\n".join(lines), reply_markup=_quote_markup(listed))
 
 
 async def toggle_quote(

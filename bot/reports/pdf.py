@@ -64,11 +64,8 @@ def register() -> None:
 _WORD = re.compile(r"\S+|\s+")
 
 
-def markup(text: str) -> str:
-    """`text` as paragraph markup: escaped, right-to-left text in display order, each run
-    in the face of its script."""
-    rtl = fonts.is_rtl(text)
-    text = fonts.visual(text) if rtl else text
+def _runs(text: str) -> str:
+    """Markup for text already in display order: escaped, each run in its script's face."""
     parts: list[tuple[str, str]] = []
     for word in _WORD.findall(text):
         face = fonts.face_for(word) if word.strip() else (parts[-1][0] if parts else BASE)
@@ -77,11 +74,36 @@ def markup(text: str) -> str:
         else:
             parts.append((face, word))
     return "".join(
-        escape(chunk)
-        if face == BASE
-        else f'<font face="{_font_name(face, False)}">{escape(chunk)}</font>'
+        escape(chunk) if face == BASE else f'<font face="{_font_name(face, False)}">{escape(chunk)}</font>'
         for face, chunk in parts
-    )
+    )  # fmt: skip
+
+
+def _logical_lines(text: str, width: float, size: float) -> list[str]:
+    """`text` broken into lines that fit `width` (measured in the Arabic face), in reading order."""
+    font = _font_name(fonts.FACES[1].family, False)
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        line = ""
+        for word in paragraph.split():
+            longer = f"{line} {word}" if line else word
+            if line and pdfmetrics.stringWidth(longer, font, size) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = longer
+        lines.append(line)
+    return lines
+
+
+def markup(text: str, width: float = 0, size: float = 10) -> str:
+    """`text` as paragraph markup. Right-to-left text is broken into lines first (in reading
+    order, when `width` is given), then each line put in display order: reportlab would
+    otherwise wrap a reversed paragraph from its end."""
+    if not fonts.is_rtl(text):
+        return _runs(text)
+    lines = _logical_lines(text, width, size) if width else [text]
+    return "<br/>".join(_runs(fonts.visual(line)) for line in lines)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -101,16 +123,27 @@ def _styles() -> dict[str, ParagraphStyle]:
     }  # fmt: skip
 
 
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(markup(text), style)
+def _starts_rtl(text: str) -> bool:
+    """The paragraph's direction: that of its first letter."""
+    first = next((c for c in text if c.isalpha()), "")
+    return fonts.is_rtl(first)
+
+
+def _p(text: str, style: ParagraphStyle, width: float = WIDTH) -> Paragraph:
+    """A paragraph of `text`, right-aligned when it starts in a right-to-left script."""
+    if _starts_rtl(text) and style.alignment != TA_RIGHT:
+        style = ParagraphStyle(f"{style.name}_rtl", parent=style, alignment=TA_RIGHT)
+    usable = (width - style.leftIndent - style.rightIndent) * 0.97
+    return Paragraph(markup(text, usable, style.fontSize), style)
 
 
 def _table(header: list[str], rows: list[list[str]], styles: dict[str, ParagraphStyle]) -> Table:
-    cells = [[_p(h, styles["h2"]) for h in header]] + [
-        [_p(c, styles["body"]) for c in row] for row in rows
-    ]
     first = WIDTH * (0.6 if len(header) == 3 else 0.5)
     rest = (WIDTH - first) / max(len(header) - 1, 1)
+    cells = [[_p(h, styles["h2"], first if i == 0 else rest) for i, h in enumerate(header)]] + [
+        [_p(c, styles["body"], first if i == 0 else rest) for i, c in enumerate(row)]
+        for row in rows
+    ]
     table = Table(cells, colWidths=[first] + [rest] * (len(header) - 1), repeatRows=1)
     table.setStyle(TableStyle([
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.HexColor("#2f6db5")),
@@ -202,12 +235,13 @@ def build(data: ReportData) -> bytes:
     if data.quotes:
         story.append(_p(_("Quotes"), styles["h1"]))
         for title, text in data.quotes:
-            style = styles["quote_rtl"] if fonts.is_rtl(text) else styles["quote"]
+            style = styles["quote_rtl"] if _starts_rtl(text) else styles["quote"]
             story += [_p(f"“{text}”", style), _p(title, styles["small"]), Spacer(1, 4)]
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2 * cm,
         bottomMargin=2 * cm, title=data.title, author=_("Expert pool"),
+        initialFontName=_font_name(BASE, False),
         subject=f"{data.slug} v{data.version}",
     )  # fmt: skip
     document.build(story)
