@@ -32,6 +32,7 @@ from db.base import utcnow
 from db.engine import AsyncSession
 
 ALBUM = 10  # Telegram's most photos in one album
+MAX_CHARTS = 2 * ALBUM
 QUOTE_CHARS = 160
 TITLE_CHARS = 60
 TEXT_LIMIT = 3800  # under Telegram's 4096 characters, with room for the HTML tags
@@ -49,6 +50,8 @@ async def send_charts(
     locale = get_i18n().current_locale
     names = {r.id: r.name for r in await regions.all_regions(session)}
     specs = survey_report.chart_specs(found, names, locale)
+    if len(specs) > MAX_CHARTS:  # a long survey: the questions' charts only
+        specs = [spec for spec in specs if spec.result is not None][:MAX_CHARTS]
     subtitle = survey_report.subtitle(found, locale, run_id)
     footnote = survey_report.footnote()
     images: list[bytes] = []

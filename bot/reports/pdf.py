@@ -149,6 +149,7 @@ def _table(header: list[str], rows: list[list[str]], styles: dict[str, Paragraph
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.HexColor("#2f6db5")),
         ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.HexColor("#cccccc")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("FONTNAME", (0, 0), (-1, -1), _font_name(BASE, False)),  # not reportlab's Helvetica
     ]))  # fmt: skip
     return table
 

@@ -297,8 +297,8 @@ def chart_specs(found: Results, names: dict[int, str], locale: str) -> list[Char
     region and by language where at least one group has 5 or more respondents."""
     specs: list[ChartSpec] = []
     for result in found.questions:
-        if not is_closed(result) or result.answered == 0:
-            continue
+        if not is_closed(result) or result.answered == 0 or is_small(result.answered):
+            continue  # nothing to draw: every bar would be "<5"
         title = shown(result.question.text, locale)
         specs.append(ChartSpec(title, question_bars(result, locale), result.answered,
                                result=result))  # fmt: skip

@@ -92,11 +92,15 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
 
 
-def pdf_fonts(data: bytes) -> set[str]:
-    found: set[str] = set()
+def pdf_fonts(data: bytes) -> dict[str, bool]:
+    """The fonts the pages use, and whether each is embedded."""
+    found: dict[str, bool] = {}
     for page in PdfReader(io.BytesIO(data)).pages:
-        for font in (page["/Resources"].get("/Font") or {}).values():
-            found.add(str(font.get_object()["/BaseFont"]))
+        for ref in (page["/Resources"].get("/Font") or {}).values():
+            font = ref.get_object()
+            descriptor = font.get("/FontDescriptor")
+            embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
+            found[str(font["/BaseFont"])] = embedded
     return found
 
 
@@ -187,8 +191,10 @@ async def test_charts_report_and_quotes_keep_small_groups_out(
     for absent in ("Rotterdam", "Alkmaar", "English", "Arabic", NOT_PICKED, NO_CONSENT, "Een tolk",
                    "By region", "By language"):  # fmt: skip
         assert absent not in flat, absent
-    embedded = {f.split("+")[-1] for f in pdf_fonts(data)}
-    assert {"NotoSans-Regular", "NotoSans-Bold", "NotoSansArabic-Regular"} <= embedded, embedded
+    used = pdf_fonts(data)
+    assert all(used.values()), used  # every font embedded, none left to the reader's machine
+    names = {name.split("+")[-1] for name in used}
+    assert {"NotoSans-Regular", "NotoSans-Bold", "NotoSansArabic-Regular"} <= names, used
     assert page_one_png(data, tmp_path).read_bytes().startswith(PNG)
 
     # The same report from the command line, as an admin of all regions, in Dutch.
