@@ -54,5 +54,5 @@ async def run(args: argparse.Namespace, settings: Settings) -> list[str]:
         args.out.write_bytes(document)
     except OSError as exc:
         raise CliError(f"cannot write {args.out}: {exc.strerror}") from None
-    return [f"wrote {args.out} ({len(document) // 1024} KB): {data.finished} answers, "
-            f"{len(data.sections)} questions, {len(data.quotes)} quotes"]  # fmt: skip
+    return [f"wrote {args.out} ({len(document) // 1024} KB): finished responses: {data.finished},"
+            f" questions: {len(data.sections)}, quotes: {len(data.quotes)}"]  # fmt: skip

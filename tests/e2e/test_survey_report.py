@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -25,7 +26,15 @@ from bot.services.roles import Actor
 from bot.surveys import results
 from botapi_emulator import Emulator, SimUser
 from db.base import utcnow
-from db.models import AuditEntry, Member, Region, RoleGrant, SurveyQuotePick
+from db.models import (
+    AuditEntry,
+    Member,
+    Region,
+    RoleGrant,
+    SurveyAnswer,
+    SurveyQuotePick,
+    SurveyResponse,
+)
 from expertpool_sandbox.harness import RunningBot
 from tests.e2e.conftest import ADMIN_ID, broadcasting_bot
 from tests.e2e.people import wait_text
@@ -197,14 +206,27 @@ async def test_charts_report_and_quotes_keep_small_groups_out(
     assert {"NotoSans-Regular", "NotoSans-Bold", "NotoSansArabic-Regular"} <= names, used
     assert page_one_png(data, tmp_path).read_bytes().startswith(PNG)
 
-    # The same report from the command line, as an admin of all regions, in Dutch.
+    # From the command line (an admin of all regions), in Dutch: one region; then everything
+    # after a member withdrew quote consent (the pick stays, the quote goes).
     out = tmp_path / "pulse-nl.pdf"
     lines = await cli_report.run(Namespace(slug="pulse", run=None, version=None, region="twente",
                                            language="nl", out=out), app.settings)  # fmt: skip
-    assert "5 answers" in lines[0] and "0 quotes" in lines[0]
+    assert "responses: 5," in lines[0] and "quotes: 0" in lines[0]
     dutch = " ".join(pdf_text(out.read_bytes()).split())
     assert "Expertpool: Twente" in dutch and "Beantwoord: 5 van 5 (100%)" in dutch, dutch
     assert PICKED_NL not in dutch and "Rotterdam" not in dutch
+    async with app.session_factory() as session:
+        withdrawn = await session.scalar(
+            select(SurveyResponse).join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+            .where(SurveyAnswer.value == json.dumps(PICKED_NL))
+        )  # fmt: skip
+        assert withdrawn is not None
+        withdrawn.quote_ok = False  # what /mydata's "no quotes" does (bot/surveys/privacy.py)
+        await session.commit()
+    lines = await cli_report.run(Namespace(slug="pulse", run=None, version=None, region=None,
+                                           language="en", out=out), app.settings)  # fmt: skip
+    assert "responses: 12," in lines[0] and "quotes: 1" in lines[0]
+    assert PICKED_NL not in pdf_text(out.read_bytes())
 
     # A coordinator of another region gets nothing of these regions.
     await other.send_command("/survey_report", args="pulse")
