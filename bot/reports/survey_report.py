@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import format_day, language_name_in
 from bot.reports import quotes
-from bot.reports.charts import SMALL_LABEL, Bar, Series, grouped_chart, visible_series
+from bot.reports.charts import SMALL_LABEL, Bar, Series, drawn, grouped_chart, visible_series
 from bot.reports.survey_charts import is_closed, question_bars, question_chart
 from bot.services import audit, regions
 from bot.services.roles import Actor
@@ -293,8 +293,8 @@ class ChartSpec:
 
 
 def chart_specs(found: Results, names: dict[int, str], locale: str) -> list[ChartSpec]:
-    """What /survey_results draws: per closed question its bars, then its breakdowns by
-    region and by language where at least one group has 5 or more respondents."""
+    """What /survey_results draws: per closed question (5 or more answered) its bars, then
+    its breakdowns by region and by language where a group of 5 or more has a bar to draw."""
     specs: list[ChartSpec] = []
     for result in found.questions:
         if not is_closed(result) or result.answered == 0 or is_small(result.answered):
@@ -306,7 +306,7 @@ def chart_specs(found: Results, names: dict[int, str], locale: str) -> list[Char
                                    ("language", _("{title} — by language"))):  # fmt: skip
             split = breakdown(result, found.rows, dimension, names, locale)
             groups = split.for_chat()
-            if groups:
+            if any(drawn(count) for group in groups for count in group.counts):  # a bar to draw
                 specs.append(ChartSpec(heading.format(title=title), categories=split.categories,
                                        series=groups))  # fmt: skip
     return specs
