@@ -17,7 +17,7 @@ from types import ModuleType
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import cli_admin, cli_retention, cli_surveys
+from bot import cli_admin, cli_report, cli_retention, cli_surveys
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 
@@ -41,6 +41,7 @@ def _parser(plugins: dict[str, ModuleType] | None = None) -> argparse.ArgumentPa
     cli_admin.add_parsers(commands)
     cli_surveys.add_parsers(commands)
     cli_retention.add_parsers(commands)
+    cli_report.add_parsers(commands)
     for plugin in (plugins or {}).values():
         plugin.add_parser(commands)
     return parser
@@ -70,6 +71,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
     elif args.command == "retention":
         asyncio.run(prepare_database_exclusively(settings))
         for line in asyncio.run(cli_retention.run(args, settings)):
+            print(line)
+    elif args.command == "report":
+        asyncio.run(prepare_database_exclusively(settings))
+        for line in asyncio.run(cli_report.run(args, settings)):
             print(line)
 
 

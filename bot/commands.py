@@ -57,6 +57,8 @@ STAFF_COMMANDS = [
     ("survey_cancel", N_("Stop a planned survey")),
     ("survey_results", N_("Results of a survey")),
     ("survey_export", N_("Export a survey's answers (CSV)")),
+    ("survey_report", N_("A survey's report for the municipality (PDF)")),
+    ("survey_quotes", N_("Choose the quotes a survey report may show")),
     ("survey_drafts", N_("Machine drafts for a survey's missing languages")),
     ("survey_reviewed", N_("Mark a survey's machine drafts as reviewed")),
     ("meeting_new", N_("Plan a meeting and invite the pool")),

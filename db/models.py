@@ -474,6 +474,21 @@ class SurveyAnswer(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class SurveyQuotePick(Base):
+    """A written answer a coordinator picked for the report: only the reference, never a copy
+    of the text. The report shows it only while the response allows quotes (`quote_ok`);
+    deleting the answer (a member's /delete, retention) deletes the pick."""
+
+    __tablename__ = "survey_quote_picks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_answers.id", ondelete="CASCADE"), unique=True
+    )
+    picked_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    picked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class CachedTranslation(Base):
     """A machine translation kept so the same text is never sent to a provider twice.
 

@@ -28,6 +28,7 @@ from bot.surveys.when import WhenError
 from bot.texts import draft_problem, language_label, unreviewed
 from db.base import utcnow
 from db.engine import AsyncSession
+from handlers import survey_reports
 
 EXPORT = "survey_export"
 
@@ -257,6 +258,7 @@ async def show_results(
     scope = region or (_("all regions") if actor.is_admin else _("your regions"))
     for text in report.render(found, _locale(), scope):
         await message.answer(text)
+    await survey_reports.send_charts(message, session, found)
 
 
 async def survey_results(

@@ -104,18 +104,24 @@ async def collect(
     region_code: str | None = None,
     version: int | None = None,
     unfinished: bool = False,
+    run_id: int | None = None,
 ) -> Results:
+    """With `run_id`, only that run of the survey (its version follows from the run)."""
     region_ids, _region = await scope_for(session, who, region_code)
-    survey = await _version(session, slug.lower(), version)
+    if run_id is not None:
+        run = await session.get(SurveyRun, run_id)
+        survey_of_run = await session.get(Survey, run.survey_id) if run else None
+        if survey_of_run is None or survey_of_run.slug != slug.lower():
+            raise NoSurvey
+        survey = survey_of_run
+    else:
+        survey = await _version(session, slug.lower(), version)
     definition = library.definition_of(survey)
-    run_ids = list(
-        await session.scalars(select(SurveyRun.id).where(SurveyRun.survey_id == survey.id))
-    )
+    of_runs = (SurveyRun.id == run_id) if run_id is not None else (SurveyRun.survey_id == survey.id)
+    run_ids = list(await session.scalars(select(SurveyRun.id).where(of_runs)))
     broadcast_ids = list(
         await session.scalars(
-            select(SurveyRun.broadcast_id).where(
-                SurveyRun.survey_id == survey.id, SurveyRun.broadcast_id.is_not(None)
-            )
+            select(SurveyRun.broadcast_id).where(of_runs, SurveyRun.broadcast_id.is_not(None))
         )
     )
     delivered = select(Member.region_id, Member.language, func.count()).join(

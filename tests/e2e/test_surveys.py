@@ -139,6 +139,7 @@ async def answer_pulse(
     mood: str,
     topics: list[str],
     helped: bool,
+    written: str = "Een tolk",
 ) -> None:
     await user.send_command("/start", args=link(invited))
     await question(user, PULSE, "mood", lang)
@@ -155,7 +156,7 @@ async def answer_pulse(
     await user.press(t(app, "Yes" if helped else "No", lang))
     if not helped:
         await question(user, PULSE, "missing_help", lang)
-        await user.send_text("Een tolk")
+        await user.send_text(written)
     await question(user, PULSE, "meeting", lang)
     await user.press(label(PULSE, "meeting", "maybe" if not helped else "yes", lang))
     assert PULSE.thanks is not None
@@ -209,8 +210,8 @@ async def test_pulse_from_import_to_results_and_export(emulator: Emulator, app: 
     assert "Survey response rate (last 3 runs): 100%" in (stats or "")
 
     await coordinator.send_command("/survey_export", args="pulse")
-    responses = await coordinator.wait_for_message(lambda m: m.file_id is not None)
-    totals = await coordinator.wait_for_message(lambda m: m.file_id is not None)
+    responses = await coordinator.wait_for_message(lambda m: m.media_kind == "document")
+    totals = await coordinator.wait_for_message(lambda m: m.media_kind == "document")
     rows = export.parse(emulator.world.files.get(responses.file_id or "").data)  # type: ignore[union-attr]
     assert sorted(r["mood"] for r in rows) == ["2", "4", "4", "4", "4", "4"]
     assert sorted(r["topics"] for r in rows) == ["housing;work"] * 5 + ["money"]
