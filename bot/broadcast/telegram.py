@@ -9,7 +9,7 @@ from aiogram.methods import EditMessageText, SendDocument, SendMessage, SendPhot
 from aiogram.methods.base import Response
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
-from bot.broadcast.content import Content, render
+from bot.broadcast.content import CAPTION_LIMIT, Content, render
 
 # aiogram builds Response[<return type>] for every answer; pydantic caches that generic class
 # only weakly, so under garbage pressure it is rebuilt (about 5 ms of CPU) again and again.
@@ -56,6 +56,8 @@ async def send(
         sent = await bot.send_document(chat_id, document, caption=text, **extra)
     elif content.kind == "text":
         sent = await bot.send_message(chat_id, text, **extra)
+    elif content.kind == "photo" and content.file_data is not None:
+        sent = await _send_picture(bot, chat_id, content.file_data, text, header, extra)
     elif content.kind == "photo":
         sent = await bot.send_photo(chat_id, str(content.file_id), caption=text, **extra)
     elif content.kind == "document":
@@ -65,3 +67,16 @@ async def send(
     else:
         raise ValueError(f"unknown content kind {content.kind!r}")
     return sent.message_id
+
+
+async def _send_picture(
+    bot: Bot, chat_id: int, data: bytes, text: str, header: str, extra: dict[str, Any]
+) -> Message:
+    """A generated picture with the text as its caption; a text too long for a caption
+    follows the picture as a message of its own (with the buttons)."""
+    photo = BufferedInputFile(data, "chart.png")
+    if len(text) <= CAPTION_LIMIT:
+        return await bot.send_photo(chat_id, photo, caption=text, **extra)
+    plain = {k: v for k, v in extra.items() if k != "reply_markup"}
+    await bot.send_photo(chat_id, photo, caption=header[:CAPTION_LIMIT], **plain)
+    return await bot.send_message(chat_id, text, **extra)
