@@ -13,6 +13,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 
+from bot.bridge import provider_name
 from bot.broadcast.content import MACHINE_LABEL
 from bot.findings import rules
 from bot.findings.rules import FINDINGS, RESPONSE, Text, Texts
@@ -58,8 +59,13 @@ def reaction_markup(finding_id: int) -> str:
 
 def labels(i18n: I18n, locale: str, *, useful: bool = True) -> rules.Labels:
     machine = t(i18n, MACHINE_LABEL, locale)
+
+    def named(providers: str) -> str:
+        names = [provider_name(p, lambda s: t(i18n, s, locale)) for p in providers.split(", ")]
+        return machine.format(provider=", ".join(names))
+
     return rules.Labels(
-        t(i18n, YOU_SAID, locale), t(i18n, WE_DID, locale), lambda p: machine.format(provider=p),
+        t(i18n, YOU_SAID, locale), t(i18n, WE_DID, locale), named,
         t(i18n, USEFUL, locale) if useful else None,
     )  # fmt: skip
 
@@ -156,7 +162,9 @@ def preview_head(code: str, text: Text, locale: str, chart: str | None) -> str:
     lines = [_("Preview in {language}.").format(language=language_name_in(code, locale))]
     if text.machine and not text.reviewed:
         lines.append(
-            _("Machine draft ({provider}), not checked yet.").format(provider=text.provider)
+            _("Machine draft ({provider}), not checked yet.").format(
+                provider=provider_name(text.provider, _)
+            )
         )
     if chart:
         lines.append(_("With the chart of: {question}").format(question=chart))
