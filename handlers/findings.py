@@ -145,12 +145,12 @@ async def write_pressed(
     assert isinstance(query.message, Message)
     if kind == FINDINGS:
         prompt = _(
-            "Write the findings in a few short points, in your language (at most {limit} "
-            "characters). Members read them as “You said: …”."
+            "Write the findings in a few short points, in your language (characters: at most "
+            "{limit}). Members read them as “You said: …”."
         )
     else:
         prompt = _(
-            "Write what the municipality did or changes (at most {limit} characters). "
+            "Write what the municipality did or changes (characters: at most {limit}). "
             "Members read it as “We did: …”."
         )
     await query.message.answer(prompt.format(limit=rules.TEXT_LIMIT))
@@ -335,7 +335,8 @@ async def results_command(
             _("No results yet. When the coordinators share what a survey showed, you find it here.")
         )
         return
-    blocks = [f"<b>{_('What the pool said, and what was done')}</b>"]
+    heading = _("What the pool said, and what was done")
+    blocks = [f"<b>{heading}</b>"]
     for past in found:
         title = shown(past.definition.title, locale)
         blocks.append(

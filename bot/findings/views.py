@@ -237,4 +237,5 @@ def stats_lines(counts: dict[int, Counter[str]], names: dict[int, str], locale: 
     ]
     if not lines:
         return []
-    return [f"<b>{_escape(_('You said, we did: was it useful?'))}</b>", *lines]
+    heading = _("You said, we did: was it useful?")
+    return [f"<b>{_escape(heading)}</b>", *lines]

@@ -160,7 +160,7 @@ def png(emulator: Emulator, message: SimMessage) -> bytes:
 
 async def write(coordinator: SimUser, button: str, text: str) -> SimMessage:
     await coordinator.press(button)
-    await wait_text(coordinator, "at most 700 characters")
+    await wait_text(coordinator, "at most 700)")
     await coordinator.send_text(text)
     preview = await wait_text(coordinator, "Preview in English.")
     assert "[ar]" not in (preview.text or "") and text in (preview.text or "")
