@@ -4,7 +4,7 @@ send), members react 👍/👎 and read /results. Every press is checked again i
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F, Router, html
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -67,13 +67,13 @@ def _card_text(found: service.Card, locale: str) -> str:
     chosen = found.findings.get(FINDINGS)
     question = service.headline_id(found.definition, chosen.question if chosen else None)
     asked = found.definition.question(question) if question else None
-    lines = [f"<b>{_title(found, locale)}</b>", answers(found.answered, locale), ""]
+    lines = [f"<b>{html.quote(_title(found, locale))}</b>", answers(found.answered, locale), ""]
     for kind in rules.KINDS:
         row = found.findings.get(kind)
         state = views.state_text(found.texts(kind), row is not None and row.sent_at is not None)
         lines.append(f"{views.kind_name(kind)}: {state}")
     if asked is not None:
-        lines.append(_("Chart: {question}").format(question=shown(asked.text, locale)))
+        lines.append(_("Chart: {question}").format(question=html.quote(shown(asked.text, locale))))
     return "\n".join(lines)
 
 
@@ -342,7 +342,8 @@ async def results_command(
         blocks.append(
             views.past_block(i18n, title, past.result, past.findings, past.response, locale)
         )
-    await message.answer("\n\n".join(blocks))
+    for text in views.packed(blocks):
+        await message.answer(text)
 
 
 def create_router() -> Router:

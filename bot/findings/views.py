@@ -167,7 +167,7 @@ def preview_head(code: str, text: Text, locale: str, chart: str | None) -> str:
             )
         )
     if chart:
-        lines.append(_("With the chart of: {question}").format(question=chart))
+        lines.append(_("With the chart of: {question}").format(question=_escape(chart)))
     return "\n".join(lines)
 
 
@@ -239,3 +239,14 @@ def stats_lines(counts: dict[int, Counter[str]], names: dict[int, str], locale: 
         return []
     heading = _("You said, we did: was it useful?")
     return [f"<b>{_escape(heading)}</b>", *lines]
+
+
+def packed(blocks: Sequence[str], limit: int = 3900) -> list[str]:
+    """Blocks joined into as few messages as fit Telegram's 4096 characters."""
+    messages: list[str] = []
+    for block in blocks:
+        if messages and len(messages[-1]) + 2 + len(block) <= limit:
+            messages[-1] += "\n\n" + block
+        else:
+            messages.append(block[:limit])
+    return messages
