@@ -367,39 +367,42 @@ class Past:
 
 
 async def for_member(session: AsyncSession, member: Member, limit: int = 5) -> list[Past]:
-    """The member's pool's runs whose findings were sent, newest first."""
+    """The member's pool's runs whose findings or response were sent, newest first."""
     if member.region_id is None:
         return []
+    latest = func.max(SurveyFinding.sent_at)
     rows = await session.execute(
-        select(SurveyRun, SurveyFinding)
+        select(SurveyRun)
         .join(SurveyFinding, SurveyFinding.run_id == SurveyRun.id)
         .where(
-            SurveyFinding.kind == FINDINGS,
             SurveyFinding.sent_at.is_not(None),
             (SurveyRun.region_id == member.region_id) | SurveyRun.region_id.is_(None),
         )
-        .order_by(SurveyFinding.sent_at.desc())
+        .group_by(SurveyRun.id)
+        .order_by(latest.desc())
         .limit(limit)
     )
     found = []
-    for run, said in rows.all():
+    for run in rows.scalars():
         survey = await session.get(Survey, run.survey_id)
         assert survey is not None
         definition = library.definition_of(survey)
-        did = await session.scalar(
-            select(SurveyFinding).where(
-                SurveyFinding.run_id == run.id,
-                SurveyFinding.kind == RESPONSE,
-                SurveyFinding.sent_at.is_not(None),
-            )  # fmt: skip
-        )
+        kinds = {
+            row.kind: row
+            for row in await session.scalars(
+                select(SurveyFinding).where(SurveyFinding.run_id == run.id)
+            )
+        }
+        said, did = kinds.get(FINDINGS), kinds.get(RESPONSE)
+        if said is None:
+            continue
         found.append(
             Past(
                 run,
                 definition,
                 await headline(session, run, definition, said.question),
                 rules.load(said.texts),
-                rules.load(did.texts) if did is not None else {},
+                rules.load(did.texts) if did is not None and did.sent_at is not None else {},
             )  # fmt: skip
         )
     return found
