@@ -8,7 +8,7 @@ from aiogram import F, Router, html
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
@@ -193,6 +193,7 @@ async def text_typed(
     except service.Refused as exc:
         await message.answer(views.refusal(exc.why))
         return
+    await _show_chart(message, session, i18n, await service.card(session, actor, row.run_id))
     await _preview(message, session, actor, i18n, row.id, source, new=True)
 
 
@@ -267,6 +268,20 @@ async def chart_pressed(
     await query.message.edit_text(
         _card_text(found, _locale(i18n)), reply_markup=_card_markup(found)
     )
+    await _show_chart(query.message, session, i18n, found)
+
+
+async def _show_chart(
+    message: Message, session: AsyncSession, i18n: I18n, found: service.Card
+) -> None:
+    """The chart that goes out with the findings, as the coordinator would read it."""
+    said = found.findings.get(FINDINGS)
+    question = said.question if said is not None else None
+    result = await service.headline(session, found.run, found.definition, question)
+    region = found.region.name if found.region else _("all regions")
+    picture = await outgoing.chart(i18n, found, result, _locale(i18n), region)
+    if picture is not None:
+        await message.answer_photo(BufferedInputFile(picture, "chart.png"))
 
 
 async def send_pressed(

@@ -47,11 +47,18 @@ async def outgoing(
         if text is None:
             continue
         texts[code] = text
-        pictures[code] = None
-        if result is not None:
-            with i18n.use_locale(code):
-                subtitle = " · ".join(
-                    (shown(found.definition.title, code), region, answers(result.answered, code))
-                )
-                pictures[code] = await charts.render(question_chart, result, subtitle, code)
+        pictures[code] = await chart(i18n, found, result, code, region)
     return Outgoing(texts, pictures)
+
+
+async def chart(
+    i18n: I18n, found: Card, result: QuestionResult | None, code: str, region: str
+) -> bytes | None:
+    """The headline chart in `code` (PNG), or None for a run without a closed question."""
+    if result is None:
+        return None
+    with i18n.use_locale(code):
+        subtitle = " · ".join(
+            (shown(found.definition.title, code), region, answers(result.answered, code))
+        )
+        return await charts.render(question_chart, result, subtitle, code)

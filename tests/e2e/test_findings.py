@@ -162,6 +162,7 @@ async def write(coordinator: SimUser, button: str, text: str) -> SimMessage:
     await coordinator.press(button)
     await wait_text(coordinator, "at most 700)")
     await coordinator.send_text(text)
+    await coordinator.wait_for_message(lambda m: m.media_kind == "photo")  # the chart going out
     preview = await wait_text(coordinator, "Preview in English.")
     assert "[ar]" not in (preview.text or "") and text in (preview.text or "")
     return preview
@@ -201,6 +202,14 @@ async def test_findings_and_response_reach_the_pool_with_the_chart(
     checked = await coordinator.wait_for_edit(
         edited, lambda m: "✅ Machine drafts checked" not in m.button_texts
     )
+
+    # The chart can follow another closed question; four presses go round to the first.
+    await coordinator.send_command("/findings", args=str(pool.run_id))
+    card = await wait_text(coordinator, "Findings: ready to send")
+    for question in ("What took most", "Did you", "Will you", "How was this month"):
+        await coordinator.press("📊 Another question for the chart", card)
+        card = await coordinator.wait_for_edit(card, lambda m, q=question: q in (m.text or ""))
+        await coordinator.wait_for_message(lambda m: m.media_kind == "photo")
 
     # The other region's coordinator: no run, no card, no sending with a forged button.
     await pool.other.send_command("/findings")
