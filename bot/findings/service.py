@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast import service as broadcasts
@@ -308,6 +308,14 @@ async def send(
     if not versions:
         raise Refused("nobody")
     audience = audience_of(found.run, choice)
+    claimed = await session.execute(  # two presses at once: only one broadcast
+        update(SurveyFinding)
+        .where(SurveyFinding.id == row.id, SurveyFinding.sent_at.is_(None))
+        .values(sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        raise Refused("sent")
     broadcast = await broadcasts.create(
         session, settings, actor=actor.telegram_id, audience=audience, versions=versions,
         now=now, locale=locale, kind="findings",
