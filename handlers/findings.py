@@ -175,6 +175,10 @@ async def text_typed(
     settings: Settings, i18n: I18n, translator: Translator | None = None,
 ) -> None:  # fmt: skip
     data = await state.get_data()
+    if "run" not in data or data.get("kind") not in rules.KINDS:
+        await state.clear()
+        await message.answer(_no_run())
+        return
     try:
         text = rules.check(message.text or "")
     except rules.TextProblem as exc:
