@@ -161,6 +161,8 @@ def png(emulator: Emulator, message: SimMessage) -> bytes:
 async def write(coordinator: SimUser, button: str, text: str) -> SimMessage:
     await coordinator.press(button)
     await wait_text(coordinator, "at most 700)")
+    await coordinator.send_text("x" * 701)
+    await wait_text(coordinator, "That is too long. Please write it shorter.")
     await coordinator.send_text(text)
     await coordinator.wait_for_message(lambda m: m.media_kind == "photo")  # the chart going out
     preview = await wait_text(coordinator, "Preview in English.")
