@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,12 +57,6 @@ class Refused(Exception):
     def __init__(self, why: str) -> None:
         super().__init__(why)
         self.why = why
-
-
-class Catalogues(Protocol):
-    def gettext(self, singular: str, *, locale: str | None = None) -> str: ...
-
-    def use_locale(self, locale: str) -> AbstractContextManager[None]: ...
 
 
 @dataclass
@@ -153,7 +145,7 @@ async def write(
     return row
 
 
-async def _finding(
+async def finding(
     session: AsyncSession, actor: Actor, finding_id: int
 ) -> tuple[Card, SurveyFinding]:
     row = await session.get(SurveyFinding, finding_id)
@@ -163,15 +155,9 @@ async def _finding(
     return found, row
 
 
-async def finding(
-    session: AsyncSession, actor: Actor, finding_id: int
-) -> tuple[Card, SurveyFinding]:
-    return await _finding(session, actor, finding_id)
-
-
 async def review(session: AsyncSession, actor: Actor, finding_id: int) -> SurveyFinding:
     """The coordinator read the machine drafts and accepts them; commits."""
-    found, row = await _finding(session, actor, finding_id)
+    found, row = await finding(session, actor, finding_id)
     texts = rules.load(row.texts)
     drafts = rules.unreviewed(texts)
     row.texts = rules.dump(rules.reviewed_all(texts))
@@ -266,7 +252,7 @@ async def reader_languages(
     session: AsyncSession, settings: Settings, actor: Actor, finding_id: int, choice: str
 ) -> dict[str, int]:
     """The recipients' languages and how many read each (before sending)."""
-    found, _row = await _finding(session, actor, finding_id)
+    found, _row = await finding(session, actor, finding_id)
     if choice not in rules.AUDIENCES:
         raise Gone
     return await language_counts(session, audience_of(found.run, choice), settings.default_locale)
@@ -285,7 +271,7 @@ async def send(
 ) -> Broadcast:
     """Queue the findings (or response) for the chosen audience, one version per reader
     language with its chart and buttons; commits (the caller wakes the broadcaster)."""
-    found, row = await _finding(session, actor, finding_id)
+    found, row = await finding(session, actor, finding_id)
     if choice not in rules.AUDIENCES:
         raise Gone
     if row.sent_at is not None:
