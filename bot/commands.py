@@ -33,6 +33,7 @@ MEMBER_COMMANDS = [
     ("resume", N_("Get messages again")),
     ("volunteer", N_("Help as a volunteer translator")),
     ("meetings", N_("Meetings of your pool; your answer")),
+    ("results", N_("Survey results and what was done")),
     ("help", N_("What this bot can do")),
 ]
 STAFF_COMMANDS = [
@@ -61,6 +62,7 @@ STAFF_COMMANDS = [
     ("survey_quotes", N_("Choose the quotes a survey report may show")),
     ("survey_drafts", N_("Machine drafts for a survey's missing languages")),
     ("survey_reviewed", N_("Mark a survey's machine drafts as reviewed")),
+    ("findings", N_("Tell the pool what a survey showed and what was done")),
     ("meeting_new", N_("Plan a meeting and invite the pool")),
     ("attended", N_("Check in who came to a meeting: /attended 12")),
     ("stats", N_("Numbers per region")),

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -259,6 +260,8 @@ class BroadcastVersion(Base):
     markup: Mapped[str | None] = mapped_column(Text, nullable=True)
     file_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
     file_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A picture made by the bot (e.g. a survey chart, PNG), sent as a photo with `html` as caption.
+    file_data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class BroadcastDelivery(Base):
@@ -937,6 +940,47 @@ class FaqRating(Base):
 
     entry_id: Mapped[int] = mapped_column(
         ForeignKey("faq_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    value: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SurveyFinding(Base):
+    """What a survey run showed ("findings") or what the municipality did with it
+    ("response"), told back to the pool (bot/findings). One of each kind per run.
+
+    `texts`: JSON {language: {"text", "provider", "reviewed"}}: the staff text (provider "")
+    and machine drafts (provider: the machine that made it), each reviewed before sending.
+    `question`: the survey question whose chart goes with it (None: the first closed one).
+    No member data here; who wrote and sent it is in the audit log."""
+
+    __tablename__ = "survey_findings"
+    __table_args__ = (UniqueConstraint("run_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_runs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    texts: Mapped[str] = mapped_column(Text, default="{}")
+    question: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="SET NULL"), nullable=True
+    )
+    audience: Mapped[str | None] = mapped_column(String(16), nullable=True)  # invited | region
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FindingReaction(Base):
+    """A member's 👍 ("up") or 👎 ("down") on findings they received (one each, changeable)."""
+
+    __tablename__ = "finding_reactions"
+
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_findings.id", ondelete="CASCADE"), primary_key=True
     )
     member_id: Mapped[int] = mapped_column(
         ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True

@@ -44,6 +44,7 @@ def help_text() -> str:
             _("/delete – delete all your data"),
             _("/pause – no surveys or news for a while"),
             _("/resume – get surveys and news again"),
+            _("/results – survey results and what was done"),
             _("/help – this list"),
         ]
     )

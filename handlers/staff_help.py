@@ -74,6 +74,7 @@ def staff_help(actor: Actor, locale: str) -> str:
             ("/survey_quotes", survey, _("choose the written answers the report may quote")),
             ("/survey_drafts", survey, _("machine drafts for missing languages")),
             ("/survey_reviewed", survey, _("machine drafts checked and accepted")),
+            ("/findings", f"[{number}]", _("tell the pool what a survey showed and what was done")),
         ]),
         (_("Meetings"), [
             ("/meeting_new", "", _("plan a meeting step by step and invite the pool")),

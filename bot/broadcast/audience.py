@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.members.consent import reachable
 from bot.services import roles
-from db.models import Member, ProfileAnswer
+from db.models import BroadcastDelivery, DeliveryState, Member, ProfileAnswer
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class Audience:
     region_ids: tuple[int, ...] | None = None  # None: every region
     language: str | None = None
     answer: tuple[str, str] | None = None  # (intake question id, option id)
+    # Only members an earlier broadcast reached (e.g. a survey run's invitation).
+    reached_by: int | None = None
 
 
 def recipient_criteria(audience: Audience, default_locale: str) -> list[ColumnElement[bool]]:
@@ -38,6 +40,14 @@ def recipient_criteria(audience: Audience, default_locale: str) -> list[ColumnEl
         if audience.language == default_locale:
             same = or_(same, Member.language.is_(None))
         criteria.append(same)
+    if audience.reached_by is not None:
+        criteria.append(
+            exists().where(
+                BroadcastDelivery.member_id == Member.id,
+                BroadcastDelivery.broadcast_id == audience.reached_by,
+                BroadcastDelivery.state == DeliveryState.SENT.value,
+            )
+        )
     if audience.answer is not None:
         question, option = audience.answer
         encoded = json.dumps(option, ensure_ascii=False)

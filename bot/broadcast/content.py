@@ -36,9 +36,14 @@ class Content:
     # A small file made by the bot, sent as a document with the text as caption (kind "text").
     file_name: str | None = None
     file_text: str | None = None
+    # A picture made by the bot (PNG), sent as a photo with the text as caption (kind "photo").
+    file_data: bytes | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """For JSON (FSM data): without a generated picture."""
+        data = asdict(self)
+        data.pop("file_data")
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Content:

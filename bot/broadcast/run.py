@@ -9,6 +9,7 @@ import logging
 import random
 import time
 from collections import deque
+from dataclasses import replace
 
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -186,12 +187,16 @@ class Run:
         started = time.monotonic()
         if not await journal.claim(item.delivery_id):
             return  # cancelled or erased meanwhile
-        _, content = pick(self.versions, item.language)
+        language, content = pick(self.versions, item.language)
         header = ctx.i18n.gettext(HEADER, locale=item.language)
+
+        def uploaded(file_id: str) -> None:  # later copies send the picture by its id
+            self.versions[language] = replace(self.versions[language], file_id=file_id)
+
         try:
             message_id = await send(
-                ctx.bot, item.chat_id, content, header,
-                paid=ctx.settings.broadcast_paid, timeout=ctx.options.request_timeout,
+                ctx.bot, item.chat_id, content, header, paid=ctx.settings.broadcast_paid,
+                timeout=ctx.options.request_timeout, uploaded=uploaded,
             )  # fmt: skip
         except TelegramRetryAfter as exc:
             ctx.limiter.pause(exc.retry_after)

@@ -147,6 +147,7 @@ async def create(
                 markup=content.markup,
                 file_name=content.file_name,
                 file_text=content.file_text,
+                file_data=content.file_data,
             )
         )
     broadcast.total = await plan(session, broadcast.id, audience, settings.default_locale)
@@ -230,7 +231,7 @@ async def load_versions(session: AsyncSession, broadcast_id: int) -> dict[str, C
     )
     return {
         v.language: Content(
-            v.content_kind, v.html, 0, v.file_id, v.markup, v.file_name, v.file_text
+            v.content_kind, v.html, 0, v.file_id, v.markup, v.file_name, v.file_text, v.file_data
         )
         for v in rows
     }

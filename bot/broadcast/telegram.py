@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import Bot
@@ -9,7 +10,7 @@ from aiogram.methods import EditMessageText, SendDocument, SendMessage, SendPhot
 from aiogram.methods.base import Response
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
-from bot.broadcast.content import Content, render
+from bot.broadcast.content import CAPTION_LIMIT, Content, render
 
 # aiogram builds Response[<return type>] for every answer; pydantic caches that generic class
 # only weakly, so under garbage pressure it is rebuilt (about 5 ms of CPU) again and again.
@@ -43,8 +44,10 @@ async def send(
     *,
     paid: bool = False,
     timeout: int | None = None,
+    uploaded: Callable[[str], None] | None = None,
 ) -> int:
-    """Send one rendered copy; returns Telegram's message id (raises TelegramAPIError)."""
+    """Send one rendered copy; returns Telegram's message id (raises TelegramAPIError).
+    `uploaded` hears the file id Telegram gave a generated picture, so later copies reuse it."""
     text = render(content, header)
     extra: dict[str, Any] = {"request_timeout": timeout}
     if paid:
@@ -56,6 +59,8 @@ async def send(
         sent = await bot.send_document(chat_id, document, caption=text, **extra)
     elif content.kind == "text":
         sent = await bot.send_message(chat_id, text, **extra)
+    elif content.kind == "photo" and content.file_data is not None:
+        sent = await _send_picture(bot, chat_id, content, text, header, extra, uploaded)
     elif content.kind == "photo":
         sent = await bot.send_photo(chat_id, str(content.file_id), caption=text, **extra)
     elif content.kind == "document":
@@ -65,3 +70,25 @@ async def send(
     else:
         raise ValueError(f"unknown content kind {content.kind!r}")
     return sent.message_id
+
+
+async def _send_picture(
+    bot: Bot, chat_id: int, content: Content, text: str, header: str, extra: dict[str, Any],
+    uploaded: Callable[[str], None] | None,
+) -> Message:  # fmt: skip
+    """A generated picture (uploaded once, then by its file id) with the text as caption; a
+    text too long for a caption follows the picture as a message of its own (with buttons)."""
+    assert content.file_data is not None
+    photo: str | BufferedInputFile = content.file_id or BufferedInputFile(
+        content.file_data, "chart.png"
+    )
+    if len(text) <= CAPTION_LIMIT:
+        sent = await bot.send_photo(chat_id, photo, caption=text, **extra)
+        picture, message = sent, sent
+    else:
+        plain = {k: v for k, v in extra.items() if k != "reply_markup"}
+        picture = await bot.send_photo(chat_id, photo, caption=header[:CAPTION_LIMIT], **plain)
+        message = await bot.send_message(chat_id, text, **extra)
+    if uploaded is not None and content.file_id is None and picture.photo:
+        uploaded(picture.photo[-1].file_id)
+    return message

@@ -29,6 +29,7 @@ from bot.volunteers import service as volunteers
 from db.models import (
     Consent,
     FaqRating,
+    FindingReaction,
     Member,
     Municipality,
     OutboundCopy,
@@ -125,6 +126,14 @@ async def export(
             {"faq_entry": r.entry_id, "rating": r.value, "at": _iso(r.at)}
             for r in await session.scalars(
                 select(FaqRating).where(FaqRating.member_id == member.id).order_by(FaqRating.at)
+            )
+        ],
+        "survey_findings_ratings": [
+            {"findings": r.finding_id, "rating": r.value, "at": _iso(r.at)}
+            for r in await session.scalars(
+                select(FindingReaction)
+                .where(FindingReaction.member_id == member.id)
+                .order_by(FindingReaction.at)
             )
         ],
         "machine_translations": await member_translations(session, member.id),

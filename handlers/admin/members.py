@@ -18,6 +18,8 @@ from bot.callbacks import (
     MembersPageCallback,
 )
 from bot.config import Settings
+from bot.findings import service as findings
+from bot.findings import views as finding_views
 from bot.i18n import language_with_code
 from bot.meetings import service as meetings
 from bot.meetings import views as meeting_views
@@ -395,6 +397,11 @@ async def stats_screen(
     held = await meetings.attendance(session, actor, [e.region.id for e in entries], utcnow())
     if block := meeting_views.attendance_text(get_i18n(), held, locale, settings.tz):
         text += "\n\n" + block
+    said = await findings.reactions(session, actor, [e.region.id for e in entries])
+    if block := finding_views.stats_lines(
+        said, {e.region.id: e.region.name for e in entries}, locale
+    ):
+        text += "\n\n" + "\n".join(block)
     upcoming = retention.next_run(settings, utcnow())
     text += "\n\n" + retention_views.next_run_line(get_i18n(), upcoming, settings, locale)
     return [Reply(text)]
