@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.members import consent
 from db import migrate
 from db.engine import create_engine, create_session_factory
 from db.seed import seed_regions
@@ -113,3 +114,11 @@ async def session(
 ) -> AsyncIterator[AsyncSession]:
     async with session_factory() as session:
         yield session
+
+
+@pytest.fixture(autouse=True)
+def _fresh_notice_revision() -> Iterator[None]:
+    """A bot's start-up sets the privacy notice's revision for the whole process (a
+    translation provider raises it); the next test starts from the base version again."""
+    yield
+    consent.set_notice_revision(0)
