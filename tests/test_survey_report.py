@@ -68,14 +68,22 @@ def _result(rows: list[tuple[object, dict[str, object]]]) -> QuestionResult:
 
 @pytest.mark.parametrize(
     ("n", "chat", "printed"),
-    [(4, ["Big"], False), (5, ["Big", "Small"], True), (6, ["Big", "Small"], True)],
+    [(4, [], False), (5, ["Big", "Small"], True), (6, ["Big", "Small"], True)],
 )
 def test_breakdown_groups(n: int, chat: list[str], printed: bool) -> None:
-    """A group of n respondents (all Yes) beside one of 10 (5 Yes, 5 No)."""
+    """A group of n respondents (all Yes) beside one of 10 (5 Yes, 5 No): with 4, the chat
+    draws no breakdown (the question's chart minus Big's bars would show the 4 answers)."""
     rows = _rows(1, [YES] * 5 + ["no"] * 5) + _rows(2, [YES] * n)
     split = breakdown(_result(rows), rows, "region", {1: "Big", 2: "Small"}, "en")
     assert [s.name for s in split.for_chat()] == chat
     assert split.safe_to_print() is printed
+
+
+def test_small_groups_left_out_together_five_or_more_keep_the_chat_breakdown() -> None:
+    rows = _rows(1, [YES] * 5 + ["no"] * 5) + _rows(2, [YES] * 4) + _rows(3, ["no"] * 3)
+    names = {1: "Big", 2: "Small", 3: "Smaller"}
+    split = breakdown(_result(rows), rows, "region", names, "en")
+    assert [s.name for s in split.for_chat()] == ["Big"]
 
 
 @pytest.mark.parametrize(("n", "printed"), [(4, False), (5, True), (6, True)])
@@ -99,9 +107,10 @@ def test_a_question_answered_by_fewer_than_five_shows_no_numbers(
 
 
 def test_chart_specs_leave_small_groups_out() -> None:
+    """Big (6) beside Small (3): no chart by region, as 9 Yes minus Big's 6 would give
+    Small's answers away; by language all 9 are Dutch."""
     rows = _rows(1, [YES] * 6) + _rows(2, [YES] * 3)
     found = SimpleNamespace(questions=[_result(rows)], rows=rows)
     specs = survey_report.chart_specs(found, {1: "Big", 2: "Small"}, "en")  # type: ignore[arg-type]
-    assert [s.title for s in specs] == ["Did you get help?", "Did you get help? — by region",
-                                        "Did you get help? — by language"]  # fmt: skip
-    assert [[g.name for g in s.series] for s in specs[1:]] == [["Big"], ["Dutch"]]
+    assert [s.title for s in specs] == ["Did you get help?", "Did you get help? — by language"]
+    assert [[g.name for g in s.series] for s in specs[1:]] == [["Dutch"]]

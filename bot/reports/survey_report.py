@@ -3,7 +3,9 @@ rule applied: the data every renderer (chat charts, the PDF) draws from.
 
 Two levels of caution:
 - in chat, a breakdown by region or language leaves out the groups under 5 respondents
-  (bot/reports/charts.py, `visible_series`) and shows small counts as "<5";
+  (bot/reports/charts.py, `visible_series`) and shows small counts as "<5"; it is not drawn
+  at all when the groups left out have fewer than 5 respondents together (the question's
+  chart minus the drawn groups would show them);
 - in the report for the municipality (it leaves the pool), a breakdown is printed only
   where every group has at least 5 respondents and no cell is under 5, so no hidden group
   can be worked out from the others either.
@@ -79,8 +81,12 @@ class Breakdown:
         )
 
     def for_chat(self) -> list[Series]:
-        """The groups a chat chart may draw (5 or more respondents)."""
-        return visible_series(self.series)
+        """The groups a chat chart may draw (5 or more respondents) — none when the groups
+        left out have 1 to 4 respondents together: the question's own chart minus the drawn
+        groups would tell their answers."""
+        shown = visible_series(self.series)
+        rest = sum(s.respondents for s in self.series if s not in shown)
+        return [] if is_small(rest) else shown
 
 
 @dataclass
