@@ -50,6 +50,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.inbox import store
 from bot.ops import queries
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,10 @@ class Metrics:
         )  # fmt: skip
         self.broadcast_queue = Gauge(
             p + "broadcast_queue", "Deliveries of running broadcasts still queued or being sent.",
+            registry=registry,
+        )  # fmt: skip
+        self.inbox_waiting = Gauge(
+            p + "inbox_waiting", "Stored updates not handled yet (neither done nor parked).",
             registry=registry,
         )  # fmt: skip
         self.questions_open = Gauge(
@@ -167,6 +172,7 @@ class Metrics:
                         session, self.settings.question_reminder_hours
                     )
                     queue = await queries.broadcast_queue(session)
+                    waiting = await store.waiting_count(session)
         except Exception as exc:
             log.warning("metrics: database not read", extra={"reason": repr(exc)})
             self.ping_seconds.labels("database").set(math.nan)
@@ -179,6 +185,7 @@ class Metrics:
             self.questions_open.labels(region).set(open_count)
             self.questions_overdue.labels(region).set(overdue_count)
         self.broadcast_queue.set(queue)
+        self.inbox_waiting.set(waiting)
 
     async def _ping_redis(self) -> None:
         if self.redis is None:

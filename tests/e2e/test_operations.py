@@ -127,6 +127,7 @@ async def test_metrics_after_updates_a_question_and_a_broadcast(
     assert value(found, "expertpool_broadcast_deliveries_total", status="unreachable") == 1
     assert "expertpool_broadcast_queue" in found
     assert value(found, "expertpool_broadcast_queue") == 0
+    assert "expertpool_inbox_waiting" in found
     assert value(found, "expertpool_questions_open", region="twente") == 1
     assert value(found, "expertpool_questions_overdue", region="twente") == 1
     assert value(found, "expertpool_questions_open", region="zwolle") == 0
