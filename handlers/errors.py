@@ -15,13 +15,19 @@ update quietly.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from typing import Any
 
 from aiogram import Bot
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import ErrorEvent, Message, User
 from aiogram.utils.i18n import I18n
 
@@ -32,6 +38,10 @@ from bot.ops import errors, queries
 from bot.ops.metrics import Metrics
 
 log = logging.getLogger(__name__)
+
+LOOKUP_TIMEOUT = 2.0  # seconds for "was it saved?": the database may be why it failed
+ALERT_TIMEOUT = 10.0
+TRANSIENT = (TelegramNetworkError, TelegramServerError, TelegramRetryAfter, TimeoutError)
 
 
 def apology(i18n: I18n, locale: str, saved: bool) -> str:
@@ -103,8 +113,10 @@ class ErrorReporter:
         try:
             await self._apologise(event, data)
             count = self.gate.admit(handler, exception)
-            if count is not None:
-                await self._alert(bot, error_id, handler, exception, count)
+            if count is not None and not await self._alert(
+                bot, error_id, handler, exception, count
+            ):
+                self.gate.undelivered(handler, exception, count)
         except Exception:  # reporting must never hide the error itself
             log.exception("error report failed", extra={"error_id": error_id})
         raise SkipHandler  # not handled: the inbox tries the update again, then parks it
@@ -124,25 +136,31 @@ class ErrorReporter:
         )
         saved = False
         with contextlib.suppress(Exception):  # the database may be why it failed
-            async with self.session_factory() as session:
+            async with asyncio.timeout(LOOKUP_TIMEOUT), self.session_factory() as session:
                 saved = await queries.message_saved(session, user.id, message.message_id)
         with contextlib.suppress(TelegramAPIError):
             await message.answer(apology(self.i18n, locale, saved))
 
     async def _alert(
         self, bot: Bot, error_id: str, handler: str, exception: str, count: int
-    ) -> None:
+    ) -> bool:
+        """Send the alert. False when it may get through on a later try (the gate then lets
+        the next occurrence alert at once); a refusal (a wrong ALERT_CHAT_ID, the bot not in
+        that chat) is logged and rate-limited like a delivered alert."""
         chat_id = self.settings.alert_chat_id
         if chat_id is None:
-            return
+            return True
         text = alert_text(
             self.i18n, self.settings.default_locale, error_id, handler, exception, count
         )
         try:
-            await bot.send_message(
-                chat_id, text, message_thread_id=self.settings.alert_thread_id, parse_mode=None
-            )
-        except TelegramAPIError as exc:
+            async with asyncio.timeout(ALERT_TIMEOUT):
+                await bot.send_message(
+                    chat_id, text, message_thread_id=self.settings.alert_thread_id, parse_mode=None
+                )
+        except (TelegramAPIError, TimeoutError) as exc:
             log.warning(
-                "error alert not delivered", extra={"error_id": error_id, "reason": exc.message}
+                "error alert not delivered", extra={"error_id": error_id, "reason": repr(exc)}
             )
+            return not isinstance(exc, TRANSIENT)
+        return True

@@ -19,6 +19,9 @@ def test_the_same_error_is_alerted_once_per_window_with_the_count_of_repeats() -
     assert gate.admit("handlers.a.f", "RuntimeError") == 2  # the repeat and this one
     now[0] = 1300
     assert gate.admit("handlers.a.f", "RuntimeError") == 1
+    gate.undelivered("handlers.a.f", "RuntimeError", 1)  # the alert did not get through
+    now[0] = 1301
+    assert gate.admit("handlers.a.f", "RuntimeError") == 2
 
 
 def test_where_an_error_came_from() -> None:

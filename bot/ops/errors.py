@@ -8,6 +8,7 @@ alerted with that count (this one included), so nothing is hidden and nobody is 
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -72,3 +73,8 @@ class AlertGate:
             return None
         self._seen[key] = _Seen(now)
         return (seen.since if seen is not None else 0) + 1
+
+    def undelivered(self, handler: str, exception: str, count: int) -> None:
+        """The alert admitted with `count` did not reach the chat: the next occurrence is
+        alerted at once and reports these too."""
+        self._seen[handler, exception] = _Seen(-math.inf, count)
