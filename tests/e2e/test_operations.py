@@ -228,6 +228,25 @@ async def test_a_handler_error_is_told_to_the_member_and_alerted_once_per_window
         ).format(count=4)
         assert count in alerted()[1]
 
+        # An alert Telegram could not take (a 5xx): the next occurrence alerts at once.
+        emulator.faults.fail_next("sendMessage", 500, chat_id=alerts.id)
+        clock.now += 601
+        await amina.send_text("/ask")
+        await wait_text(amina, t(app, NOT_SAVED, "ar"))
+        await app.settled()
+        assert len(alerted()) == 2
+        await amina.send_text("/ask")
+        await wait_text(amina, t(app, NOT_SAVED, "ar"))
+        await app.settled()
+        assert len(alerted()) == 3
+        twice = app.i18n.gettext(
+            "It happened {count} time since the last alert about it.",
+            "It happened {count} times since the last alert about it.",
+            2,
+            locale="nl",
+        ).format(count=2)
+        assert twice in alerted()[2]
+
         # A question part stored before the error: the member hears it was saved.
         monkeypatch.undo()
         monkeypatch.setattr(store, "MAX_ATTEMPTS", 1)
@@ -247,7 +266,7 @@ async def test_a_handler_error_is_told_to_the_member_and_alerted_once_per_window
         await wait_text(amina, t(app, SAVED, "ar"))
         await app.settled()
         texts = alerted()
-        assert len(texts) == 3 and "handlers.questions.add_to_draft" in texts[2]
+        assert len(texts) == 4 and "handlers.questions.add_to_draft" in texts[3]
         assert all("سؤالي" not in text for text in texts)  # never the member's words
     finally:
         await app.stop()
