@@ -27,6 +27,8 @@ from bot.database import prepare_database, prepare_database_exclusively
 from bot.factory import create_bot, create_dispatcher
 from bot.features import leader_services, start_bridge, stop_bridge
 from bot.i18n import create_i18n
+from bot.ops.metrics import instrument
+from bot.ops.server import metrics_server
 from bot.privacy import notice
 from bot.scale.health import HealthCheck
 from bot.scale.inbox import Inbox, serve
@@ -117,12 +119,13 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
         bridge = await start_bridge(bot, session_factory, settings, i18n, dp)
         stack.push_async_callback(stop_bridge, dp)
         leader_services(bot, session_factory, settings, i18n, services, dp, bridge)
+        metrics = instrument(dp, bot)
         await wait_for_api(bot)
         try:
             await publish_commands(bot, session_factory, settings, i18n)
         except TelegramAPIError as exc:
             log.warning("command menu not published", extra={"reason": str(exc)})
-        await stack.enter_async_context(
+        leadership = await stack.enter_async_context(
             Leadership(
                 create_lock_backend(settings),
                 instance_id=settings.instance_id,
@@ -130,11 +133,15 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
                 on_lost=services.stop_all,
             )
         )
+        if metrics is not None:
+            metrics.is_leader = lambda: leadership.is_leader
         inbox = Inbox(dp, bot, session_factory, settings, i18n)
+        health = HealthCheck(engine, storage_redis(storage))
         if settings.webhook_url is None:
+            if metrics is not None:  # /metrics and /healthz on METRICS_PORT, if set
+                await stack.enter_async_context(metrics_server(settings, metrics, health.handle))
             await serve(dp, bot, inbox)
         else:
-            health = HealthCheck(engine, storage_redis(storage))
             async with webhook_server(settings, dp, bot, health, inbox):
                 await inbox.run()
 

@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     retention_inactive_members_months: int = 18
     retention_confirm_days: int = 30
     retention_time: str = "03:30"
+    # Operations (bot/ops): Prometheus metrics in polling mode, error alerts to a chat.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+    alert_chat_id: int | None = None
+    alert_thread_id: int | None = None
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -146,6 +151,13 @@ class Settings(BaseSettings):
         if driver is None:
             raise ValueError(f"unsupported database '{url.drivername}' (use SQLite or PostgreSQL)")
         return url.set(drivername=driver).render_as_string(hide_password=False)
+
+    @field_validator("metrics_port", "alert_chat_id", "alert_thread_id", mode="before")
+    @classmethod
+    def _optional_number(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @field_validator("redis_url", mode="before")
     @classmethod

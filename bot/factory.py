@@ -19,10 +19,13 @@ from bot.middlewares import (
     MemberMiddleware,
     MessengerMiddleware,
 )
+from bot.ops.metrics import Metrics, UpdateMetrics
+from bot.scale.storage import storage_redis
 from bot.telegram.inline_filters import run_on_the_loop
 from bot.telegram.responses import PinResponseTypes
 from bot.telegram.sending import AnsweringMiddleware, RecoveringSends
 from handlers import get_routers
+from handlers.errors import ErrorReporter
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -50,6 +53,12 @@ def create_dispatcher(
         events_isolation=events_isolation or SimpleEventIsolation(),
         settings=settings,
     )
+    # Its own metrics (dp["metrics"]: bot.ops.metrics.instrument connects the Bot and the
+    # services) and error reports (dp["error_reporter"]), built first: they see every update whole.
+    metrics = dp["metrics"] = Metrics(settings, session_factory, storage_redis(dp.storage))
+    dp.update.outer_middleware(UpdateMetrics(metrics))
+    reporter = dp["error_reporter"] = ErrorReporter(settings, session_factory, i18n, metrics)
+    dp.errors.register(reporter.handle)
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     dp.update.outer_middleware(MemberMiddleware())
     dp.update.outer_middleware(LocaleMiddleware(i18n))

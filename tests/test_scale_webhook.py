@@ -16,6 +16,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
 from bot.config import ConfigError, Settings, load_settings
@@ -332,6 +333,17 @@ async def test_bot_process_in_webhook_mode(
             async with http.get(f"{base}/healthz") as response:
                 assert response.status == 200
                 assert await response.json() == {"database": "ok", "redis": "ok"}
+            async with http.get(f"{base}/metrics") as response:
+                assert response.status == 200
+                body = await response.text()
+        samples = {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(body)
+            for s in family.samples
+        }
+        assert samples[("expertpool_leader", (("instance_id", "worker-1"),))] == 1
+        assert samples[("expertpool_ping_seconds", (("service", "redis"),))] > 0
+        assert samples[("expertpool_ping_seconds", (("service", "database"),))] > 0
         assert await proc.stop() == 0
     finally:
         await proc.kill()

@@ -84,6 +84,8 @@ class Bridge:
         self._backoff: dict[str, float] = {}
         self._in_flight: dict[_Key, asyncio.Future[Outcome]] = {}
         self._recent: OrderedDict[_Key, tuple[float, Delivered]] = OrderedDict()
+        # Told (provider, outcome, number of texts) after each provider call (metrics).
+        self.on_outcome: Callable[[str, str, int], None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, glossary: Glossary | None = None) -> Bridge:
@@ -282,14 +284,23 @@ class Bridge:
                 await self._session(), protected, source, target, support
             )
         except ProviderFailure as failure:
+            self._tell(
+                provider, "rate_limited" if failure.rate_limited else failure.kind.value, texts
+            )
             return [self._failed(provider, failure)] * len(texts)
         except Exception:
             log.exception("translation provider client failed", extra={"provider": provider.name})
+            self._tell(provider, "client_error", texts)
             return [Untranslated(Reason.TEMPORARY, provider.name, None, "client error")] * len(
                 texts
             )
         self._backoff.pop(provider.name, None)
+        self._tell(provider, "translated", texts)
         return [Delivered(text, provider.name) for text in translated]
+
+    def _tell(self, provider: Provider, outcome: str, texts: list[str]) -> None:
+        if self.on_outcome is not None:
+            self.on_outcome(provider.name, outcome, len(texts))
 
     def _failed(self, provider: Provider, failure: ProviderFailure) -> Untranslated:
         retry_after = failure.retry_after

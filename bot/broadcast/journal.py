@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,6 +57,7 @@ class Journal:
         self._pending = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.commits = 0
+        self.on_result: Callable[[str], None] | None = None  # each recorded state (metrics)
 
     def start(self) -> None:
         if self._task is None or self._task.done():
@@ -141,6 +143,9 @@ class Journal:
                     future.set_exception(exc)
             return
         self.commits += 1
+        if self.on_result is not None:
+            for result, _ in results:
+                self.on_result(result.state)
         for delivery_id, claim in claims:
             if not claim.done():
                 claim.set_result(delivery_id in claimed)

@@ -73,6 +73,14 @@ def repeated() -> bool:
     return now is not None and now.repeated
 
 
+def recorded() -> bool:
+    """This handling recorded an effect: a later try of the update skips that effect, so it
+    cannot make up for a failure after it (the person is told at once, not after the
+    last try)."""
+    now = _update.get()
+    return now is not None and bool(now.mine)
+
+
 def current() -> int | None:
     """The inbox update being handled, None outside the inbox."""
     now = _update.get()

@@ -17,6 +17,8 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.config import ConfigError, Settings
+from bot.ops.metrics import Metrics
+from bot.ops.server import METRICS_PATH, metrics_handler
 from bot.scale.health import HealthCheck
 from bot.scale.inbox import Inbox, incoming
 
@@ -90,11 +92,15 @@ def create_webhook_app(
     inbox: Inbox | None = None,
     **data: Any,
 ) -> web.Application:
-    """The web app alone (no start-up of its own), so tests can serve it with TestServer."""
+    """The web app alone (no start-up of its own), so tests can serve it with TestServer.
+    With the dispatcher's metrics (bot.ops.metrics) it also serves /metrics."""
     app = web.Application()
     app.router.add_post(path, WebhookHandler(dp, bot, secret_token, inbox, **data).handle)
     if health is not None:
         app.router.add_get(HEALTH_PATH, health.handle)
+    metrics = dp.workflow_data.get("metrics")
+    if isinstance(metrics, Metrics):
+        app.router.add_get(METRICS_PATH, metrics_handler(metrics))
     return app
 
 

@@ -11,8 +11,9 @@ Two parts that work together through a context variable set for each update:
   An edit that changes nothing is not an error.
 - `AnsweringMiddleware`, an update middleware: a send that still failed ends the update
   quietly (logged; a 403 in the person's own chat marks them unreachable, as the broadcaster
-  does); a callback query the handlers left unanswered is answered, so no button spins; a
-  private message whose handler failed gets a short "please try again".
+  does); a callback query the handlers left unanswered is answered, so no button spins
+  (with a short "please try again" when its handler failed). A message whose handler
+  failed hears so from the dispatcher's error handler (handlers.errors).
 
 Calls outside an update (broadcaster, scheduler jobs, start-up) pass through untouched: they
 have their own pacing and retries.
@@ -172,7 +173,6 @@ class AnsweringMiddleware(BaseMiddleware):
             return None
         except Exception:
             state.failed, state.session = True, None  # the session is rolled back, not committed
-            await self._apologise(event)
             raise
         finally:
             await self._answer_left(event, data, state)
@@ -196,16 +196,6 @@ class AnsweringMiddleware(BaseMiddleware):
             "reply not delivered",
             extra={"error": exc.message, "method": exc.method.__api_method__},
         )
-
-    async def _apologise(self, event: TelegramObject) -> None:
-        """A handler failed: the person hears so (the error itself is raised and logged),
-        once the inbox will not try again (a retry may still answer them)."""
-        if not isinstance(event, Update) or event.message is None or not effects.last_try():
-            return
-        if event.message.chat.type != "private":
-            return
-        with contextlib.suppress(TelegramAPIError):
-            await event.message.answer(sorry())
 
     async def _answer_left(
         self, event: TelegramObject, data: dict[str, Any], state: _Update

@@ -287,7 +287,10 @@ async def test_a_handler_that_fails_still_answers(
     admin = emulator.create_user("Admin", language_code="en", user_id=ADMIN_ID)
     user = emulator.create_user("Daan", language_code="nl")
     await user.send_command("/help")
-    sorry = app.i18n.gettext("Sorry, that did not work. Please try again.", locale="nl")
+    sorry = app.i18n.gettext(
+        "Sorry, something went wrong. Your message was not saved: please send it again.",
+        locale="nl",
+    )
     assert (await user.wait_for_message()).text == sorry
     await app.settled()
     # Tried again a few times, then set aside: one apology, and the admins are told.

@@ -26,6 +26,7 @@ from bot.factory import create_bot, create_dispatcher
 from bot.features import start_bridge, stop_bridge
 from bot.i18n import CatalogueI18n, create_i18n
 from bot.inbox import store
+from bot.ops.metrics import instrument
 from bot.privacy import notice
 from bot.questions.drain import Drainer
 from bot.scale.inbox import Inbox, serve
@@ -131,6 +132,8 @@ class RunningBot:
         )  # fmt: skip
         dp["outbox"] = running.outbox  # leader_services then leaves the outbox to it
         await running.outbox.start()
+        # Metrics as `run` connects them; this process runs the leader's services.
+        instrument(dp, bot, is_leader=lambda: True)
         await publish_commands(bot, session_factory, settings, i18n)
         # As `python -m bot run` does: every update is stored in the inbox, then handled
         # from there (bot.scale.inbox.serve).
