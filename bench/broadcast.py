@@ -9,16 +9,23 @@ production, so both get a core. Phases, each with a baseline measured in the sam
           clean     the engine, flood control only
           faults    the engine, plus 5% 429 (retry_after 1 s), 1% 5xx, 2% blocked
   kill    SIGKILL the engine at random points and restart it (1% 5xx, 2% blocked)
+  mixed   the whole bot (`python -m bot run`, polling, broadcaster in-process) with N members
+          broadcasts to all of them at L=1000 while members write to it at 100 updates/s
+          (/help): the broadcast's ratio to L, the members' reply latency against the same
+          bot's latency with no broadcast (measured first, in the same run), and the bot's
+          resident memory (VmRSS, sampled every 0.2 s) idle and at its peak
 
 Ratios: rate / L over the send window (first to last delivery); for the fault run also over
 the time the stream was not held by 429 retry_after (those pauses are mandatory).
-Run: python bench/broadcast.py [--quick] [--n30 3000] [--n1000 20000] [--plan 100000] ...
+Run: python bench/broadcast.py [--quick] [--n30 3000] [--n1000 20000] [--plan 100000]
+     [--mixed-n 100000] [--answer-rate 100] ...
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -26,6 +33,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from bench.durability import Bot  # noqa: E402
 from bot.app import prepare_database  # noqa: E402
 from bot.broadcast import Broadcaster, service  # noqa: E402
 from bot.broadcast.audience import Audience  # noqa: E402
@@ -229,6 +238,139 @@ async def kill_phase(folder: Path, limit: float, n: int, kills: int) -> None:
           f"(target <= 1 per kill), lost {lost}", flush=True)  # fmt: skip
 
 
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Peak:
+    """Samples a process's VmRSS every 0.2 s until stopped; keeps the largest."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak = pid, 0.0
+        self.task = asyncio.create_task(self._sample())
+
+    async def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, rss_mb(self.pid))
+            await asyncio.sleep(0.2)
+
+    def stop(self) -> float:
+        self.task.cancel()
+        return self.peak
+
+
+def broadcast_copies(emu: Emulator, since: float) -> tuple[int, int]:
+    """(members who got the broadcast, extra copies) from the request log."""
+    chats = Counter(
+        r.params.get("chat_id")
+        for r in emu.requests
+        if r.method == "sendMessage" and r.time >= since and r.status == 200
+        and "Monday" in str(r.params.get("text"))
+    )  # fmt: skip
+    return len(chats), sum(c - 1 for c in chats.values())
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else float("nan")
+
+
+async def answers(emu: Emulator, users: list[Any], rate: float, seconds: float) -> list[float]:
+    """Members write /help at `rate` per second for `seconds`; each one's reply latency (the
+    first sendMessage to that chat after it wrote that is not the broadcast)."""
+    sent: dict[int, float] = {}
+    seen = len(emu.requests)
+    first: dict[int, float] = {}
+
+    def collect() -> None:
+        nonlocal seen
+        records = list(itertools.islice(emu.requests, seen, None))
+        seen += len(records)
+        for r in records:
+            chat = int(r.params.get("chat_id", 0)) if r.method == "sendMessage" else 0
+            if chat in sent and chat not in first and r.time >= sent[chat] and r.status == 200:
+                if "Monday" not in str(r.params.get("text")):
+                    first[chat] = r.time
+
+    began = time.monotonic()
+    for index, user in enumerate(users[: int(rate * seconds)]):
+        delay = began + index / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        sent[user.id] = time.time()
+        await user.send_command("/help")
+        collect()
+    deadline = time.monotonic() + 60
+    while len(first) < len(sent) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+        collect()
+    missing = len(sent) - len(first)
+    return [first[c] - sent[c] for c in first] + [float("inf")] * missing
+
+
+async def bare_rss(folder: Path, rate: float) -> float:
+    """Baseline: the peak VmRSS of a bare aiogram bot (bench/handlers.py's, no database, no
+    i18n) answering members who write at `rate` per second for 3 seconds."""
+    async with Emulator(token=TOKEN, request_log_size=None) as emu:
+        users = [emu.create_user(f"B{i}") for i in range(int(rate * 3))]
+        bot = Bot("bare", emu, folder / "bare.db", [str(ROOT / "bench/bare_bot.py")],
+                  BOT_TOKEN=TOKEN)  # fmt: skip
+        await bot.start()
+        assert bot.proc is not None
+        try:
+            peak = Peak(bot.proc.pid)
+            await answers(emu, users, rate, 3)
+            return peak.stop()
+        finally:
+            await bot.stop()
+
+
+async def mixed_phase(folder: Path, limit: float, n: int, rate: float, seconds: float) -> None:
+    base_rss = await bare_rss(folder, rate)
+    async with Emulator(token=TOKEN, request_log_size=None) as emu:
+        users = [emu.create_user(f"U{i}") for i in range(n)]
+        # Headroom over L for the replies: the broadcast alone is paced at L.
+        emu.flood.configure(global_per_sec=limit + 3 * rate, per_chat_per_sec=1, per_chat_burst=3)
+        url = await fresh_db(folder, "mixed", [u.id for u in users])
+        bot = Bot("project", emu, folder / "mixed.db", ["-m", "bot", "run"],
+                  BROADCAST_RATE=f"{limit:g}", BROADCAST_PAID="true", QUIET_HOURS="off",
+                  LOG_LEVEL="WARNING", DEFAULT_LOCALE="nl", BOT_TOKEN=TOKEN)  # fmt: skip
+        await bot.start()
+        assert bot.proc is not None
+        try:
+            peak = Peak(bot.proc.pid)
+            quiet = await answers(emu, users[-int(rate * seconds) :], rate, seconds)
+            print(f"mixed: replies without a broadcast p95 {p95(quiet) * 1000:.0f} ms", flush=True)
+            idle_rss = rss_mb(bot.proc.pid)
+            since = time.time()
+            await plan(url)
+            while not any(r.method == "sendMessage" and r.time >= since for r in emu.requests):
+                await emu.world.events.notifier.wait(1)
+            busy = await answers(emu, users[: int(rate * seconds)], rate, seconds)
+            deadline = time.monotonic() + 60 + 3 * n / limit
+            while (counted := broadcast_copies(emu, since))[0] < n:
+                if time.monotonic() > deadline:
+                    print(f"mixed: only {counted[0]} of {n} got the broadcast", flush=True)
+                    break
+                await emu.world.events.notifier.wait(1)
+            got, dup = counted
+            lost = n - got
+            window = send_window(emu, since)
+            peak_rss = peak.stop()
+        finally:
+            await bot.stop()
+    bursts = len(busy)
+    print(f"mixed    L={limit:<5g} N={n}: broadcast {got / window:7.1f}/s ratio {got / window / limit:5.3f}"
+          f" (target >= 0.95) dup {dup} lost {lost}; replies to {bursts} members writing at "
+          f"{rate:g}/s: p95 {p95(busy) * 1000:.0f} ms during the broadcast (target < 1000) vs "
+          f"{p95(quiet) * 1000:.0f} ms without it; RSS {idle_rss:.0f} MB idle with {n} members, "
+          f"peak {peak_rss:.0f} MB (target < 150); a bare aiogram bot: {base_rss:.0f} MB "
+          f"(ratio {peak_rss / base_rss:.2f})", flush=True)  # fmt: skip
+
+
 def show(label: str, limit: float, r: dict[str, Any], base: dict[str, Any]) -> None:
     line = (f"{label:8s} L={limit:<5g} rate {r['rate']:7.1f}/s  ratio {r['rate'] / limit:5.3f}  "
             f"vs baseline {r['rate'] / base['rate']:5.3f}  dup {r['dup']}  lost {r['lost']}  "
@@ -245,6 +387,9 @@ async def main(args: argparse.Namespace) -> None:
     print(f"load average before the run: {os.getloadavg()[0]:.2f}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if args.only_mixed:
+            await mixed_phase(folder, 1000, args.mixed_n, args.answer_rate, args.answer_seconds)
+            return
         url = await fresh_db(folder, "plan", list(range(10_000_000, 10_000_000 + args.plan)))
         total, fast = await plan(url)
         slow = await plan_per_row(url)
@@ -261,6 +406,7 @@ async def main(args: argparse.Namespace) -> None:
             show("clean", limit, await rate_phase(folder, limit, n, "clean"), base)
             show("faults", limit, await rate_phase(folder, limit, n_faults, "faults"), base)
         await kill_phase(folder, args.kill_rate, args.kill_n, args.kills)
+        await mixed_phase(folder, 1000, args.mixed_n, args.answer_rate, args.answer_seconds)
 
 
 if __name__ == "__main__":
@@ -287,6 +433,10 @@ if __name__ == "__main__":
     parser.add_argument("--kill-n", type=int, default=900)
     parser.add_argument("--kill-rate", type=float, default=30)
     parser.add_argument("--kills", type=int, default=3)
+    parser.add_argument("--mixed-n", type=int, default=100_000, help="members in the mixed phase")
+    parser.add_argument("--answer-rate", type=float, default=100, help="updates/s, mixed phase")
+    parser.add_argument("--answer-seconds", type=float, default=10, help="how long they write")
+    parser.add_argument("--only-mixed", action="store_true", help="run the mixed phase alone")
     options = parser.parse_args()
     if options.command == "runner":
         chats = json.loads(Path(options.baseline).read_text()) if options.baseline else None
@@ -295,5 +445,5 @@ if __name__ == "__main__":
         if options.quick:
             options.plan, options.n30, options.n1000 = 20_000, 300, 3_000
             options.faults30, options.faults1000, options.base_seconds = 150, 300, 5
-            options.kill_n, options.kills = 300, 2
+            options.kill_n, options.kills, options.mixed_n = 300, 2, 10_000
         asyncio.run(main(options))

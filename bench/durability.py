@@ -81,10 +81,12 @@ class Bot:
         env["PYTHONPATH"] = os.pathsep.join(
             [str(ROOT), str(ROOT / "packages/botapi-emulator"), str(ROOT / "packages/sandbox")]
         )
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, *self.argv, env=env, cwd=self.database.parent,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
+        # BENCH_BOT_STDERR=FILE keeps the bot's log (e.g. why it did not start polling).
+        with open(os.environ.get("BENCH_BOT_STDERR", os.devnull), "a") as log:  # noqa: ASYNC230
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable, *self.argv, env=env, cwd=self.database.parent,
+                stdout=asyncio.subprocess.DEVNULL, stderr=log,
+            )  # fmt: skip
         await self.emulator.wait_until_polling(timeout=60)
 
     async def kill(self) -> None:

@@ -58,45 +58,6 @@ SETTLE = 0.5  # seconds of quiet between waves
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
-# -- the bare aiogram bot (a subprocess) ---------------------------------------------------
-
-
-def bare_child() -> None:
-    from aiogram import Bot as AiogramBot
-    from aiogram import Dispatcher
-    from aiogram.client.session.aiohttp import AiohttpSession
-    from aiogram.client.telegram import TelegramAPIServer
-    from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-    from aiogram.utils.keyboard import InlineKeyboardBuilder
-
-    def keyboard() -> InlineKeyboardMarkup:
-        builder = InlineKeyboardBuilder()
-        for i in range(8):
-            builder.button(text=f"Button {i}", callback_data=f"b:{i}")
-        builder.adjust(2)
-        return builder.as_markup()
-
-    dp = Dispatcher()
-
-    @dp.message()
-    async def on_message(message: Message) -> None:
-        await message.answer("Choose one", reply_markup=keyboard())
-
-    @dp.callback_query()
-    async def on_press(query: CallbackQuery) -> None:
-        await query.answer()
-        if isinstance(query.message, Message):
-            await query.message.edit_text(f"You chose {query.data}")
-            await query.message.answer("Next: choose one", reply_markup=keyboard())
-
-    async def main() -> None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(os.environ["TELEGRAM_API_URL"]))
-        bot = AiogramBot(os.environ["BOT_TOKEN"], session=session)
-        await dp.start_polling(bot, handle_signals=False)
-
-    asyncio.run(main())
-
-
 # -- measuring -----------------------------------------------------------------------------
 
 
@@ -382,7 +343,7 @@ async def run_waves(
                                               profiled(profile) + ["-m", "bot", "run"], LOG_LEVEL="INFO",
                                               DEFAULT_LOCALE="nl", **settings))  # fmt: skip
         bare = Side("bare", emu_b, Bot("bare", emu_b, folder / "bare.db",
-                                       [__file__, "--child"]))  # fmt: skip
+                                       [str(ROOT / "bench/bare_bot.py")]))  # fmt: skip
         for side in (project, bare):
             await side.bot.start()
             side.users = [side.emulator.create_user(f"M{i}", language_code="nl") for i in range(n)]
@@ -430,11 +391,7 @@ if __name__ == "__main__":
     parser.add_argument("--waves", default=",".join(WAVES), help="a prefix of " + ",".join(WAVES))
     parser.add_argument("--timeout", type=float, default=300, help="seconds per wave at most")
     parser.add_argument("--profile", help="write a cProfile of the project bot to this file")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    if arguments.child:
-        bare_child()
-    else:
-        waves = arguments.waves.split(",")
-        n = arguments.n or (200 if arguments.quick else 1000)
-        asyncio.run(main(n, waves, arguments.timeout, arguments.profile, arguments.postgres))
+    waves = arguments.waves.split(",")
+    n = arguments.n or (200 if arguments.quick else 1000)
+    asyncio.run(main(n, waves, arguments.timeout, arguments.profile, arguments.postgres))
