@@ -9,11 +9,13 @@ production, so both get a core. Phases, each with a baseline measured in the sam
           clean     the engine, flood control only
           faults    the engine, plus 5% 429 (retry_after 1 s), 1% 5xx, 2% blocked
   kill    SIGKILL the engine at random points and restart it (1% 5xx, 2% blocked)
-  mixed   the whole bot (`python -m bot run`, polling, broadcaster in-process) with N members
-          broadcasts to all of them at L=1000 while members write to it at 100 updates/s
-          (/help): the broadcast's ratio to L, the members' reply latency against the same
-          bot's latency with no broadcast (measured first, in the same run), and the bot's
-          resident memory (VmRSS, sampled every 0.2 s) idle and at its peak
+  mixed   the whole bot (`python -m bot run`, polling) with N members broadcasts to all of
+          them at L=1000 while members write to it at 100 updates/s (/help), twice: with
+          the engine in the bot's process (BROADCAST_ENGINE=inline) and in a process of its
+          own (`python -m bot broadcaster`, BROADCAST_ENGINE=process). Printed: the
+          broadcast's ratio to L, the members' reply latency against the same bot's with no
+          broadcast (measured first, in the same run), and resident memory (VmRSS, sampled
+          every 0.2 s) idle and at its peak against a bare aiogram bot's
 
 Ratios: rate / L over the send window (first to last delivery); for the fault run also over
 the time the stream was not held by 429 retry_after (those pauses are mandatory).
@@ -328,22 +330,34 @@ async def bare_rss(folder: Path, rate: float) -> float:
             await bot.stop()
 
 
-async def mixed_phase(folder: Path, limit: float, n: int, rate: float, seconds: float) -> None:
-    base_rss = await bare_rss(folder, rate)
+async def mixed_phase(
+    folder: Path, limit: float, n: int, rate: float, seconds: float, engine: str, base_rss: float
+) -> None:
+    """engine "inline": `python -m bot run` sends the broadcast too; "process": it leaves
+    that to `python -m bot broadcaster` (BROADCAST_ENGINE=process)."""
     async with Emulator(token=TOKEN, request_log_size=None) as emu:
         users = [emu.create_user(f"U{i}") for i in range(n)]
         # Headroom over L for the replies: the broadcast alone is paced at L.
         emu.flood.configure(global_per_sec=limit + 3 * rate, per_chat_per_sec=1, per_chat_burst=3)
-        url = await fresh_db(folder, "mixed", [u.id for u in users])
-        bot = Bot("project", emu, folder / "mixed.db", ["-m", "bot", "run"],
-                  BROADCAST_RATE=f"{limit:g}", BROADCAST_PAID="true", QUIET_HOURS="off",
-                  LOG_LEVEL="WARNING", DEFAULT_LOCALE="nl", BOT_TOKEN=TOKEN)  # fmt: skip
+        url = await fresh_db(folder, f"mixed-{engine}", [u.id for u in users])
+        env = dict(BROADCAST_RATE=f"{limit:g}", BROADCAST_PAID="true", QUIET_HOURS="off",
+                   LOG_LEVEL="WARNING", DEFAULT_LOCALE="nl", BOT_TOKEN=TOKEN,
+                   BROADCAST_ENGINE=engine)  # fmt: skip
+        bot = Bot("project", emu, folder / f"mixed-{engine}.db", ["-m", "bot", "run"], **env)
         await bot.start()
         assert bot.proc is not None
+        sender = None
+        if engine == "process":
+            sender = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "broadcaster", cwd=folder,
+                env={**os.environ, **env, "PYTHONPATH": str(ROOT),
+                     "TELEGRAM_API_URL": emu.api_url, "DATABASE_URL": url},
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            )  # fmt: skip
         try:
             peak = Peak(bot.proc.pid)
+            sender_peak = Peak(sender.pid) if sender is not None else None
             quiet = await answers(emu, users[-int(rate * seconds) :], rate, seconds)
-            print(f"mixed: replies without a broadcast p95 {p95(quiet) * 1000:.0f} ms", flush=True)
             idle_rss = rss_mb(bot.proc.pid)
             since = time.time()
             await plan(url)
@@ -357,18 +371,30 @@ async def mixed_phase(folder: Path, limit: float, n: int, rate: float, seconds: 
                     break
                 await emu.world.events.notifier.wait(1)
             got, dup = counted
-            lost = n - got
             window = send_window(emu, since)
             peak_rss = peak.stop()
+            sender_rss = sender_peak.stop() if sender_peak is not None else 0.0
         finally:
+            if sender is not None:
+                sender.terminate()
+                await sender.wait()
             await bot.stop()
-    bursts = len(busy)
-    print(f"mixed    L={limit:<5g} N={n}: broadcast {got / window:7.1f}/s ratio {got / window / limit:5.3f}"
-          f" (target >= 0.95) dup {dup} lost {lost}; replies to {bursts} members writing at "
-          f"{rate:g}/s: p95 {p95(busy) * 1000:.0f} ms during the broadcast (target < 1000) vs "
-          f"{p95(quiet) * 1000:.0f} ms without it; RSS {idle_rss:.0f} MB idle with {n} members, "
-          f"peak {peak_rss:.0f} MB (target < 150); a bare aiogram bot: {base_rss:.0f} MB "
-          f"(ratio {peak_rss / base_rss:.2f})", flush=True)  # fmt: skip
+    memory = f"RSS of `bot run` {idle_rss:.0f} MB idle, peak {peak_rss:.0f} MB"
+    if sender is not None:
+        memory += f", of `bot broadcaster` peak {sender_rss:.0f} MB"
+    print(f"mixed    L={limit:<5g} N={n} engine {engine}: broadcast {got / window:7.1f}/s "
+          f"ratio {got / window / limit:5.3f} (target >= 0.95) dup {dup} lost {n - got}; "
+          f"replies to {len(busy)} members writing at {rate:g}/s: p95 {p95(busy) * 1000:.0f} ms "
+          f"during the broadcast (target < 1000) vs {p95(quiet) * 1000:.0f} ms without it; "
+          f"{memory} (target < 150; a bare aiogram bot: {base_rss:.0f} MB)",
+          flush=True)  # fmt: skip
+
+
+async def mixed_phases(folder: Path, args: argparse.Namespace) -> None:
+    base_rss = await bare_rss(folder, args.answer_rate)
+    for engine in ("inline", "process"):
+        await mixed_phase(folder, 1000, args.mixed_n, args.answer_rate, args.answer_seconds,
+                          engine, base_rss)  # fmt: skip
 
 
 def show(label: str, limit: float, r: dict[str, Any], base: dict[str, Any]) -> None:
@@ -388,7 +414,7 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if args.only_mixed:
-            await mixed_phase(folder, 1000, args.mixed_n, args.answer_rate, args.answer_seconds)
+            await mixed_phases(folder, args)
             return
         url = await fresh_db(folder, "plan", list(range(10_000_000, 10_000_000 + args.plan)))
         total, fast = await plan(url)
@@ -406,7 +432,7 @@ async def main(args: argparse.Namespace) -> None:
             show("clean", limit, await rate_phase(folder, limit, n, "clean"), base)
             show("faults", limit, await rate_phase(folder, limit, n_faults, "faults"), base)
         await kill_phase(folder, args.kill_rate, args.kill_n, args.kills)
-        await mixed_phase(folder, 1000, args.mixed_n, args.answer_rate, args.answer_seconds)
+        await mixed_phases(folder, args)
 
 
 if __name__ == "__main__":

@@ -146,6 +146,41 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
                 await inbox.run()
 
 
+async def run_broadcaster(settings: Settings) -> None:
+    """`python -m bot broadcaster`: the broadcast engine alone, for BROADCAST_ENGINE=process.
+
+    It takes its own leadership lock ("broadcaster"), so of several such processes one
+    sends and the others wait to take over; it finds new work in the database (the bot's
+    handlers store it) every couple of seconds. Runs until cancelled (SIGTERM).
+    """
+    from bot.broadcast.engine import Broadcaster
+
+    settings.require_token()
+    await prepare_database_exclusively(settings)
+    async with AsyncExitStack() as stack:
+        engine = create_engine(settings.database_url)
+        stack.push_async_callback(engine.dispose)
+        bot = create_bot(settings)
+        stack.push_async_callback(bot.session.close)
+        session_factory = create_session_factory(engine)
+        i18n = create_i18n(settings.default_locale)
+        await notice.apply(session_factory, settings)
+        await wait_for_api(bot)
+        broadcaster = Broadcaster(bot, session_factory, settings, i18n)
+        services = LeaderServices()
+        services.add("broadcaster", broadcaster.start, broadcaster.stop)
+        await stack.enter_async_context(
+            Leadership(
+                create_lock_backend(settings, "broadcaster"),
+                instance_id=settings.instance_id,
+                on_elected=services.start_all,
+                on_lost=services.stop_all,
+            )
+        )
+        log.info("broadcast engine process ready", extra={"rate": settings.broadcast_rate})
+        await asyncio.Event().wait()
+
+
 async def run_until_signal(coro: Coroutine[Any, Any, None]) -> None:
     """Run the main coroutine; SIGINT/SIGTERM cancel it so cleanup runs and the exit is clean."""
     loop = asyncio.get_running_loop()

@@ -37,6 +37,10 @@ def _parser(plugins: dict[str, ModuleType] | None = None) -> argparse.ArgumentPa
     commands.add_parser(
         "run", help="run the bot (long polling, or a webhook server when WEBHOOK_URL is set)"
     )
+    commands.add_parser(
+        "broadcaster",
+        help="send broadcasts in a process of its own (with BROADCAST_ENGINE=process)",
+    )
     commands.add_parser("migrate", help="apply database migrations and seed a fresh database")
     cli_admin.add_parsers(commands)
     cli_surveys.add_parsers(commands)
@@ -54,6 +58,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         from bot import app
 
         asyncio.run(app.run_until_signal(app.run(settings)))
+        return
+    if args.command == "broadcaster":
+        from bot import app
+
+        asyncio.run(app.run_until_signal(app.run_broadcaster(settings)))
         return
     from bot.database import prepare_database_exclusively
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import socket
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     # Declared before broadcast_rate: its validator checks BROADCAST_PAID.
     broadcast_paid: bool = False
     broadcast_rate: float = Field(default=25.0, validate_default=True)
+    # "inline": the leader of `python -m bot run` sends broadcasts; "process": a process of
+    # its own does (`python -m bot broadcaster`), so that sending at paid rates (about 0.7 of
+    # a core at 1000 msg/s) does not slow the replies to members, and the other way round.
+    broadcast_engine: Literal["inline", "process"] = "inline"
     quiet_hours: str = "21:00-09:00"
     question_reminder_hours: float = Field(default=48.0, gt=0)
     volunteer_timeout_hours: float = Field(default=6.0, gt=0)

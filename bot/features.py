@@ -32,7 +32,8 @@ def leader_services(
     """The scheduler (question reminders, owed translations, the bridge's daily language
     lists, survey runs, volunteer timeouts, daily retention), the question outbox's drainer
     (unless the dispatcher has one) and, given the dispatcher whose
-    handlers wake it, the broadcaster (unless the dispatcher already has one)."""
+    handlers wake it, the broadcaster (unless the dispatcher already has one, or
+    BROADCAST_ENGINE=process gives it a process of its own: `run_broadcaster`)."""
     services = services if services is not None else LeaderServices()
     scheduler = Scheduler(JobContext(bot, session_factory, settings, i18n, bridge))
     scheduler.on_start("questions", question_jobs.rebuild)
@@ -46,7 +47,8 @@ def leader_services(
         translator = dp.workflow_data.get("translator") if dp is not None else None
         drainer = Drainer(bot, session_factory, settings, i18n, bridge, translator=translator)
         services.add("outbox", drainer.start, drainer.stop)
-    if dp is not None and "broadcaster" not in dp.workflow_data:
+    inline = settings.broadcast_engine == "inline"  # else `python -m bot broadcaster` sends
+    if dp is not None and "broadcaster" not in dp.workflow_data and inline:
         broadcast.register(services, dp, bot, session_factory, settings, i18n)
     return services, scheduler
 

@@ -22,7 +22,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.config import Settings
 from bot.filters import Staff
 from bot.numbers import parse_id
-from bot.reports import charts, pdf, quotes, survey_report
+from bot.reports import charts, quotes, survey_report
 from bot.services import regions
 from bot.services.roles import Actor, NotAllowed
 from bot.surveys import library
@@ -104,6 +104,8 @@ async def survey_report_command(
                 session, actor, slug, locale=locale, tz=settings.tz, run_id=run,
                 region_code=region, version=version,
             )  # fmt: skip
+            from bot.reports import pdf  # reportlab: loaded when a report is asked for
+
             document = await charts.render(pdf.build, data) if data.asked else None
     except NoSurvey:
         await message.answer(_("Unknown survey or run. See /survey_list and /survey_schedules."))
