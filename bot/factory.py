@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
@@ -22,6 +21,7 @@ from bot.middlewares import (
 from bot.ops.metrics import Metrics, UpdateMetrics
 from bot.scale.storage import storage_redis
 from bot.telegram.inline_filters import run_on_the_loop
+from bot.telegram.json_session import JsonSession
 from bot.telegram.responses import PinResponseTypes
 from bot.telegram.sending import AnsweringMiddleware, RecoveringSends
 from handlers import get_routers
@@ -29,7 +29,7 @@ from handlers.errors import ErrorReporter
 
 
 def create_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = JsonSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     session.middleware(RecoveringSends())  # acts only while an update is being handled
     session.middleware(PinResponseTypes())  # no response model rebuilt per API answer
     return Bot(
