@@ -27,7 +27,7 @@ from bot.services import audit
 from bot.services.roles import Actor, require_staff
 from bot.surveys import library
 from bot.surveys.definition import SurveyDefinition
-from bot.surveys.results import QuestionResult, _answers, _per_question
+from bot.surveys.results import QuestionResult, run_counts
 from db.models import (
     Broadcast,
     BroadcastDelivery,
@@ -216,15 +216,7 @@ async def headline(session: AsyncSession, run: SurveyRun, definition: SurveyDefi
     question_id = headline_id(definition, chosen)
     if question_id is None:
         return None
-    ids = list(
-        await session.scalars(
-            select(SurveyResponse.id).where(
-                SurveyResponse.run_id == run.id, SurveyResponse.finished
-            )
-        )
-    )
-    answers = await _answers(session, ids)
-    results = _per_question(definition, [(answers.get(i, {}), False) for i in ids])
+    results = await run_counts(session, run.id, definition)
     return next(r for r in results if r.question.id == question_id)
 
 

@@ -152,6 +152,22 @@ async def collect(
     return results
 
 
+async def run_counts(
+    session: AsyncSession, run_id: int, definition: SurveyDefinition
+) -> list[QuestionResult]:
+    """Per question, exact counts of one run's finished responses, written answers left
+    out (for totals shown to members, such as findings' headline: suppress where shown)."""
+    ids = list(
+        await session.scalars(
+            select(SurveyResponse.id).where(
+                SurveyResponse.run_id == run_id, SurveyResponse.finished
+            )
+        )
+    )
+    answers = await _answers(session, ids)
+    return _per_question(definition, [(answers.get(i, {}), False) for i in ids])
+
+
 async def _answers(session: AsyncSession, response_ids: list[int]) -> dict[int, dict[str, Any]]:
     found: dict[int, dict[str, Any]] = {}
     for start in range(0, len(response_ids), 500):
