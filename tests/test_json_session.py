@@ -12,7 +12,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboar
 from bot.telegram.json_session import JsonSession
 
 
-async def test_a_call_is_one_json_object_with_the_defaults_and_no_empty_values() -> None:
+async def test_a_call_is_one_json_object_with_the_defaults_and_without_none() -> None:
     session = JsonSession()
     bot = Bot("1:x", session=session, default=DefaultBotProperties(parse_mode="HTML"))
     button = InlineKeyboardButton(text="Ja", callback_data="c:1")
@@ -26,6 +26,7 @@ async def test_a_call_is_one_json_object_with_the_defaults_and_no_empty_values()
         "chat_id": 42,
         "text": "<b>Hoi</b>",
         "parse_mode": "HTML",
+        "disable_notification": False,  # the form sent "false"
         "reply_markup": {"inline_keyboard": [[{"text": "Ja", "callback_data": "c:1"}]]},
     }
     await session.close()

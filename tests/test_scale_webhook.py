@@ -189,7 +189,10 @@ class FakeBotApi:
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        params = {key: str(value) for key, value in (await request.post()).items()}
+        # The Bot API takes a form or a JSON object (the bot sends JSON unless it uploads).
+        body = await request.json() if request.content_type == "application/json" else None
+        found = body.items() if body is not None else (await request.post()).items()
+        params = {k: v if isinstance(v, str) else json.dumps(v) for k, v in found}
         self.calls.append((method, params))
         result: Any = True
         if method == "getMe":

@@ -6,7 +6,8 @@ the whole URL-encoded (urllib's quote, character by character). The Bot API take
 one json.dumps of the call is about a tenth of the broadcast engine's CPU cheaper per
 message. What is sent is the same as the form's: the same values, prepared by aiogram
 (`prepare_value`: defaults such as parse_mode, dates as Unix time), and the same values
-left out (None and empty ones).
+left out (None and empty strings; False and 0 are sent, as the form sends "false" and
+"0").
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class JsonSession(AiohttpSession):
         body: dict[str, Any] = {}
         for key, value in method.model_dump(warnings=False).items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            if prepared:  # as the form: None, "", 0, False and empty lists are left out
+            if prepared is not None and prepared != "":  # as the form: None and "" left out
                 body[key] = prepared
         return None if files else self.json_dumps(body)
 
