@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     retention_inactive_members_months: int = 18
     retention_confirm_days: int = 30
     retention_time: str = "03:30"
+    # Days a backup file is kept (`python -m bot backup --dir` deletes older ones; the notice says so).
+    backup_retention_days: int = Field(default=28, gt=0)
 
     @field_validator("bot_token", mode="before")
     @classmethod
