@@ -134,7 +134,7 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
         if settings.webhook_url is None:
             await serve(dp, bot, inbox)
         else:
-            health = HealthCheck(engine, storage_redis(storage))
+            health = HealthCheck(engine, storage_redis(storage), outage=inbox.outage)
             async with webhook_server(settings, dp, bot, health, inbox):
                 await inbox.run()
 

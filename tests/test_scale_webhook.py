@@ -331,7 +331,7 @@ async def test_bot_process_in_webhook_mode(
                 assert response.status == 401
             async with http.get(f"{base}/healthz") as response:
                 assert response.status == 200
-                assert await response.json() == {"database": "ok", "redis": "ok"}
+                assert await response.json() == {"database": "ok", "redis": "ok", "updates": "ok"}
         assert await proc.stop() == 0
     finally:
         await proc.kill()
