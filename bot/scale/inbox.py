@@ -52,8 +52,8 @@ IDLE_CHECK = 1.0  # seconds: look for updates stored by other workers, expired l
 PRUNE_EVERY = 600.0
 POLL_TIMEOUT = 25
 # While the database or Redis is away: retry after this many seconds, growing to the maximum.
-RETRY_DELAY = 1.0
-RETRY_DELAY_MAX = 15.0
+RETRY_DELAY = 0.5
+RETRY_DELAY_MAX = 5.0
 
 
 def incoming(update: Update, raw: str | None = None) -> store.Incoming:
@@ -139,7 +139,7 @@ class Inbox:
         """Seconds before the next try while a service is away, growing with the outage."""
         since = self.outage.since
         elapsed = 0.0 if since is None else time.time() - since
-        return min(RETRY_DELAY_MAX, max(RETRY_DELAY, elapsed / 4))
+        return min(RETRY_DELAY_MAX, max(RETRY_DELAY, elapsed / 10))
 
     async def accept(self, updates: Sequence[store.Incoming]) -> None:
         """Store updates durably (returns once committed) and wake the handlers."""
@@ -149,7 +149,13 @@ class Inbox:
 
     async def run(self) -> None:
         """Handle stored updates until cancelled; then finish the ones in hand."""
-        await unabandoned(self._start_up())
+        while True:
+            try:
+                await unabandoned(self._start_up())
+                break
+            except Exception as exc:  # the database is away: the updates wait for it
+                self.outage.began("claim", exc)
+                await asyncio.sleep(self.retry_delay())
         renewing = asyncio.create_task(self._renew(), name="inbox-renew")
         loop = asyncio.get_running_loop()
         pruned_at = claimed_at = loop.time()
@@ -189,7 +195,10 @@ class Inbox:
                         continue
                 if loop.time() - pruned_at > PRUNE_EVERY:
                     pruned_at = loop.time()
-                    await unabandoned(self._prune())
+                    try:
+                        await unabandoned(self._prune())
+                    except Exception as exc:  # next time
+                        log.warning("inbox not pruned", extra={"reason": repr(exc)})
                 await wait_event(self.wake, IDLE_CHECK)
         finally:
             renewing.cancel()
