@@ -1,7 +1,7 @@
-"""The database, then Redis, unreachable while members write (issue 20): the real PostgreSQL
-and Redis behind a TCP proxy the test cuts and restores. Nothing is lost or handled twice,
-each member hears once, in their language, that the bot is temporarily unavailable, /healthz
-says so, and the bot recovers by itself."""
+"""The database, then Redis, then the database behind a webhook, unreachable while members
+write (issue 20): the real PostgreSQL and Redis behind a TCP proxy the test cuts and
+restores. Nothing is lost or handled twice, each member hears once, in their language, that
+the bot is temporarily unavailable, /healthz says so, and the bot recovers by itself."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
 from bot.inbox import store
 from bot.scale.health import HealthCheck
 from bot.scale.outage import UNAVAILABLE
 from bot.scale.storage import create_storage
+from bot.scale.webhook import create_webhook_app
 from botapi_emulator import Emulator, SimUser
 from db.models import InboxUpdate
 from expertpool_sandbox.harness import RunningBot
@@ -29,6 +31,8 @@ from tests.servers import (
 from tests.tcp_proxy import TcpProxy
 
 PICKER = "Choose your language"
+SECRET = "outage-test"
+PATH = "/telegram/webhook"
 
 
 @pytest.fixture
@@ -120,6 +124,28 @@ async def _outages(
     assert [pickers(u) for u in (*people.values(), late)] == [3, 2, 2, 1]
     for locale, user in (*people.items(), ("tr", late)):
         assert notices(app, user, locale) == 1, locale
+
+    # Webhook mode, the database away: 503, so Telegram delivers the update again later.
+    site = TestServer(
+        create_webhook_app(app.dispatcher, app.bot, secret_token=SECRET, path=PATH, inbox=app.inbox)
+    )
+    await site.start_server()
+    try:
+        await app.bot.set_webhook(str(site.make_url(PATH)), secret_token=SECRET)
+        reza = emulator.create_user("Reza", "fa")
+        await database.cut()
+        await reza.send_command("/start")
+        await wait_text(reza, app.i18n.gettext(UNAVAILABLE, locale="fa"), timeout=20)
+        await database.restore()
+        await reza.wait_for_message(lambda _m: pickers(reza) == 1, timeout=20)
+        refused = [d for d in emulator.deliveries if d.status == 503]
+        assert refused and all(d.update_id == refused[0].update_id for d in refused)
+        await app.settled()
+        assert notices(app, reza, "fa") == 1 and pickers(reza) == 1
+    finally:
+        await app.bot.delete_webhook()
+        await site.close()
+
     async with app.session_factory() as session:
         parked = await session.scalar(
             select(func.count()).select_from(InboxUpdate).where(InboxUpdate.parked_at.is_not(None))
