@@ -330,7 +330,12 @@ async def _postgres_restore(database_url: str, source: Path, force: bool) -> Non
     finally:
         await conn.close()
     env = _pg_env(make_url(database_url))
-    await _call(
-        "pg_restore", "--no-owner", "--no-acl", "--single-transaction", "--exit-on-error",
-        "-d", env.get("PGDATABASE", ""), str(source), env=env,
-    )  # fmt: skip
+    try:
+        await _call(
+            "pg_restore", "--no-owner", "--no-acl", "--single-transaction", "--exit-on-error",
+            "-d", env.get("PGDATABASE", ""), str(source), env=env,
+        )  # fmt: skip
+    except CliError as exc:
+        if tables:  # the old tables are gone already: say so
+            raise CliError(f"{exc} (the database was emptied; run restore again)") from None
+        raise

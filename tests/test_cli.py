@@ -96,15 +96,16 @@ async def test_migrate_creates_and_seeds_database(tmp_path: Path) -> None:
 
 
 def test_database_commands_do_not_load_the_bot(tmp_path: Path) -> None:
-    """Only `run` imports aiogram and the handlers (seconds of CPU): migrate, a retention dry run
-    and the admin and survey commands touch the database alone."""
+    """Only `run` imports aiogram and the handlers (seconds of CPU): migrate, a retention dry run,
+    backup, restore and the admin and survey commands touch the database alone."""
     probe = (
         "import sys\n"
         "from bot.cli import main\n"
         "codes = [main(words.split()) for words in sys.argv[1:]]\n"
         "print(codes, sorted({m.split('.')[0] for m in sys.modules} & {'aiogram', 'handlers'}))\n"
     )
-    commands = ["migrate", "region list", "coordinator list", "survey list", "retention --dry-run"]
+    commands = ["migrate", "region list", "coordinator list", "survey list", "retention --dry-run",
+                "backup --out copy.db", "restore copy.db --force"]  # fmt: skip
     result = subprocess.run(
         [sys.executable, "-c", probe, *commands],
         cwd=tmp_path,
@@ -113,7 +114,7 @@ def test_database_commands_do_not_load_the_bot(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert result.stdout.strip().splitlines()[-1] == "[0, 0, 0, 0, 0] []", (
+    assert result.stdout.strip().splitlines()[-1] == "[0, 0, 0, 0, 0, 0, 0] []", (
         result.stdout + result.stderr
     )
 
