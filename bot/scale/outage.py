@@ -158,8 +158,9 @@ class Outage:
         return True
 
     async def _language(self, user_id: int, language_code: str | None) -> str:
-        """The member's chosen language when the database answers at once, else Telegram's."""
-        if self.session_factory is not None:
+        """The member's chosen language when the database answers (only Redis is away, as far
+        as known), else Telegram's."""
+        if self.session_factory is not None and self.where == "handling":
             try:
                 async with asyncio.timeout(LANGUAGE_LOOKUP), self.session_factory() as session:
                     member = await members.get_by_telegram_id(session, user_id)
