@@ -136,7 +136,7 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
         if metrics is not None:
             metrics.is_leader = lambda: leadership.is_leader
         inbox = Inbox(dp, bot, session_factory, settings, i18n)
-        health = HealthCheck(engine, storage_redis(storage))
+        health = HealthCheck(engine, storage_redis(storage), outage=inbox.outage)
         if settings.webhook_url is None:
             if metrics is not None:  # /metrics and /healthz on METRICS_PORT, if set
                 await stack.enter_async_context(metrics_server(settings, metrics, health.handle))

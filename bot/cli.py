@@ -17,7 +17,7 @@ from types import ModuleType
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import cli_admin, cli_report, cli_retention, cli_surveys
+from bot import cli_admin, cli_backup, cli_report, cli_retention, cli_surveys
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 
@@ -46,6 +46,7 @@ def _parser(plugins: dict[str, ModuleType] | None = None) -> argparse.ArgumentPa
     cli_surveys.add_parsers(commands)
     cli_retention.add_parsers(commands)
     cli_report.add_parsers(commands)
+    cli_backup.add_parsers(commands)
     for plugin in (plugins or {}).values():
         plugin.add_parser(commands)
     return parser
@@ -63,6 +64,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         from bot import app
 
         asyncio.run(app.run_until_signal(app.run_broadcaster(settings)))
+        return
+    if args.command in ("backup", "restore"):  # never migrate before: restore does after
+        for line in asyncio.run(cli_backup.run(args, settings)):
+            print(line)
         return
     from bot.database import prepare_database_exclusively
 

@@ -121,6 +121,8 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"
     alert_chat_id: int | None = None
     alert_thread_id: int | None = None
+    # Days a backup file is kept (`python -m bot backup --dir` deletes older ones; the notice says so).
+    backup_retention_days: int = Field(default=28, gt=0)
 
     @field_validator("bot_token", mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from bot.bridge import Reason
 from bot.config import Settings
 from bot.marking import N_
 from bot.members.consent import notice_services
-from bot.periods import my_data_lines
+from bot.periods import days, my_data_lines
 from db.models import MemberStatus
 
 
@@ -57,6 +57,10 @@ def privacy_notice(settings: Settings) -> str:
             "so that the totals stay right; and messages about you in the coordinators' chats "
             "that Telegram does not let us delete. We tell you how many we could remove."
         ),
+        _(
+            "<b>Backups:</b> we keep safety copies of the data for {period} at most, so what "
+            "you delete with /delete is also gone from the copies after that time."
+        ).format(period=days(i18n, settings.backup_retention_days, i18n.current_locale)),
         _(
             "<b>If you do not agree</b> (or later say “Not now”), you get no surveys or news. "
             "We keep what you stored until you delete it with /delete."

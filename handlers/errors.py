@@ -36,6 +36,7 @@ from bot.i18n import resolve_locale
 from bot.inbox import effects
 from bot.ops import errors, queries
 from bot.ops.metrics import Metrics
+from bot.scale.outage import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,10 @@ class ErrorReporter:
 
     async def handle(self, event: ErrorEvent, bot: Bot, **data: Any) -> Any:
         exc = event.exception
+        if is_outage(exc):
+            # The database or Redis is away: the inbox keeps the update for when it is back
+            # and tells the member once (bot/scale/outage.py); no apology, no alert per update.
+            raise SkipHandler
         error_id = errors.new_error_id()
         handler = errors.handler_name(exc)
         exception = errors.exception_name(exc)

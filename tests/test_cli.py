@@ -96,15 +96,16 @@ async def test_migrate_creates_and_seeds_database(tmp_path: Path) -> None:
 
 
 def test_database_commands_do_not_load_the_bot(tmp_path: Path) -> None:
-    """Only `run` imports aiogram and the handlers (seconds of CPU): migrate, a retention dry run
-    and the admin and survey commands touch the database alone."""
+    """Only `run` imports aiogram and the handlers (seconds of CPU): migrate, a retention dry run,
+    backup, restore and the admin and survey commands touch the database alone."""
     probe = (
         "import sys\n"
         "from bot.cli import main\n"
         "codes = [main(words.split()) for words in sys.argv[1:]]\n"
         "print(codes, sorted({m.split('.')[0] for m in sys.modules} & {'aiogram', 'handlers'}))\n"
     )
-    commands = ["migrate", "region list", "coordinator list", "survey list", "retention --dry-run"]
+    commands = ["migrate", "region list", "coordinator list", "survey list", "retention --dry-run",
+                "backup --out copy.db", "restore copy.db --force"]  # fmt: skip
     result = subprocess.run(
         [sys.executable, "-c", probe, *commands],
         cwd=tmp_path,
@@ -113,6 +114,21 @@ def test_database_commands_do_not_load_the_bot(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert result.stdout.strip().splitlines()[-1] == "[0, 0, 0, 0, 0] []", (
+    assert result.stdout.strip().splitlines()[-1] == "[0, 0, 0, 0, 0, 0, 0] []", (
         result.stdout + result.stderr
     )
+
+
+async def test_commands_starting_together_on_a_fresh_sqlite_file_migrate_once(
+    tmp_path: Path,
+) -> None:
+    """Issue 20: a CLI command started while the bot started on a fresh SQLite file made one
+    of them fail with "table regions already exists". One migrates; the others wait, go on."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    commands = [("migrate",), ("migrate",), ("region", "list")]
+    results = await asyncio.gather(*(_run(tmp_path, *c, DATABASE_URL=url) for c in commands))
+    for code, lines in results:
+        assert code == 0, lines
+    seeded = [line for _code, lines in results for line in lines if '"seeded": 5' in line]
+    assert len(seeded) == 1
+    assert any("Alkmaar" in line for line in results[2][1])

@@ -57,6 +57,10 @@ TRANSLATION = (
     "texts of your questions and of the answers go to {services} for machine translation. "
     "This service does not get your name or your Telegram ID."
 )
+BACKUPS = (
+    "<b>Backups:</b> we keep safety copies of the data for {period} at most, so what you "
+    "delete with /delete is also gone from the copies after that time."
+)
 
 # Wordings that read as a phone number or a bank-account number instead of the Telegram ID.
 FORBIDDEN = {
@@ -135,6 +139,7 @@ def test_retention_periods_come_from_the_settings(locale: str) -> None:
         retention_audit_months=0,
         retention_inactive_members_months=9,
         retention_confirm_days=14,
+        backup_retention_days=10,
     )
     changed = notice(locale, changed_settings)
     assert default != changed
@@ -144,6 +149,9 @@ def test_retention_periods_come_from_the_settings(locale: str) -> None:
     for count in (7, 30, 9):
         assert months(I18N, count, locale) in changed
     assert days(I18N, 14, locale) in changed
+    # How long backups are kept: the days `python -m bot backup --dir` keeps them (README).
+    assert said(BACKUPS, locale).format(period=days(I18N, 28, locale)) in default
+    assert said(BACKUPS, locale).format(period=days(I18N, 10, locale)) in changed
     assert said("kept until you delete your data with /delete", locale) in changed  # 0: kept
     assert months(I18N, 12, locale) not in changed
 
@@ -162,7 +170,8 @@ async def test_changed_retention_settings_raise_the_notice_version(session: Asyn
         await revision((), _settings()),
         await revision((), shorter),
         await revision(("deepl",), shorter),
-    ] == [0, 0, 1, 2]
+        await revision(("deepl",), _settings(retention_audit_months=6, backup_retention_days=7)),
+    ] == [0, 0, 1, 2, 3]
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)

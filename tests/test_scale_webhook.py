@@ -335,7 +335,7 @@ async def test_bot_process_in_webhook_mode(
                 assert response.status == 401
             async with http.get(f"{base}/healthz") as response:
                 assert response.status == 200
-                assert await response.json() == {"database": "ok", "redis": "ok"}
+                assert await response.json() == {"database": "ok", "redis": "ok", "updates": "ok"}
             async with http.get(f"{base}/metrics") as response:
                 assert response.status == 200
                 body = await response.text()

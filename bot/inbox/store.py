@@ -197,6 +197,20 @@ async def failed(session: AsyncSession, claimed: Claimed, retry_in: timedelta) -
     return claimed.attempts >= MAX_ATTEMPTS
 
 
+async def requeue(
+    session: AsyncSession, worker: str, update_ids: Sequence[int], until: datetime
+) -> None:
+    """Handling met an outage (the database or Redis away): claimable again from `until`, and
+    the attempt does not count (no commit: the caller's next claim commits it). Only rows this
+    worker still holds: one whose lease ran out may be in another worker's hands."""
+    if update_ids:
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id.in_(list(update_ids)), InboxUpdate.claimed_by == worker)
+            .values(claimed_by=None, claimed_until=until, attempts=InboxUpdate.attempts - 1)
+        )
+
+
 async def park(session: AsyncSession, update_id: int) -> None:
     await session.execute(
         update(InboxUpdate)

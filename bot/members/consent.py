@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement
 
 from db.models import Member, MemberStatus
 
-NOTICE_VERSION = 2  # the base version (2: per-purpose consent, notice matches the code)
+NOTICE_VERSION = 3  # the base version (2: per-purpose consent; 3: how long backups are kept)
 _revision = 0
 _services: tuple[str, ...] = ()
 

@@ -35,13 +35,15 @@ def service_names(providers: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def facts(settings: Settings) -> str:
-    """The settings the notice states besides the services: the retention periods."""
+    """The settings the notice states besides the services: the retention periods (backups
+    included)."""
     periods = (
         settings.retention_closed_questions_months,
         settings.retention_survey_responses_months,
         settings.retention_audit_months,
         settings.retention_inactive_members_months,
         settings.retention_confirm_days,
+        settings.backup_retention_days,
     )
     return "retention:" + ",".join(str(p) for p in periods)
 

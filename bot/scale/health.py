@@ -1,15 +1,20 @@
-"""/healthz: the database answers SELECT 1 and Redis (when configured) answers PING."""
+"""/healthz: the database answers SELECT 1, Redis (when configured) answers PING, and the
+inbox (when given) is not waiting for either to come back."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from bot.scale.outage import Outage
 
 log = logging.getLogger(__name__)
 
@@ -18,10 +23,17 @@ NOT_CONFIGURED = "not configured"
 
 
 class HealthCheck:
-    def __init__(self, engine: AsyncEngine, redis: Redis | None = None, timeout: float = 3.0):
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        redis: Redis | None = None,
+        timeout: float = 3.0,
+        outage: Outage | None = None,
+    ):
         self.engine = engine
         self.redis = redis
         self.timeout = timeout
+        self.outage = outage
 
     async def _database(self) -> None:
         async with self.engine.connect() as conn:
@@ -50,6 +62,8 @@ class HealthCheck:
                 self._probe("database", self._database), self._probe("redis", self._redis)
             )
         report = {"database": database, "redis": redis}
+        if self.outage is not None:
+            report["updates"] = self.outage.status()
         return all(v in (OK, NOT_CONFIGURED) for v in report.values()), report
 
     async def handle(self, request: web.Request) -> web.Response:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -33,8 +34,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.inbox import effects, store
+from bot.scale.outage import Outage, is_outage
 from bot.services import members, roles
 from bot.waiting import unabandoned, wait_event
+from db.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,9 @@ CLAIM_DELAY = 0.1
 IDLE_CHECK = 1.0  # seconds: look for updates stored by other workers, expired leases, retries
 PRUNE_EVERY = 600.0
 POLL_TIMEOUT = 25
+# While the database or Redis is away: retry after this many seconds, growing to the maximum.
+RETRY_DELAY = 0.5
+RETRY_DELAY_MAX = 5.0
 
 
 def incoming(update: Update, raw: str | None = None) -> store.Incoming:
@@ -120,6 +126,20 @@ class Inbox:
         self.wake = asyncio.Event()
         self.handling: dict[int, asyncio.Task[None]] = {}
         self.finished: dict[int, int] = {}  # handled, not yet marked done: update_id → attempt
+        self.requeued: list[int] = []  # met an outage: to be claimable again, attempt uncounted
+        self.outage = Outage(bot, settings, i18n, session_factory)
+
+    @property
+    def held_updates(self) -> int:
+        """Updates long polling fetched but could not store yet (the database is away): they
+        wait in memory, unconfirmed to Telegram (at most one getUpdates batch, 100)."""
+        return self.outage.held
+
+    def retry_delay(self) -> float:
+        """Seconds before the next try while a service is away, growing with the outage."""
+        since = self.outage.since
+        elapsed = 0.0 if since is None else time.time() - since
+        return min(RETRY_DELAY_MAX, max(RETRY_DELAY, elapsed / 10))
 
     async def accept(self, updates: Sequence[store.Incoming]) -> None:
         """Store updates durably (returns once committed) and wake the handlers."""
@@ -129,7 +149,13 @@ class Inbox:
 
     async def run(self) -> None:
         """Handle stored updates until cancelled; then finish the ones in hand."""
-        await unabandoned(self._start_up())
+        while True:
+            try:
+                await unabandoned(self._start_up())
+                break
+            except Exception as exc:  # the database is away: the updates wait for it
+                self.outage.began("claim", exc)
+                await asyncio.sleep(self.retry_delay())
         renewing = asyncio.create_task(self._renew(), name="inbox-renew")
         loop = asyncio.get_running_loop()
         pruned_at = claimed_at = loop.time()
@@ -144,14 +170,21 @@ class Inbox:
                     await wait_event(self.wake, early)  # a few more free slots first
                     continue
                 finished, self.finished = self.finished, {}
+                requeued, self.requeued = self.requeued, []
                 claimed = []
-                if free > 0 or finished:
+                if free > 0 or finished or requeued:
                     try:
-                        claimed = await unabandoned(self._claim(free, list(finished)))
-                    except Exception:  # the database is away: look again in a moment
-                        log.warning("inbox claim failed", exc_info=True)
+                        claimed = await unabandoned(self._claim(free, list(finished), requeued))
+                    except Exception as exc:  # the database is away: look again in a moment
+                        if not is_outage(exc):
+                            log.warning("inbox claim failed", exc_info=True)
+                        self.outage.began("claim", exc)
                         self.finished.update(finished)
+                        self.requeued.extend(requeued)
                         finished = {}
+                        await wait_event(self.wake, self.retry_delay())
+                        continue
+                    self.outage.ended("claim")
                     claimed_at = loop.time()
                     backlog = free > 0 and len(claimed) == free
                     self._handled_again(finished)
@@ -162,7 +195,10 @@ class Inbox:
                         continue
                 if loop.time() - pruned_at > PRUNE_EVERY:
                     pruned_at = loop.time()
-                    await unabandoned(self._prune())
+                    try:
+                        await unabandoned(self._prune())
+                    except Exception as exc:  # next time
+                        log.warning("inbox not pruned", extra={"reason": repr(exc)})
                 await wait_event(self.wake, IDLE_CHECK)
         finally:
             renewing.cancel()
@@ -172,9 +208,13 @@ class Inbox:
                 for task in pending:
                     task.cancel()
             if self.finished:
-                async with self.session_factory() as session:
-                    await store.done(session, list(self.finished))
-                self._handled_again(self.finished)
+                try:
+                    async with self.session_factory() as session:
+                        await store.done(session, list(self.finished))
+                except Exception as exc:  # handled again after the restart, effects once
+                    log.warning("handled updates not marked done", extra={"reason": repr(exc)})
+                else:
+                    self._handled_again(self.finished)
 
     async def _start_up(self) -> None:
         async with self.session_factory() as session:
@@ -182,8 +222,13 @@ class Inbox:
             await store.release(session, None if self.settings.is_sqlite else self.worker)
             await store.prune(session)
 
-    async def _claim(self, free: int, done_ids: list[int]) -> list[store.Claimed]:
+    async def _claim(
+        self, free: int, done_ids: list[int], requeued: list[int]
+    ) -> list[store.Claimed]:
         async with self.session_factory() as session:
+            if requeued:
+                until = utcnow() + timedelta(seconds=self.retry_delay())
+                await store.requeue(session, self.worker, requeued, until)
             return await store.claim(
                 session, self.worker, free, done_ids=done_ids, lease=self.lease
             )
@@ -218,7 +263,12 @@ class Inbox:
                     )
                 if isinstance(result, TelegramMethod):
                     await self.dp.silent_call_request(self.bot, result)
-            except Exception:
+            except Exception as exc:
+                if is_outage(exc):  # tried again when the service is back, not counted
+                    self.outage.began("handling", exc)
+                    self.requeued.append(claimed.update_id)
+                    await self.outage.tell(claimed.payload)
+                    return
                 log.exception(
                     "update failed",
                     extra={"update_id": claimed.update_id, "attempt": claimed.attempts},
@@ -232,6 +282,7 @@ class Inbox:
             else:
                 # Marked done with the next claim, in the same commit.
                 self.finished[claimed.update_id] = claimed.attempts
+                self.outage.ended("handling")
         finally:
             self.handling.pop(claimed.update_id, None)
             self.wake.set()
@@ -255,13 +306,15 @@ async def poll(dp: Dispatcher, bot: Bot, inbox: Inbox, max_delay: float = 30.0) 
     log.info("long polling")
     await bot.delete_webhook(drop_pending_updates=False)
     allowed = dp.resolve_used_update_types()
-    async with inbox.session_factory() as session:
-        offset = await store.next_offset(session)
+    offset = await _first_offset(inbox)
     delay = 1.0
     while True:
+        # While a batch is held (not stored yet), ask again without waiting: the same batch,
+        # and what came since, up to Telegram's 100.
+        timeout = 0 if inbox.outage.held else POLL_TIMEOUT
         try:
             updates = await bot(
-                GetRawUpdates(offset=offset, timeout=POLL_TIMEOUT, allowed_updates=allowed)
+                GetRawUpdates(offset=offset, timeout=timeout, allowed_updates=allowed)
             )
         except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as exc:
             log.warning(
@@ -272,8 +325,38 @@ async def poll(dp: Dispatcher, bot: Bot, inbox: Inbox, max_delay: float = 30.0) 
             continue
         delay = 1.0
         if updates:
-            await inbox.accept([incoming_raw(u) for u in updates])
+            if not await _store_or_hold(inbox, updates):
+                await asyncio.sleep(inbox.retry_delay())
+                continue  # the same offset: Telegram keeps the batch until it is stored
             offset = updates[-1]["update_id"] + 1
+
+
+async def _first_offset(inbox: Inbox) -> int | None:
+    while True:
+        try:
+            async with inbox.session_factory() as session:
+                return await store.next_offset(session)
+        except Exception as exc:
+            inbox.outage.began("store", exc)
+            await asyncio.sleep(inbox.retry_delay())
+
+
+async def _store_or_hold(inbox: Inbox, updates: list[dict[str, Any]]) -> bool:
+    """Store a fetched batch; when the database is away, hold it in memory (unconfirmed),
+    tell its senders the bot is unavailable (once per few minutes each) and say False."""
+    try:
+        await inbox.accept([incoming_raw(u) for u in updates])
+    except Exception as exc:
+        if not is_outage(exc):
+            log.warning("updates not stored, retrying", exc_info=True)
+        inbox.outage.began("store", exc)
+        inbox.outage.held = len(updates)
+        for update in updates:
+            await inbox.outage.tell(update)
+        return False
+    inbox.outage.held = 0
+    inbox.outage.ended("store")
+    return True
 
 
 async def serve(dp: Dispatcher, bot: Bot, inbox: Inbox) -> None:

@@ -21,6 +21,7 @@ from bot.ops.metrics import Metrics
 from bot.ops.server import METRICS_PATH, metrics_handler
 from bot.scale.health import HealthCheck
 from bot.scale.inbox import Inbox, incoming
+from bot.scale.outage import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,14 @@ class WebhookHandler:
         if self.inbox is not None:
             try:
                 await self.inbox.accept([incoming(update, raw)])
-            except Exception:
-                log.exception("update not stored", extra={"update_id": update.update_id})
+            except Exception as exc:
+                # Telegram delivers it again (and holds back the later ones meanwhile).
+                if not is_outage(exc):
+                    log.exception("update not stored", extra={"update_id": update.update_id})
+                self.inbox.outage.began("store", exc)
+                await self.inbox.outage.tell(raw)
                 return web.json_response({"ok": False, "error": "not stored"}, status=503)
+            self.inbox.outage.ended("store")
             return web.json_response({"ok": True})
         try:
             result: TelegramMethod[Any] | None = await self.dp.feed_webhook_update(
