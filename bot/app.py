@@ -136,6 +136,8 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
         if metrics is not None:
             metrics.is_leader = lambda: leadership.is_leader
         inbox = Inbox(dp, bot, session_factory, settings, i18n)
+        if metrics is not None:
+            metrics.held_updates = lambda: inbox.held_updates
         health = HealthCheck(engine, storage_redis(storage), outage=inbox.outage)
         if settings.webhook_url is None:
             if metrics is not None:  # /metrics and /healthz on METRICS_PORT, if set

@@ -112,6 +112,13 @@ class Metrics:
             p + "inbox_waiting", "Stored updates not handled yet (neither done nor parked).",
             registry=registry,
         )  # fmt: skip
+        self.inbox_held = Gauge(
+            p + "inbox_held",
+            "Updates fetched by long polling but not stored yet: the database is away; they "
+            "wait in memory, unconfirmed to Telegram.",
+            registry=registry,
+        )  # fmt: skip
+        self.held_updates: Callable[[], int] | None = None  # set once the inbox exists
         self.questions_open = Gauge(
             p + "questions_open", "Open questions per region.", ["region"], registry=registry
         )
@@ -158,6 +165,8 @@ class Metrics:
                 return
             self._refreshed_at = now
             await asyncio.gather(self._from_database(), self._ping_redis())
+            if self.held_updates is not None:
+                self.inbox_held.set(self.held_updates())
             leading = self.is_leader() if self.is_leader is not None else False
             self.leader.labels(self.instance_id).set(1 if leading else 0)
 

@@ -91,6 +91,9 @@ async def _outages(
     for locale, user in people.items():
         await wait_text(user, app.i18n.gettext(UNAVAILABLE, locale=locale), timeout=20)
     assert app.inbox.held_updates == 6
+    metrics = app.dispatcher["metrics"]
+    await metrics.refresh()  # what a scrape reads: the database is away, the count is not
+    assert metrics.registry.get_sample_value("expertpool_inbox_held") == 6
     healthy, report = await health.check()
     assert not healthy and report["updates"].startswith("retrying since")
     assert report["database"].startswith("unavailable")
