@@ -41,3 +41,16 @@ def test_every_type_builds_when_used() -> None:
     for model in models:
         model.model_rebuild()
         assert model.__pydantic_complete__, model.__name__
+
+
+def test_the_bot_on_sqlite_loads_no_redis_postgresql_or_pdf_library() -> None:
+    """Memory: what a bot without REDIS_URL, PostgreSQL or reports never uses stays unloaded."""
+    probe = (
+        "import sys, bot.app, handlers\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'redis', 'asyncpg', 'reportlab', 'matplotlib'}))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert found == "[]"

@@ -8,14 +8,15 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import asyncpg  # type: ignore[import-untyped]
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
+
+if TYPE_CHECKING:  # imported where used: a bot on SQLite without Redis loads neither
+    import asyncpg  # type: ignore[import-untyped]
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,8 @@ class RedisLockBackend:
         return bool(got)
 
     async def renew(self) -> bool:
+        from redis.exceptions import RedisError
+
         loop = asyncio.get_running_loop()
         sent = loop.time()
         try:
@@ -161,6 +164,8 @@ class PostgresLockBackend:
         self._conn: asyncpg.Connection | None = None
 
     async def _connection(self) -> asyncpg.Connection:
+        import asyncpg
+
         if self._conn is None or self._conn.is_closed():
             self._conn = await asyncpg.connect(
                 self.dsn, timeout=self.timeout, server_settings=PG_KEEPALIVES
@@ -173,6 +178,8 @@ class PostgresLockBackend:
         return bool(got)
 
     async def renew(self) -> bool:
+        import asyncpg
+
         conn = self._conn
         if conn is None or conn.is_closed():
             return False
@@ -185,6 +192,8 @@ class PostgresLockBackend:
 
     async def release(self) -> None:
         """Close the connection: the server frees the lock when the session ends."""
+        import asyncpg
+
         conn, self._conn = self._conn, None
         if conn is None or conn.is_closed():
             return
@@ -202,6 +211,8 @@ async def postgres_exclusive(
     database_url: str, name: str, timeout: float = 5.0
 ) -> AsyncIterator[None]:
     """Run the block while holding a session advisory lock; other processes wait their turn."""
+    import asyncpg
+
     conn = await asyncpg.connect(
         _asyncpg_dsn(database_url), timeout=timeout, server_settings=PG_KEEPALIVES
     )
@@ -224,6 +235,8 @@ def create_lock_backend(
     """Redis when REDIS_URL is set, else PostgreSQL advisory locks, else (SQLite) local."""
     full_name = lock_name(settings, name)
     if settings.redis_url is not None:
+        from redis.asyncio import Redis
+
         return RedisLockBackend(
             Redis.from_url(settings.redis_url), full_name, owner=settings.instance_id, ttl=redis_ttl
         )

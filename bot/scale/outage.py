@@ -12,15 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 import time
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.utils.i18n import I18n
-from redis.exceptions import BusyLoadingError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -43,26 +41,33 @@ UNAVAILABLE = N_(
 # SQLite's own words for a file it cannot use right now (its errors are all OperationalError,
 # a missing table as much as a locked file).
 _SQLITE_AWAY = ("database is locked", "unable to open database", "disk i/o error")
-_AWAY = (
+_AWAY: tuple[type[BaseException], ...] = (
     ConnectionError,  # refused, reset, aborted (asyncpg and redis raise these when connecting)
     TimeoutError,
-    RedisConnectionError,
-    RedisTimeoutError,
-    BusyLoadingError,
     PoolTimeoutError,
 )
+
+
+def _away() -> tuple[type[BaseException], ...]:
+    """The errors that mean "away"; Redis's only once redis is loaded (without REDIS_URL it
+    never is, and nothing can raise them)."""
+    errors = sys.modules.get("redis.exceptions")
+    if errors is None:
+        return _AWAY
+    return (*_AWAY, errors.ConnectionError, errors.TimeoutError, errors.BusyLoadingError)
 
 
 def is_outage(exc: BaseException) -> bool:
     """Did `exc` come from the database or Redis being unreachable (not from a bug)?"""
     seen: set[int] = set()
+    away = _away()
     todo: list[BaseException | None] = [exc]
     while todo:
         error = todo.pop()
         if error is None or id(error) in seen or isinstance(error, TelegramAPIError):
             continue
         seen.add(id(error))
-        if isinstance(error, _AWAY):
+        if isinstance(error, away):
             return True
         if isinstance(error, DBAPIError):
             if error.connection_invalidated:
