@@ -30,6 +30,7 @@ from tests.servers import (
     fresh_postgres_database,
     require_server,
 )
+from tests.translation_servers import DeepLServer
 
 BACKENDS = ["sqlite", "postgresql"]
 T = TypeVar("T")
@@ -122,3 +123,10 @@ def _fresh_notice_revision() -> Iterator[None]:
     translation provider raises it); the next test starts from the base version again."""
     yield
     consent.set_notice_revision(0)
+
+
+@pytest.fixture
+async def deepl() -> AsyncIterator[DeepLServer]:
+    """A DeepL API stand-in (tests/translation_servers.py) for the language bridge."""
+    async with DeepLServer() as server:
+        yield server

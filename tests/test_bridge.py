@@ -49,13 +49,6 @@ async def libre() -> AsyncIterator[LibreTranslateServer]:
 
 
 @pytest.fixture
-async def deepl() -> AsyncIterator[DeepLServer]:
-    server = DeepLServer()
-    async with server:
-        yield server
-
-
-@pytest.fixture
 async def azure() -> AsyncIterator[AzureServer]:
     server = AzureServer()
     async with server:

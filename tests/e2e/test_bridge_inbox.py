@@ -40,12 +40,6 @@ async def libre() -> AsyncIterator[LibreTranslateServer]:
 
 
 @pytest.fixture
-async def deepl() -> AsyncIterator[DeepLServer]:
-    async with DeepLServer() as server:
-        yield server  # type: ignore[misc]
-
-
-@pytest.fixture
 async def azure() -> AsyncIterator[AzureServer]:
     async with AzureServer() as server:
         yield server  # type: ignore[misc]

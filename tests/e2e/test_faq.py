@@ -37,12 +37,6 @@ ARABIC_QUESTION = "كيف أحصل على الهوية الرقمية DigiD؟"
 
 
 @pytest.fixture
-async def deepl() -> AsyncIterator[DeepLServer]:
-    async with DeepLServer() as server:
-        yield server  # type: ignore[misc]
-
-
-@pytest.fixture
 async def app(
     emulator: Emulator, settings_factory: Callable[..., Settings], deepl: DeepLServer
 ) -> AsyncIterator[RunningBot]:

@@ -50,12 +50,6 @@ DID = "The municipality adds two KNM classes in January."
 
 
 @pytest.fixture
-async def deepl() -> AsyncIterator[DeepLServer]:
-    async with DeepLServer() as server:
-        yield server  # type: ignore[misc]
-
-
-@pytest.fixture
 async def app(
     emulator: Emulator, settings_factory: Callable[..., Settings], deepl: DeepLServer
 ) -> AsyncIterator[RunningBot]:

@@ -31,12 +31,6 @@ LABEL = "Machine translation ({provider}). The original text:"
 
 
 @pytest.fixture
-async def deepl() -> AsyncIterator[DeepLServer]:
-    async with DeepLServer() as server:
-        yield server  # type: ignore[misc]
-
-
-@pytest.fixture
 async def azure() -> AsyncIterator[AzureServer]:
     async with AzureServer() as server:
         yield server  # type: ignore[misc]

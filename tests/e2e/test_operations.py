@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import timedelta
 
 import aiohttp
@@ -33,12 +33,6 @@ from tests.translation_servers import DeepLServer
 
 SAVED = "Sorry, something went wrong. Your message was saved: you do not need to send it again."
 NOT_SAVED = "Sorry, something went wrong. Your message was not saved: please send it again."
-
-
-@pytest.fixture
-async def deepl() -> AsyncIterator[DeepLServer]:
-    async with DeepLServer() as server:
-        yield server  # type: ignore[misc]
 
 
 async def add_member(app: RunningBot, user: SimUser, language: str) -> None:
