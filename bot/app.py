@@ -27,7 +27,7 @@ from bot.database import prepare_database, prepare_database_exclusively
 from bot.factory import create_bot, create_dispatcher
 from bot.features import leader_services, start_bridge, stop_bridge
 from bot.i18n import create_i18n
-from bot.ops.metrics import instrument
+from bot.ops.metrics import ApiCallMetrics, Metrics, instrument
 from bot.ops.server import metrics_server
 from bot.privacy import notice
 from bot.scale.health import HealthCheck
@@ -169,9 +169,13 @@ async def run_broadcaster(settings: Settings) -> None:
         await notice.apply(session_factory, settings)
         await wait_for_api(bot)
         broadcaster = Broadcaster(bot, session_factory, settings, i18n)
+        # METRICS_PORT: /metrics with its deliveries, Bot API calls, queue and leader state.
+        metrics = Metrics(settings, session_factory)
+        bot.session.middleware(ApiCallMetrics(metrics))
+        broadcaster.journal.on_result = metrics.delivery
         services = LeaderServices()
         services.add("broadcaster", broadcaster.start, broadcaster.stop)
-        await stack.enter_async_context(
+        leadership = await stack.enter_async_context(
             Leadership(
                 create_lock_backend(settings, "broadcaster"),
                 instance_id=settings.instance_id,
@@ -179,6 +183,8 @@ async def run_broadcaster(settings: Settings) -> None:
                 on_lost=services.stop_all,
             )
         )
+        metrics.is_leader = lambda: leadership.is_leader
+        await stack.enter_async_context(metrics_server(settings, metrics))
         log.info("broadcast engine process ready", extra={"rate": settings.broadcast_rate})
         await asyncio.Event().wait()
 

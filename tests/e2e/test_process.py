@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -95,10 +96,28 @@ async def test_broadcasts_sent_by_a_process_of_their_own(
         await emulator.wait_until_polling(timeout=STARTUP_TIMEOUT)
         members = [emulator.create_user(f"Member {i}", language_code="nl") for i in range(3)]
         await _add_members(database, [m.id for m in members])
-        sender = await BotProcess.start("broadcaster", cwd=tmp_path, **settings)
+        sender = await BotProcess.start(
+            "broadcaster", cwd=tmp_path, METRICS_PORT="0", INSTANCE_ID="sender-1", **settings
+        )
+        listening = await sender.wait_for_log(lambda e: e["event"] == "metrics server listening")
         for member in members:
             message = await member.wait_for_message(timeout=STARTUP_TIMEOUT)
             assert "Monday" in (message.text or "")
+        url = f"http://127.0.0.1:{listening['port']}/metrics"
+        sent = ("expertpool_broadcast_deliveries_total", (("status", "sent"),))
+        async with asyncio.timeout(30), aiohttp.ClientSession() as http:
+            while True:  # a copy arrives a moment before its journal records it as sent
+                async with http.get(url) as response:
+                    body = await response.text()
+                samples = {
+                    (s.name, tuple(sorted(s.labels.items()))): s.value
+                    for family in text_string_to_metric_families(body)
+                    for s in family.samples
+                }
+                if samples.get(sent) == 3:
+                    break
+                await asyncio.sleep(0.1)
+        assert samples[("expertpool_leader", (("instance_id", "sender-1"),))] == 1
         assert await sender.stop() == 0
         assert await run.stop() == 0
     finally:
