@@ -14,6 +14,7 @@ from bot.reports.charts import (
     bar_chart,
     drawn,
     grouped_chart,
+    is_rtl,
     shown_count,
     visible_series,
 )
@@ -78,3 +79,10 @@ def test_visual_order_for_renderers_without_shaping() -> None:
     shown = fonts.visual("سلام")
     assert shown != "سلام" and all(0xFB50 <= ord(c) <= 0xFEFF for c in shown)
     assert fonts.visual("ትግርኛ") == "ትግርኛ"
+
+
+@pytest.mark.parametrize(
+    ("locale", "mirrored"), [("ar", True), ("fa", True), ("nl", False), ("ti", False)]
+)
+def test_right_to_left_readers_get_a_mirrored_chart(locale: str, mirrored: bool) -> None:
+    assert is_rtl(locale) is mirrored

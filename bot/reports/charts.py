@@ -86,26 +86,45 @@ def _setup() -> None:
         font_manager.fontManager.addfont(str(path))
 
 
-def _figure(rows: int) -> tuple[Any, Any]:
+def is_rtl(locale: str) -> bool:
+    """Arabic, Farsi/Dari: the chart is mirrored (labels right, bars growing leftwards)."""
+    from babel import Locale
+
+    try:
+        return Locale.parse(locale.replace("-", "_")).character_order == "right-to-left"
+    except (ValueError, LookupError):
+        return False
+
+
+def _figure(rows: int, rtl: bool) -> tuple[Any, Any]:
     from matplotlib.figure import Figure
 
     _setup()
     figure = Figure(figsize=(WIDTH_IN, 1.6 + 0.42 * max(rows, 1)), dpi=DPI)
-    axes = figure.add_axes((0.36, 0.12, 0.56, 0.68))
-    for side in ("top", "right", "bottom"):
+    axes = figure.add_axes((0.08, 0.12, 0.56, 0.68) if rtl else (0.36, 0.12, 0.56, 0.68))
+    for side in ("top", "left" if rtl else "right", "bottom"):
         axes.spines[side].set_visible(False)
     axes.set_xticks([])
+    if rtl:
+        axes.yaxis.tick_right()
     return figure, axes
 
 
-def _title(figure: Any, title: str, subtitle: str, footnote: str | None) -> None:
+def _mirror(axes: Any, limit: float, rtl: bool) -> None:
+    axes.set_xlim(0, limit)
+    if rtl:
+        axes.invert_xaxis()
+
+
+def _title(figure: Any, title: str, subtitle: str, footnote: str | None, rtl: bool) -> None:
     family = fonts.families()
-    figure.text(0.03, 0.97, _lines(title, TITLE_WIDTH), ha="left", va="top",
+    x, align = (0.97, "right") if rtl else (0.03, "left")
+    figure.text(x, 0.97, _lines(title, TITLE_WIDTH), ha=align, va="top",
                 fontsize=12, fontweight="bold", family=family)  # fmt: skip
-    figure.text(0.03, 0.86, _lines(subtitle, TITLE_WIDTH + 20), ha="left", va="top",
+    figure.text(x, 0.86, _lines(subtitle, TITLE_WIDTH + 20), ha=align, va="top",
                 fontsize=9, color="#444444", family=family)  # fmt: skip
     if footnote:
-        figure.text(0.03, 0.02, _lines(footnote, TITLE_WIDTH + 30), ha="left", va="bottom",
+        figure.text(x, 0.02, _lines(footnote, TITLE_WIDTH + 30), ha=align, va="bottom",
                     fontsize=8, color="#666666", family=family)  # fmt: skip
 
 
@@ -127,8 +146,9 @@ def bar_chart(
     footnote: str | None = None,
 ) -> bytes:
     """Horizontal bars, first bar on top; `total` is what shares are taken of."""
+    rtl = is_rtl(locale)
     with _lock:
-        figure, axes = _figure(len(bars))
+        figure, axes = _figure(len(bars), rtl)
         family = fonts.families()
         positions = list(range(len(bars)))
         axes.barh(positions, [drawn(b.count) for b in bars], color=BAR_COLOUR, height=0.6)
@@ -136,12 +156,12 @@ def bar_chart(
                         family=family, fontsize=9)  # fmt: skip
         axes.invert_yaxis()
         longest = max([drawn(b.count) for b in bars] + [1])
-        axes.set_xlim(0, longest * 1.3)
+        _mirror(axes, longest * 1.3, rtl)
         for position, item in zip(positions, bars, strict=True):
             axes.text(drawn(item.count) + longest * 0.02, position,
                       shown_count(item.count, total, locale), va="center", fontsize=9,
-                      family=family)  # fmt: skip
-        _title(figure, title, subtitle, footnote)
+                      family=family, ha="right" if rtl else "left")  # fmt: skip
+        _title(figure, title, subtitle, footnote, rtl)
         return _png(figure)
 
 
@@ -158,8 +178,10 @@ def grouped_chart(
     shown = visible_series(series)
     if not shown:
         return None
+    rtl = is_rtl(locale)
     with _lock:
-        figure, axes = _figure(len(categories) * max(1, len(shown)) // 2 + len(categories))
+        rows = len(categories) * max(1, len(shown)) // 2 + len(categories)
+        figure, axes = _figure(rows, rtl)
         family = fonts.families()
         height = 0.8 / len(shown)
         longest = max([drawn(c) for s in shown for c in s.counts] + [1])
@@ -171,15 +193,15 @@ def grouped_chart(
             for offset, count in zip(offsets, group.counts, strict=True):
                 axes.text(drawn(count) + longest * 0.02, offset,
                           shown_count(count, group.respondents, locale), va="center",
-                          fontsize=7, family=family)  # fmt: skip
+                          fontsize=7, family=family, ha="right" if rtl else "left")  # fmt: skip
         axes.set_yticks(range(len(categories)),
                         labels=[_lines(c, LABEL_WIDTH) for c in categories],
                         family=family, fontsize=9)  # fmt: skip
         axes.invert_yaxis()
-        axes.set_xlim(0, longest * 1.35)
-        axes.legend(loc="lower right", fontsize=8, prop={"family": family, "size": 8},
-                    frameon=False)  # fmt: skip
-        _title(figure, title, subtitle, footnote)
+        _mirror(axes, longest * 1.35, rtl)
+        axes.legend(loc="lower left" if rtl else "lower right", fontsize=8,
+                    prop={"family": family, "size": 8}, frameon=False)  # fmt: skip
+        _title(figure, title, subtitle, footnote, rtl)
         return _png(figure)
 
 
