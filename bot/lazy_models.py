@@ -21,6 +21,16 @@ from typing import Any
 
 _namespace: dict[str, Any] = {}
 _installed = False
+_merged_namespace: dict[str, Any] = {}
+
+
+def _merged() -> dict[str, Any]:
+    if not _merged_namespace:
+        types = sys.modules.get("aiogram.types")
+        if types is None or not hasattr(types, "Update"):  # still importing: don't keep it
+            return {**(vars(types) if types else {}), **_namespace}
+        _merged_namespace.update({**vars(types), **_namespace})
+    return _merged_namespace
 
 
 def _aiogram(cls: type) -> bool:
@@ -59,9 +69,9 @@ def install() -> bool:
                 return None
             if _types_namespace is None and _namespace:
                 # A deferred type is used for the first time: the names aiogram passed, and
-                # every type (forward references such as "Message" point to them).
-                types = sys.modules.get("aiogram.types")
-                _types_namespace = {**(vars(types) if types else {}), **_namespace}
+                # every type (forward references such as "Message" point to them). Merged
+                # once: pydantic also lands here for each generic it makes (Response[...]).
+                _types_namespace = _merged()
         return original(
             cls,
             force=force,
