@@ -77,7 +77,10 @@ async def _withdraw(session: AsyncSession, member: Member, purpose: str) -> bool
     return bool(getattr(result, "rowcount", 0))
 
 
-async def agree(session: AsyncSession, member: Member, version: int, seen_step: int) -> None:
+async def agree(
+    session: AsyncSession, member: Member, version: int, seen_step: int, *, flush: bool = True
+) -> None:
+    """Record "I agree" (`flush=False`: the caller flushes, with its own changes)."""
     await _check(session, member, version, seen_step)
     session.add(
         Consent(member_id=member.id, purpose=MEMBERSHIP, granted=True,
@@ -85,7 +88,8 @@ async def agree(session: AsyncSession, member: Member, version: int, seen_step: 
     )  # fmt: skip
     member.consent_version = version
     member.notice_shown_version = None
-    await session.flush()
+    if flush:
+        await session.flush()
 
 
 async def refuse(session: AsyncSession, member: Member, version: int, seen_step: int) -> bool:
