@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.surveys import answering as engine
@@ -110,6 +110,7 @@ class IntakeAnswering(Answering):
             row.value, row.answered_at = encoded, utcnow()
 
 
+_ANSWERS = select(ProfileAnswer).where(ProfileAnswer.member_id == bindparam("member_id"))
 _IN_SESSION = "intake.answering"  # session.info key: the intake loaded in this unit of work
 
 
@@ -120,12 +121,7 @@ async def answering(session: AsyncSession, member: Member) -> IntakeAnswering:
     cached = session.info.get(_IN_SESSION)
     if isinstance(cached, IntakeAnswering) and cached.member is member:
         return cached
-    rows = {
-        row.question: row
-        for row in await session.scalars(
-            select(ProfileAnswer).where(ProfileAnswer.member_id == member.id)
-        )
-    }
+    rows = {row.question: row for row in await session.scalars(_ANSWERS, {"member_id": member.id})}
     answers: dict[str, Any] = {question: json.loads(row.value) for question, row in rows.items()}
     for question in definition().questions:
         if question.member_field in MEMBER_FIELDS:

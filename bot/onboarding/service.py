@@ -36,8 +36,11 @@ class StepError(Exception):
     """The action does not fit the member's current step (old button, forged data)."""
 
 
+_ACTIVE_REGIONS = select(Region).where(Region.active).order_by(Region.name)  # built once
+
+
 async def active_regions(session: AsyncSession) -> list[Region]:
-    return list(await session.scalars(select(Region).where(Region.active).order_by(Region.name)))
+    return list(await session.scalars(_ACTIVE_REGIONS))
 
 
 async def choose_language(
