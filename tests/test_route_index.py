@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from aiogram import Dispatcher, Router
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, User
 
@@ -62,3 +63,27 @@ def test_the_bot_routers_keep_their_catch_alls() -> None:
     assert not _prefix_filters(by_name["handlers.consent_gate"])
     (onboarding,) = _prefix_filters(by_name["handlers.onboarding"])
     assert {"lang", "consent", "quotes", "region", "intake"} <= onboarding.prefixes[":"]
+
+
+def test_a_press_for_other_prefixes_is_passed_over_unless_the_router_has_outer_middleware() -> None:
+    seen: list[str] = []
+
+    async def outer(handler, event, data):  # type: ignore[no-untyped-def]
+        seen.append(event.data)
+        return await handler(event, data)
+
+    root = Dispatcher()
+    plain, watched = Router(), Router()
+    plain.callback_query.register(lambda q: None, Pick.filter())
+    watched.callback_query.register(lambda q: None, Pick.filter())
+    watched.callback_query.outer_middleware(outer)
+    root.include_routers(plain, watched)
+    index_callbacks(root)
+    assert "propagate_event" in vars(plain) and "propagate_event" not in vars(watched)
+
+    async def press(router: Router, data: str) -> object:
+        return await router.propagate_event("callback_query", _query(data))
+
+    assert asyncio.run(press(plain, "oth|1")) is UNHANDLED
+    assert asyncio.run(press(watched, "oth|1")) is UNHANDLED
+    assert seen == ["oth|1"]  # the outer middleware still saw the press

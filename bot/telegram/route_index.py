@@ -8,18 +8,29 @@ its sub-routers') all filter on a CallbackData class gets a router-level filter 
 prefix, so the others are passed over at once (bench/README.md). A router with any other
 callback handler (a catch-all, an `F.data` rule) is left as it is, and so is the order: the
 same handler answers as before. Router-level outer middlewares still see every press (aiogram
-runs them before the router's filters).
+runs them before the router's filters; a router with one is visited, only its filter skips).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiogram import Router
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.types import CallbackQuery
 
 # separator → the prefixes a router's handlers take; None: a handler takes other data too
 Prefixes = dict[str, frozenset[str]] | None
+
+
+def _takes(prefixes: dict[str, frozenset[str]], query: Any) -> bool:
+    data = getattr(query, "data", None)
+    if not data:
+        return False  # a CallbackData filter takes no empty data either
+    return any(data.split(sep, 1)[0] in keys for sep, keys in prefixes.items())
 
 
 class CallbackPrefixes(Filter):
@@ -29,10 +40,7 @@ class CallbackPrefixes(Filter):
         self.prefixes = prefixes
 
     async def __call__(self, query: CallbackQuery) -> bool:
-        data = query.data
-        if not data:
-            return False  # a CallbackData filter takes no empty data either
-        return any(data.split(sep, 1)[0] in keys for sep, keys in self.prefixes.items())
+        return _takes(self.prefixes, query)
 
     def __str__(self) -> str:
         return self._signature_to_string(prefixes=self.prefixes)
@@ -63,9 +71,23 @@ def _prefixes(router: Router) -> Prefixes:
     return {sep: frozenset(keys) for sep, keys in collected.items()}
 
 
+def _pass_over(router: Router, prefixes: dict[str, frozenset[str]]) -> None:
+    """A press for other prefixes returns at the router's door: aiogram would first wrap its
+    (empty) outer middlewares and copy the update's data three times to reach the filter."""
+    visit: Callable[..., Awaitable[Any]] = router.propagate_event
+
+    async def propagate_event(update_type: str, event: Any, **kwargs: Any) -> Any:
+        if update_type == "callback_query" and not _takes(prefixes, event):
+            return UNHANDLED
+        return await visit(update_type, event, **kwargs)
+
+    router.propagate_event = propagate_event  # type: ignore[method-assign]
+
+
 def index_callbacks(root: Router) -> int:
     """Give each router under `root` (not `root` itself) whose callback handlers all filter
-    on CallbackData a filter on those prefixes; returns how many got one."""
+    on CallbackData a filter on those prefixes; returns how many got one. Those without outer
+    middlewares on their callback queries are also passed over before aiogram's visit."""
     added = 0
     for router in root.chain_tail:
         if router is root:
@@ -73,5 +95,7 @@ def index_callbacks(root: Router) -> int:
         prefixes = _prefixes(router)
         if prefixes is not None:
             router.callback_query.filter(CallbackPrefixes(prefixes))
+            if not router.callback_query.outer_middleware:
+                _pass_over(router, prefixes)
             added += 1
     return added
