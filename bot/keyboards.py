@@ -87,19 +87,31 @@ def _quotes(locale: str, version: int) -> InlineKeyboardMarkup:
 def regions(
     items: list[Region], move: bool = False, other: bool = True, version: int = 0
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for region in items:
-        builder.button(
-            text=region.name,
-            callback_data=RegionCallback(region_id=region.id, move=move, v=version),
+    """Two regions a row. Built once per list, language and version (every newcomer sees it)."""
+    names = tuple((region.id, region.name) for region in items)
+    return _regions(names, move, other, version, _locale())
+
+
+@lru_cache(maxsize=64)
+def _regions(
+    names: tuple[tuple[int, str], ...], move: bool, other: bool, version: int, locale: str
+) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(
+            text=name, callback_data=RegionCallback(region_id=id_, move=move, v=version).pack()
         )
+        for id_, name in names
+    ]
     if other:
-        builder.button(
-            text=_("I don't know / other"),
-            callback_data=RegionCallback(region_id=0, move=move, v=version),
+        buttons.append(
+            InlineKeyboardButton(
+                text=_("I don't know / other"),
+                callback_data=RegionCallback(region_id=0, move=move, v=version).pack(),
+            )
         )
-    builder.adjust(2)
-    return builder.as_markup()
+    return InlineKeyboardMarkup(
+        inline_keyboard=[buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    )
 
 
 def main_menu() -> ReplyKeyboardMarkup:

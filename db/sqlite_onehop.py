@@ -108,8 +108,27 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    """Commit and rollback skip the trip when sqlite3 has no transaction open. sqlite3 opens
+    one only before a write, and its commit() and rollback() do nothing without one; yet the
+    pool rolls back every connection it gets back (after each commit: a second trip), and a
+    read-only unit of work commits too. aiosqlite's `in_transaction` reads the flag from the
+    loop's thread, as aiosqlite itself allows; no statement of this connection is running
+    then (SQLAlchemy uses a connection from one task at a time)."""
+
     __slots__ = ()
     _cursor_cls = OneHopCursor
+
+    def _open(self) -> bool:
+        inner = self._connection._connection  # the sqlite3 connection (None once closed)
+        return inner is None or inner.in_transaction
+
+    def rollback(self) -> None:
+        if self._open():
+            super().rollback()
+
+    def commit(self) -> None:
+        if self._open():
+            super().commit()
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -217,10 +217,11 @@ async def choose_language(
     settings: Settings,
     i18n: I18n,
     actor: Actor | None = None,
+    member: Member | None = None,
 ) -> None:
     staff = actor is not None and actor.is_staff
     member = await onboarding.choose_language(
-        session, query.from_user.id, callback_data.code, staff=staff
+        session, query.from_user.id, callback_data.code, staff=staff, known=True, member=member
     )
     with i18n.use_locale(callback_data.code):
         await query.answer()

@@ -10,13 +10,13 @@ restart loses nothing.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.surveys import answering as engine
@@ -63,6 +63,7 @@ def start(member: Member) -> None:
 @dataclass
 class IntakeAnswering(Answering):
     member: Member
+    rows: dict[str, ProfileAnswer] = field(default_factory=dict)  # stored answers by question
 
     @property
     def current(self) -> str | None:
@@ -83,43 +84,53 @@ class IntakeAnswering(Answering):
             text = " ".join(str(value).split()) if value is not None else None
             setattr(self.member, question.member_field, text)
         else:
-            await _keep_profile_answer(session, self.member, question.id, value)
-        await session.flush()
+            await self._keep_profile_answer(session, question.id, value)
+        # No flush of its own: move/finish flush right after (one UPDATE of the member), and
+        # the commit flushes a multi-select toggle.
 
-
-async def _keep_profile_answer(
-    session: AsyncSession, member: Member, question_id: str, value: Any
-) -> None:
-    row = await session.scalar(
-        select(ProfileAnswer).where(
-            ProfileAnswer.member_id == member.id, ProfileAnswer.question == question_id
-        )
-    )
-    if value is None:
-        if row is not None:
-            await session.delete(row)
-        return
-    encoded = json.dumps(value, ensure_ascii=False)
-    if row is None:
-        session.add(
-            ProfileAnswer(
-                member_id=member.id, question=question_id, value=encoded, answered_at=utcnow()
+    async def _keep_profile_answer(
+        self, session: AsyncSession, question_id: str, value: Any
+    ) -> None:
+        row = self.rows.get(question_id)
+        if value is None:
+            if row is not None:
+                del self.rows[question_id]
+                if row in session.new:  # added in this update, never stored
+                    session.expunge(row)
+                else:
+                    await session.delete(row)
+            return
+        encoded = json.dumps(value, ensure_ascii=False)
+        if row is None:
+            self.rows[question_id] = row = ProfileAnswer(
+                member_id=self.member.id, question=question_id, value=encoded, answered_at=utcnow()
             )
-        )
-    else:
-        row.value, row.answered_at = encoded, utcnow()
+            session.add(row)
+        else:
+            row.value, row.answered_at = encoded, utcnow()
+
+
+_ANSWERS = select(ProfileAnswer).where(ProfileAnswer.member_id == bindparam("member_id"))
+_IN_SESSION = "intake.answering"  # session.info key: the intake loaded in this unit of work
 
 
 async def answering(session: AsyncSession, member: Member) -> IntakeAnswering:
-    """The member's intake with the answers given so far."""
-    rows = await session.scalars(select(ProfileAnswer).where(ProfileAnswer.member_id == member.id))
-    answers: dict[str, Any] = {row.question: json.loads(row.value) for row in rows}
+    """The member's intake with the answers given so far. Loaded once per session (one
+    update): an answer and the next question use the same object, which keeps its answers
+    and rows up to date (the intake's answers change only through it)."""
+    cached = session.info.get(_IN_SESSION)
+    if isinstance(cached, IntakeAnswering) and cached.member is member:
+        return cached
+    rows = {row.question: row for row in await session.scalars(_ANSWERS, {"member_id": member.id})}
+    answers: dict[str, Any] = {question: json.loads(row.value) for question, row in rows.items()}
     for question in definition().questions:
         if question.member_field in MEMBER_FIELDS:
             value = getattr(member, question.member_field)
             if value is not None:
                 answers[question.id] = value
-    return IntakeAnswering(definition(), answers, member)
+    found = IntakeAnswering(definition(), answers, member, rows)
+    session.info[_IN_SESSION] = found
+    return found
 
 
 async def at(session: AsyncSession, member: Member, question_id: str) -> IntakeAnswering:

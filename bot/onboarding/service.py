@@ -36,18 +36,31 @@ class StepError(Exception):
     """The action does not fit the member's current step (old button, forged data)."""
 
 
+_ACTIVE_REGIONS = select(Region).where(Region.active).order_by(Region.name)  # built once
+
+
 async def active_regions(session: AsyncSession) -> list[Region]:
-    return list(await session.scalars(select(Region).where(Region.active).order_by(Region.name)))
+    return list(await session.scalars(_ACTIVE_REGIONS))
 
 
 async def choose_language(
-    session: AsyncSession, telegram_id: int, language: str, *, staff: bool = False
+    session: AsyncSession,
+    telegram_id: int,
+    language: str,
+    *,
+    staff: bool = False,
+    known: bool = False,
+    member: Member | None = None,
 ) -> Member:
     """Store the language; someone new goes on to the consent step. A coordinator or admin
-    who never started joining keeps only the language (for their replies and menus)."""
-    member = await members.set_language(session, telegram_id, language)
+    who never started joining keeps only the language (for their replies and menus).
+    `known`: `member` is the row already loaded for this update (see members.set_language)."""
+    member = await members.set_language(
+        session, telegram_id, language, known=known, member=member, flush=False
+    )
     if member.status == MemberStatus.ONBOARDING and member.onboarding_step is None and not staff:
         member.onboarding_step = STEP_CONSENT
+    await session.flush()  # one INSERT or UPDATE with the step
     return member
 
 
@@ -60,14 +73,15 @@ async def give_consent(session: AsyncSession, member: Member, version: int, step
     """Agree to the notice the button showed; True when the quote question comes next
     (always while signing up; afterwards only if the member never answered it)."""
     try:
-        await consent.agree(session, member, version, step)
+        await consent.agree(session, member, version, step, flush=False)
     except StaleConsent as exc:
         raise StepError("consent button of an earlier step or notice") from exc
     if member.status == MemberStatus.ONBOARDING:
         if member.onboarding_step in (None, STEP_CONSENT):
             member.onboarding_step = STEP_QUOTES
-        await session.flush()
+        await session.flush()  # the consent and the member's step in one flush
         return member.onboarding_step == STEP_QUOTES
+    await session.flush()
     return not await consent.quotes_decided(session, member)
 
 

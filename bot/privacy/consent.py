@@ -14,7 +14,7 @@ undo a later "Not now".
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -31,13 +31,30 @@ class StaleConsent(Exception):
     """The button is not for the member's current question (old, or forged)."""
 
 
+# Built once (on a member's path through the notice every press runs them).
+_STEP = (
+    select(func.count())
+    .select_from(Consent)
+    .where(Consent.member_id == bindparam("member_id"), Consent.purpose == MEMBERSHIP)
+)
+_WITHDRAW = (
+    update(Consent)
+    .where(
+        Consent.member_id == bindparam("b_member_id"),  # not a column's name (UPDATE)
+        Consent.purpose == bindparam("b_purpose"),
+        Consent.granted,
+        Consent.withdrawn_at.is_(None),
+    )
+    .values(withdrawn_at=bindparam("b_now"))
+    # No Consent rows are loaded in the updates that withdraw (they only add the new one):
+    # nothing in the session to bring in step.
+    .execution_options(synchronize_session=False)
+)
+
+
 async def step(session: AsyncSession, member: Member) -> int:
     """The number of membership decisions so far: the token consent buttons carry."""
-    found = await session.scalar(
-        select(func.count())
-        .select_from(Consent)
-        .where(Consent.member_id == member.id, Consent.purpose == MEMBERSHIP)
-    )
+    found = await session.scalar(_STEP, {"member_id": member.id})
     return int(found or 0)
 
 
@@ -65,19 +82,15 @@ async def _check(session: AsyncSession, member: Member, version: int, seen_step:
 async def _withdraw(session: AsyncSession, member: Member, purpose: str) -> bool:
     """Mark the member's standing consents for `purpose` withdrawn; True if there were any."""
     result = await session.execute(
-        update(Consent)
-        .where(
-            Consent.member_id == member.id,
-            Consent.purpose == purpose,
-            Consent.granted,
-            Consent.withdrawn_at.is_(None),
-        )
-        .values(withdrawn_at=utcnow())
+        _WITHDRAW, {"b_member_id": member.id, "b_purpose": purpose, "b_now": utcnow()}
     )
     return bool(getattr(result, "rowcount", 0))
 
 
-async def agree(session: AsyncSession, member: Member, version: int, seen_step: int) -> None:
+async def agree(
+    session: AsyncSession, member: Member, version: int, seen_step: int, *, flush: bool = True
+) -> None:
+    """Record "I agree" (`flush=False`: the caller flushes, with its own changes)."""
     await _check(session, member, version, seen_step)
     session.add(
         Consent(member_id=member.id, purpose=MEMBERSHIP, granted=True,
@@ -85,7 +98,8 @@ async def agree(session: AsyncSession, member: Member, version: int, seen_step: 
     )  # fmt: skip
     member.consent_version = version
     member.notice_shown_version = None
-    await session.flush()
+    if flush:
+        await session.flush()
 
 
 async def refuse(session: AsyncSession, member: Member, version: int, seen_step: int) -> bool:

@@ -105,8 +105,16 @@ async def claim_next(
     if job is None:
         await session.commit()
         return None
-    job.claimed_by, job.claimed_until = worker, now + LEASE
+    # The claim is a compare-and-set: on SQLite the SELECT above locks nothing, and another
+    # drainer that read the job as free at the same time must not take it over afterwards.
+    claimed = await session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == job.id, OutboxJob.done_at.is_(None), _free(worker, now))
+        .values(claimed_by=worker, claimed_until=now + LEASE)
+    )
     await session.commit()
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        return None
     return job
 
 

@@ -16,17 +16,34 @@ async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member 
     return await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
 
 
-async def set_language(session: AsyncSession, telegram_id: int, language: str) -> Member:
-    """Store the member's language, creating the row (status onboarding) on first contact."""
+async def set_language(
+    session: AsyncSession,
+    telegram_id: int,
+    language: str,
+    *,
+    known: bool = False,
+    member: Member | None = None,
+    flush: bool = True,
+) -> Member:
+    """Store the member's language, creating the row (status onboarding) on first contact.
+    `known`: `member` is this person's row as already loaded for the update (None: there is
+    none), so it is not looked up again. `flush=False` leaves the flush to the caller."""
     if language not in SUPPORTED_LOCALES:
         raise ValueError(f"unsupported language {language!r}")
-    member = await get_by_telegram_id(session, telegram_id)
+    if not known:
+        member = await get_by_telegram_id(session, telegram_id)
     if member is None:
-        member = Member(telegram_id=telegram_id, language=language, last_seen_at=utcnow())
+        member = Member(
+            telegram_id=telegram_id,
+            language=language,
+            status=MemberStatus.ONBOARDING.value,
+            last_seen_at=utcnow(),
+        )
         session.add(member)
     else:
         member.language = language
-    await session.flush()
+    if flush:
+        await session.flush()
     return member
 
 

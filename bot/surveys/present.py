@@ -13,10 +13,9 @@ from typing import Any
 
 from aiogram import html
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.surveys import errors
 from bot.surveys.callbacks import (
@@ -107,11 +106,14 @@ def keyboard(
     data: ButtonData,
     style: Style = SURVEY,
 ) -> InlineKeyboardMarkup | None:
-    builder = InlineKeyboardBuilder()
+    # Buttons made directly: InlineKeyboardBuilder deep-copies every button (pydantic models)
+    # several times, a noticeable part of a survey answer's CPU (bench/README.md).
+    buttons: list[InlineKeyboardButton] = []
     sizes: list[int] = []
 
     def button(text: str, action: SurveyAction, option: str = "") -> None:
-        builder.button(text=text, callback_data=data(question.id, action, option))
+        packed = data(question.id, action, option).pack()
+        buttons.append(InlineKeyboardButton(text=text, callback_data=packed))
 
     given = answers.get(question.id)
     chosen = {str(v) for v in given} if isinstance(given, list) else {str(given)}
@@ -151,8 +153,12 @@ def keyboard(
         sizes.append(navigation)
     if not sizes:
         return None
-    builder.adjust(*sizes)
-    return builder.as_markup()
+    markup: list[list[InlineKeyboardButton]] = []
+    at = 0
+    for size in sizes:
+        markup.append(buttons[at : at + size])
+        at += size
+    return InlineKeyboardMarkup(inline_keyboard=markup)
 
 
 def summary(question: SurveyQuestion, value: Any, language: str) -> str:
