@@ -12,7 +12,6 @@ from tests.e2e.test_bridge_inbox import (  # noqa: F401 (fixtures: the providers
     ARABIC,
     azure,
     bridge_pool,
-    deepl,
     libre,
     providers,
     question_in_topic,

@@ -28,7 +28,6 @@ from tests.e2e.test_bridge_inbox import (  # noqa: F401 (fixtures: the providers
     add_member,
     azure,
     bridge_pool,
-    deepl,
     libre,
     question_in_topic,
     settings,
