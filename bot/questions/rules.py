@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.marking import N_
@@ -47,23 +47,43 @@ def require_asker(member: Member | None) -> Member:
     return member
 
 
-async def draft_of(session: AsyncSession, member: Member) -> Question | None:
-    return await session.scalar(
-        select(Question).where(
-            Question.member_id == member.id, Question.status == QuestionStatus.DRAFT
-        )
+# Built once (a member's every message in a question runs them): building the expressions
+# per call was about a fifth of the open-question wave's CPU (bench/README.md).
+_DRAFT = select(Question).where(
+    Question.member_id == bindparam("member"), Question.status == QuestionStatus.DRAFT
+)
+_OPEN = (
+    select(Question)
+    .where(Question.member_id == bindparam("member"), Question.status.in_(OPEN_STATES))
+    .order_by(Question.id.desc())
+)
+_OPEN_COUNT = (
+    select(func.count())
+    .select_from(Question)
+    .where(
+        Question.member_id == bindparam("member"),
+        Question.status.in_(OPEN_STATES),
+        Question.id != bindparam("other"),
     )
+)
+_RECENT_COUNT = (
+    select(func.count())
+    .select_from(Question)
+    .where(
+        Question.member_id == bindparam("member"),
+        Question.created_at >= bindparam("since"),
+        Question.id != bindparam("other"),
+    )
+)
+
+
+async def draft_of(session: AsyncSession, member: Member) -> Question | None:
+    return await session.scalar(_DRAFT, {"member": member.id})
 
 
 async def open_of(session: AsyncSession, member: Member) -> list[Question]:
     """The member's questions still open (sent, or answered and not closed), newest first."""
-    return list(
-        await session.scalars(
-            select(Question)
-            .where(Question.member_id == member.id, Question.status.in_(OPEN_STATES))
-            .order_by(Question.id.desc())
-        )
-    )
+    return list(await session.scalars(_OPEN, {"member": member.id}))
 
 
 async def check_limits(
@@ -71,22 +91,13 @@ async def check_limits(
 ) -> None:
     """A new question is allowed: fewer than MAX_OPEN open, fewer than MAX_PER_DAY today
     (`draft`, the question being made, not counted)."""
-    other = Question.id != (draft.id if draft is not None else -1)
-    open_count = await session.scalar(
-        select(func.count())
-        .select_from(Question)
-        .where(Question.member_id == member.id, Question.status.in_(OPEN_STATES), other)
-    )
+    other = draft.id if draft is not None else -1
+    open_count = await session.scalar(_OPEN_COUNT, {"member": member.id, "other": other})
     if (open_count or 0) >= MAX_OPEN:
         raise QuestionError("too_many_open")
+    since = utcnow() - timedelta(days=1)
     recent = await session.scalar(
-        select(func.count())
-        .select_from(Question)
-        .where(
-            Question.member_id == member.id,
-            Question.created_at >= utcnow() - timedelta(days=1),
-            other,
-        )
+        _RECENT_COUNT, {"member": member.id, "since": since, "other": other}
     )
     if (recent or 0) >= MAX_PER_DAY:
         raise QuestionError("rate_limited")
