@@ -47,6 +47,12 @@ def privacy_notice(settings: Settings) -> str:
             "member of a pool who offered to help) to translate your question or an answer. "
             "The volunteer gets only the text, not your name or your Telegram ID."
         ),
+        _(
+            "<b>Meetings and reactions:</b> when you answer an invitation to a meeting, we "
+            "store your answer and the help you ask for (for example an interpreter or "
+            "childcare), to prepare the meeting. When you press 👍 or 👎 under a message from "
+            "your pool, we store that too. You can see both with /mydata."
+        ),
         "\n".join(
             [_("<b>How long:</b> as long as you are a member, with these limits:"), *retention]
         ),  # fmt: skip
