@@ -20,7 +20,7 @@ from bot.findings.rules import FINDINGS, RESPONSE, Text, Texts
 from bot.i18n import language_name_in
 from bot.marking import N_
 from bot.surveys.definition import shown
-from bot.surveys.report import answers, count, label, share
+from bot.surveys.report import answers, count, label, pack, share
 from bot.surveys.results import QuestionResult
 from bot.surveys.suppression import is_small
 
@@ -241,12 +241,4 @@ def stats_lines(counts: dict[int, Counter[str]], names: dict[int, str], locale: 
     return [f"<b>{_escape(heading)}</b>", *lines]
 
 
-def packed(blocks: Sequence[str], limit: int = 3900) -> list[str]:
-    """Blocks joined into as few messages as fit Telegram's 4096 characters."""
-    messages: list[str] = []
-    for block in blocks:
-        if messages and len(messages[-1]) + 2 + len(block) <= limit:
-            messages[-1] += "\n\n" + block
-        else:
-            messages.append(block[:limit])
-    return messages
+packed = pack  # blocks joined into as few messages as fit Telegram's 4096 characters

@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
 
-from babel.numbers import format_decimal, format_percent
-
 from bot.reports import fonts
+from bot.surveys import suppression
 from bot.surveys.suppression import is_small
 
-SMALL_LABEL = "<5"
 BAR_COLOUR = "#2f6db5"
 SERIES_COLOURS = ("#2f6db5", "#e08a1e", "#3a9b5c", "#b0413e", "#7a5aa6", "#5b8e99", "#a7a23a")
 WIDTH_IN = 8.0
@@ -55,12 +53,9 @@ class Series:
 
 def shown_count(count: int, total: int, locale: str) -> str:
     """ "12 · 40%", or "<5" for a small group (no count, no share)."""
-    if is_small(count):
-        return SMALL_LABEL
-    text = format_decimal(count, locale=locale)
-    if total:
-        text += " · " + format_percent(count / total, locale=locale)
-    return text
+    number = suppression.shown_count(count, locale)
+    share = suppression.shown_share(count, total, locale)
+    return f"{number} · {share}" if share else number
 
 
 def drawn(count: int) -> int:

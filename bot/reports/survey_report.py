@@ -21,13 +21,13 @@ from statistics import mean, median
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import format_day, language_name_in
 from bot.reports import quotes
-from bot.reports.charts import SMALL_LABEL, Bar, Series, drawn, grouped_chart, visible_series
+from bot.reports.charts import Bar, Series, drawn, grouped_chart, visible_series
 from bot.reports.survey_charts import is_closed, question_bars, question_chart
 from bot.services import audit, regions
 from bot.services.roles import Actor
@@ -35,23 +35,19 @@ from bot.surveys import results as survey_results
 from bot.surveys.definition import shown
 from bot.surveys.report import label
 from bot.surveys.results import QuestionResult, Results
-from bot.surveys.suppression import MIN_GROUP, is_small
+from bot.surveys.suppression import MIN_GROUP, SMALL_LABEL, is_small, shown_count, shown_share
 from db.models import SurveyRun
 
 READ = "survey_report"
 REPORT_LOCALES = ("nl", "en")
 
 
-def count_text(value: int, locale: str) -> str:
-    """A count as any report prints it: "<5" for 1 to 4."""
-    return SMALL_LABEL if is_small(value) else format_decimal(value, locale=locale)
+count_text = shown_count  # "<5" for 1 to 4 (the report prints plain text, not HTML)
 
 
 def share_text(part: int, total: int, locale: str) -> str:
     """A share of `total`, or "" where the part (or the total) is a small group."""
-    if not total or is_small(part) or is_small(total):
-        return ""
-    return format_percent(part / total, locale=locale)
+    return "" if is_small(total) else shown_share(part, total, locale)
 
 
 def rate_text(finished: int, asked: int, locale: str) -> str:

@@ -6,14 +6,16 @@ can be singled out in a report. Numbers and shares are formatted for the reader'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from statistics import mean, median
 
 from aiogram import html
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 
 from bot.i18n import language_with_code
+from bot.surveys import suppression
 from bot.surveys.definition import NO, YES, SurveyQuestion, shown
 from bot.surveys.results import Group, QuestionResult, Results
 from bot.surveys.suppression import MIN_GROUP, is_small
@@ -21,7 +23,7 @@ from bot.surveys.suppression import MIN_GROUP, is_small
 SMALL = MIN_GROUP
 BAR = 10
 LIMIT = 3900  # under Telegram's 4096 characters per message
-SMALL_LABEL = "&lt;5"  # "<5" in Telegram HTML
+SMALL_LABEL = html.quote(suppression.SMALL_LABEL)  # "&lt;5" in Telegram HTML
 
 
 def bar(part: int, total: int) -> str:
@@ -30,14 +32,11 @@ def bar(part: int, total: int) -> str:
 
 
 def count(value: int, locale: str) -> str:
-    return SMALL_LABEL if is_small(value) else format_decimal(value, locale=locale)
+    """A count in Telegram HTML ("&lt;5" for 1 to 4)."""
+    return html.quote(suppression.shown_count(value, locale))
 
 
-def share(part: int, total: int, locale: str) -> str:
-    """ "42%" of `total`, or "" when the part is a small group."""
-    if not total or is_small(part):
-        return ""
-    return format_percent(part / total, locale=locale)
+share = suppression.shown_share
 
 
 def _rate(group: Group, locale: str) -> str:
@@ -154,14 +153,15 @@ def render(results: Results, locale: str, scope: str) -> list[str]:
     blocks.append(
         _("Groups of fewer than 5 people are shown as {small}.").format(small=SMALL_LABEL)
     )
-    return _pack(blocks)
+    return pack(blocks)
 
 
-def _pack(blocks: list[str]) -> list[str]:
+def pack(blocks: Sequence[str], limit: int = LIMIT) -> list[str]:
+    """Blocks joined into as few messages as fit Telegram's 4096 characters."""
     messages: list[str] = []
     for block in blocks:
-        if messages and len(messages[-1]) + len(block) + 2 <= LIMIT:
+        if messages and len(messages[-1]) + len(block) + 2 <= limit:
             messages[-1] += "\n\n" + block
         else:
-            messages.append(block[:LIMIT])
+            messages.append(block[:limit])
     return messages

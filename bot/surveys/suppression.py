@@ -18,7 +18,10 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from babel.numbers import format_decimal, format_percent
+
 MIN_GROUP = 5
+SMALL_LABEL = "<5"  # what any count of 1 to 4 shows as (in Telegram HTML: "&lt;5")
 
 T = TypeVar("T")
 
@@ -26,6 +29,18 @@ T = TypeVar("T")
 def is_small(count: int) -> bool:
     """A count that could point to people: more than none, fewer than MIN_GROUP."""
     return 0 < count < MIN_GROUP
+
+
+def shown_count(value: int, locale: str) -> str:
+    """A count as anything prints it: "<5" for 1 to 4, else the number in `locale`."""
+    return SMALL_LABEL if is_small(value) else format_decimal(value, locale=locale)
+
+
+def shown_share(part: int, total: int, locale: str) -> str:
+    """ "42%" of `total`, or "" when the part is a small group (or there is no total)."""
+    if not total or is_small(part):
+        return ""
+    return format_percent(part / total, locale=locale)
 
 
 class Level:
