@@ -20,13 +20,14 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.commands import publish_commands
 from bot.config import ConfigError, Settings
 from bot.database import prepare_database, prepare_database_exclusively
 from bot.factory import create_bot, create_dispatcher
 from bot.features import leader_services, start_bridge, stop_bridge
-from bot.i18n import create_i18n
+from bot.i18n import CatalogueI18n, create_i18n
 from bot.ops.metrics import ApiCallMetrics, Metrics, instrument
 from bot.ops.server import metrics_server
 from bot.privacy import notice
@@ -89,6 +90,18 @@ async def wait_for_api(bot: Bot, max_delay: float = 60.0) -> None:
             return
 
 
+def _open(
+    stack: AsyncExitStack, settings: Settings
+) -> tuple[AsyncEngine, Bot, async_sessionmaker[AsyncSession], CatalogueI18n]:
+    """What every serving process has: the database engine and sessions, the Bot (both
+    closed with `stack`) and the catalogues."""
+    engine = create_engine(settings.database_url)
+    stack.push_async_callback(engine.dispose)
+    bot = create_bot(settings)
+    stack.push_async_callback(bot.session.close)
+    return engine, bot, create_session_factory(engine), create_i18n(settings.default_locale)
+
+
 async def run(settings: Settings, services: LeaderServices | None = None) -> None:
     """Serve updates until cancelled: webhook mode when WEBHOOK_URL is set, else long polling.
 
@@ -100,14 +113,9 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
     await require_survey_secret(settings)
     services = services if services is not None else LeaderServices()
     async with AsyncExitStack() as stack:
-        engine = create_engine(settings.database_url)
-        stack.push_async_callback(engine.dispose)
-        bot = create_bot(settings)
-        stack.push_async_callback(bot.session.close)
+        engine, bot, session_factory, i18n = _open(stack, settings)
         storage = create_storage(settings)
         stack.push_async_callback(storage.close)
-        i18n = create_i18n(settings.default_locale)
-        session_factory = create_session_factory(engine)
         dp = create_dispatcher(
             settings,
             session_factory,
@@ -136,8 +144,6 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
         if metrics is not None:
             metrics.is_leader = lambda: leadership.is_leader
         inbox = Inbox(dp, bot, session_factory, settings, i18n)
-        if metrics is not None:
-            metrics.held_updates = lambda: inbox.held_updates
         health = HealthCheck(engine, storage_redis(storage), outage=inbox.outage)
         if settings.webhook_url is None:
             if metrics is not None:  # /metrics and /healthz on METRICS_PORT, if set
@@ -160,12 +166,7 @@ async def run_broadcaster(settings: Settings) -> None:
     settings.require_token()
     await prepare_database_exclusively(settings)
     async with AsyncExitStack() as stack:
-        engine = create_engine(settings.database_url)
-        stack.push_async_callback(engine.dispose)
-        bot = create_bot(settings)
-        stack.push_async_callback(bot.session.close)
-        session_factory = create_session_factory(engine)
-        i18n = create_i18n(settings.default_locale)
+        _engine, bot, session_factory, i18n = _open(stack, settings)
         await notice.apply(session_factory, settings)
         await wait_for_api(bot)
         broadcaster = Broadcaster(bot, session_factory, settings, i18n)

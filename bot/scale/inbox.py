@@ -119,6 +119,9 @@ class Inbox:
         concurrency: int = CONCURRENCY,
     ) -> None:
         self.dp, self.bot, self.session_factory = dp, bot, session_factory
+        metrics = dp.workflow_data.get("metrics")
+        if metrics is not None:  # /metrics reports the updates held while the database is away
+            metrics.held_updates = lambda: self.held_updates
         self.settings, self.i18n = settings, i18n
         self.worker = settings.instance_id
         self.lease = timedelta(seconds=settings.inbox_lease_seconds)

@@ -137,8 +137,7 @@ class RunningBot:
         await publish_commands(bot, session_factory, settings, i18n)
         # As `python -m bot run` does: every update is stored in the inbox, then handled
         # from there (bot.scale.inbox.serve).
-        running.inbox = inbox = Inbox(dp, bot, session_factory, settings, i18n)
-        dp["metrics"].held_updates = lambda: inbox.held_updates
+        running.inbox = Inbox(dp, bot, session_factory, settings, i18n)
         accept = running.inbox.accept
 
         async def accept_and_keep(updates: Sequence[store.Incoming]) -> None:
