@@ -239,7 +239,17 @@ async def test_charts_report_and_quotes_keep_small_groups_out(
     await other.send_command("/survey_quotes", args="pulse")
     assert "No written answers" in ((await other.wait_for_message()).text or "")
     await other.send_command("/survey_results", args="pulse")
-    assert (await other.wait_for_message()).text == "No results in your regions yet."
+    last = await other.wait_for_message()
+    assert last.text == "No results in your regions yet."
+    # A quote button of the first coordinator's list, pressed by the other: refused.
+    forged = await other.press_callback_data(listing.callback_data[0], last)
+    assert forged.show_alert and "can no longer be quoted" in (forged.text or "")
+
+    # Wrong input gets a clear answer.
+    await admin.send_command("/survey_report")
+    await wait_text(admin, "Which survey? For example: /survey_report pulse")
+    await admin.send_command("/survey_quotes", args="no-such-survey")
+    await wait_text(admin, "Unknown survey.")
     await app.settled()
     assert all(m.file_id is None for m in other.bot_messages())
     async with app.session_factory() as session:
