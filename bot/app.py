@@ -37,6 +37,7 @@ from bot.scale.leader import LeaderServices, Leadership
 from bot.scale.locks import create_lock_backend
 from bot.scale.storage import create_events_isolation, create_storage, storage_redis
 from bot.scale.webhook import webhook_server
+from bot.telegram.warm import warm_up
 from db.engine import create_engine, create_session_factory
 from db.models import Survey
 
@@ -143,6 +144,7 @@ async def run(settings: Settings, services: LeaderServices | None = None) -> Non
         )
         if metrics is not None:
             metrics.is_leader = lambda: leadership.is_leader
+        warm_up()  # before the first update, not during it
         inbox = Inbox(dp, bot, session_factory, settings, i18n)
         health = HealthCheck(engine, storage_redis(storage), outage=inbox.outage)
         if settings.webhook_url is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gettext
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +65,7 @@ def create_i18n(default_locale: str = "nl", path: Path = LOCALES_DIR) -> Catalog
     return i18n
 
 
+@functools.cache
 def language_name(code: str) -> str:
     """The language's name in its own script: 'العربية', 'ትግርኛ', 'Türkçe'."""
     if code == "fa":

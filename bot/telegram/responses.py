@@ -26,6 +26,11 @@ def pin(method: type[TelegramMethod[Any]]) -> None:
         _PINNED[method] = Response[method.__returning__]  # type: ignore[name-defined]
 
 
+def pinned(method: type[TelegramMethod[Any]]) -> Any:
+    """The pinned response model of `method` (pin it first)."""
+    return _PINNED[method]
+
+
 class PinResponseTypes(BaseRequestMiddleware):
     async def __call__(
         self,
