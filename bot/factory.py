@@ -23,7 +23,7 @@ from bot.scale.storage import storage_redis
 from bot.telegram.inline_filters import run_on_the_loop
 from bot.telegram.json_session import JsonSession
 from bot.telegram.responses import PinResponseTypes
-from bot.telegram.route_index import index_callbacks
+from bot.telegram.route_index import index_callbacks, index_messages
 from bot.telegram.sending import AnsweringMiddleware, RecoveringSends
 from handlers import get_routers
 from handlers.errors import ErrorReporter
@@ -67,5 +67,6 @@ def create_dispatcher(
     dp.update.outer_middleware(MessengerMiddleware())
     dp.include_routers(*get_routers())
     index_callbacks(dp)  # a press visits only the routers that take its prefix
+    index_messages(dp)  # and a message only those that may take it
     run_on_the_loop(dp)  # aiogram would run each F.… filter in a thread
     return dp

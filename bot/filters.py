@@ -9,6 +9,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 
 from bot.services.roles import Actor
+from bot.telegram.route_index import MessageKey
 from bot.texts import MENU_MSGIDS
 from db.models import Member, MemberStatus
 
@@ -26,6 +27,9 @@ class MenuButton(Filter):
                 i18n.gettext(self.msgid, locale=code) for code in (*i18n.available_locales, "en")
             )
         return message.text in self._labels
+
+    def routes_messages(self) -> MessageKey:
+        return MessageKey(text=True)  # bot/telegram/route_index.py
 
 
 class Onboarding(Filter):

@@ -19,6 +19,7 @@ from bot.config import SUPPORTED_LOCALES
 from bot.i18n import picker_order
 from bot.marking import N_
 from bot.services.roles import Actor
+from bot.telegram.route_index import MessageKey
 from db.models import Member
 from handlers.selfservice import reply_unknown_command
 from handlers.staff_help import staff_help
@@ -64,6 +65,9 @@ class UnknownCommand(Filter):
     async def __call__(self, message: Message) -> bool:
         name = command_name(message.text)
         return name is not None and name not in self.known
+
+    def routes_messages(self) -> MessageKey:
+        return MessageKey(other_commands=self.known)  # bot/telegram/route_index.py
 
 
 async def unknown_command(message: Message, i18n: I18n, actor: Actor | None = None) -> None:

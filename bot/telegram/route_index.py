@@ -1,4 +1,4 @@
-"""Let a button press visit only the routers that can handle it.
+"""Let a button press or a message visit only the routers that can handle it.
 
 aiogram offers a callback query to every router in turn, and each router checks each of its
 handlers' filters (a CallbackData filter splits the data and raises on a wrong prefix) before
@@ -9,18 +9,30 @@ prefix, so the others are passed over at once (bench/README.md). A router with a
 callback handler (a catch-all, an `F.data` rule) is left as it is, and so is the order: the
 same handler answers as before. Router-level outer middlewares still see every press (aiogram
 runs them before the router's filters; a router with one is visited, only its filter skips).
+
+Messages the same way (`index_messages`): a message handler can only run when each of its
+filters passes, so one filter that names what it takes stands for the handler: a command
+(aiogram's Command and CommandStart with the "/" prefix), a state (StateFilter, State,
+StatesGroup), or a filter of this bot that says so (`routes_messages()`: a menu button takes
+texts, the unknown-command reply takes commands no handler knows). A router whose message
+handlers all have such a filter is passed over by messages none of them takes: a member's
+/start no longer runs some fifty command filters on the way to onboarding. The check here
+is looser than the filters' own (commands compared case-folded, mentions ignored), never
+stricter, so the filters still decide.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Router
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.filters import Filter
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
-from aiogram.types import CallbackQuery
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
 
 # separator → the prefixes a router's handlers take; None: a handler takes other data too
 Prefixes = dict[str, frozenset[str]] | None
@@ -71,13 +83,14 @@ def _prefixes(router: Router) -> Prefixes:
     return {sep: frozenset(keys) for sep, keys in collected.items()}
 
 
-def _pass_over(router: Router, prefixes: dict[str, frozenset[str]]) -> None:
-    """A press for other prefixes returns at the router's door: aiogram would first wrap its
-    (empty) outer middlewares and copy the update's data three times to reach the filter."""
+def _pass_over(router: Router, kind: str, takes: Callable[[Any, Any], bool]) -> None:
+    """An event of `kind` that `takes(event, raw_state)` refuses returns at the
+    router's door: aiogram would first wrap its (empty) outer middlewares and copy the
+    update's data three times to reach the filter."""
     visit: Callable[..., Awaitable[Any]] = router.propagate_event
 
     async def propagate_event(update_type: str, event: Any, **kwargs: Any) -> Any:
-        if update_type == "callback_query" and not _takes(prefixes, event):
+        if update_type == kind and not takes(event, kwargs.get("raw_state")):
             return UNHANDLED
         return await visit(update_type, event, **kwargs)
 
@@ -96,6 +109,140 @@ def index_callbacks(root: Router) -> int:
         if prefixes is not None:
             router.callback_query.filter(CallbackPrefixes(prefixes))
             if not router.callback_query.outer_middleware:
-                _pass_over(router, prefixes)
+                _pass_over(router, "callback_query", lambda q, _, p=prefixes: _takes(p, q))
+            added += 1
+    return added
+
+
+# -- messages --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageKey:
+    """What a message filter takes, at most (a filter's `routes_messages()` returns one)."""
+
+    commands: frozenset[str] = frozenset()  # these commands (case-folded names)
+    other_commands: frozenset[str] | None = None  # any command but these
+    text: bool = False  # any message with text
+    states: frozenset[str | None] = frozenset()  # in one of these FSM states (None: none)
+
+
+def command_of(message: Any) -> str | None:
+    """`/Foo@bot args` (text or caption, as aiogram's Command reads) → "foo"."""
+    text = getattr(message, "text", None) or getattr(message, "caption", None)
+    if not text:
+        return None
+    head = text.split(maxsplit=1)
+    if not head or not head[0].startswith("/"):
+        return None
+    return head[0][1:].partition("@")[0].casefold()
+
+
+def _state_names(state: Any) -> frozenset[str | None] | None:
+    if state is None:
+        return frozenset({None})
+    if isinstance(state, str):
+        return None if state == "*" else frozenset({state})
+    if isinstance(state, State):
+        return None if state.state == "*" else frozenset({state.state})
+    if isinstance(state, StatesGroup):
+        return frozenset(type(state).__all_states_names__)
+    if isinstance(state, type) and issubclass(state, StatesGroup):
+        return frozenset(state.__all_states_names__)
+    return None
+
+
+def message_key(check: Any) -> MessageKey | None:
+    """What one filter takes, or None when it does not say."""
+    if isinstance(check, Command):
+        if tuple(check.prefix) != ("/",) or not all(isinstance(c, str) for c in check.commands):
+            return None
+        return MessageKey(commands=frozenset(str(c).casefold() for c in check.commands))
+    if isinstance(check, StateFilter):
+        names: set[str | None] = set()
+        for state in check.states:
+            found = _state_names(state)
+            if found is None:
+                return None
+            names |= found
+        return MessageKey(states=frozenset(names))
+    if isinstance(check, (State, StatesGroup)):
+        found = _state_names(check)
+        return None if found is None else MessageKey(states=found)
+    routes = getattr(check, "routes_messages", None)
+    return routes() if callable(routes) else None
+
+
+@dataclass
+class _Takes:
+    commands: set[str] = field(default_factory=set)
+    other_commands: list[frozenset[str]] = field(default_factory=list)
+    text: bool = False
+    states: set[str | None] = field(default_factory=set)
+
+    def add(self, key: MessageKey) -> None:
+        self.commands |= key.commands
+        if key.other_commands is not None:
+            self.other_commands.append(key.other_commands)
+        self.text = self.text or key.text
+        self.states |= key.states
+
+    def merge(self, other: _Takes) -> None:
+        self.commands |= other.commands
+        self.other_commands += other.other_commands
+        self.text = self.text or other.text
+        self.states |= other.states
+
+    def __call__(self, message: Any, raw_state: Any) -> bool:
+        if raw_state in self.states:
+            return True
+        if self.text and getattr(message, "text", None):
+            return True
+        if not self.commands and not self.other_commands:
+            return False
+        name = command_of(message)
+        if name is None:
+            return False
+        return name in self.commands or any(name not in k for k in self.other_commands)
+
+
+def _message_takes(router: Router) -> _Takes | None:
+    """What the message handlers under `router` take (None: one of them does not say)."""
+    takes = _Takes()
+    for handler in router.message.handlers:
+        keys = (message_key(f.callback) for f in handler.filters or ())
+        key = next((k for k in keys if k is not None), None)
+        if key is None:
+            return None
+        takes.add(key)
+    for sub in router.sub_routers:
+        found = _message_takes(sub)
+        if found is None:
+            return None
+        takes.merge(found)
+    return takes
+
+
+class MessageTakes(Filter):
+    """Router-level filter: a message one of the router's handlers may take."""
+
+    def __init__(self, takes: _Takes) -> None:
+        self.takes = takes
+
+    async def __call__(self, message: Message, raw_state: str | None = None) -> bool:
+        return self.takes(message, raw_state)
+
+
+def index_messages(root: Router) -> int:
+    """As `index_callbacks`, for messages: returns how many routers got a filter."""
+    added = 0
+    for router in root.chain_tail:
+        if router is root:
+            continue
+        takes = _message_takes(router)
+        if takes is not None:
+            router.message.filter(MessageTakes(takes))
+            if not router.message.outer_middleware:
+                _pass_over(router, "message", takes)
             added += 1
     return added
