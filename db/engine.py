@@ -32,7 +32,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # No busy timeout: statements run on the event loop, where SQLite's own wait would sleep
+    # the whole loop; the dialect waits for a lock asynchronously instead (BUSY_WAIT).
+    cursor.execute("PRAGMA busy_timeout=0")
     cursor.close()
 
 
@@ -46,6 +48,8 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         if database and database != ":memory:":
             kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        # Statements run on the event loop's thread, connecting in aiosqlite's (one at a time).
+        kwargs.setdefault("connect_args", {"check_same_thread": False})
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

@@ -1,21 +1,34 @@
-"""SQLAlchemy's aiosqlite dialect with one trip to the database thread per statement.
+"""SQLAlchemy's aiosqlite dialect, with the bot's short statements run on the event loop.
 
 aiosqlite runs each sqlite3 call in the connection's own thread and hands the result back to
 the event loop. SQLAlchemy's adapter makes four such trips per statement (open a cursor,
 execute, fetch the rows, close the cursor); each trip is a queue put, a thread switch and a
 wake-up of the event loop, and together they cost far more CPU than SQLite's own work on the
-bot's small statements (measured: about 0.27 ms of 0.45 ms per indexed SELECT; see
-bench/README.md). Here a statement is one function run in that thread: cursor, execute,
-rows, close. Everything else (connecting, commit, rollback, the thread and the pool) is the
-aiosqlite dialect's, unchanged; `create_engine` (db/engine.py) picks this dialect for
-`sqlite+aiosqlite` URLs.
+bot's small statements (bench/README.md). Here a statement is one function, `_run`: cursor,
+execute, rows, close; and it runs right on the loop (an indexed SELECT takes SQLite some tens
+of microseconds, less than one trip), as do commit and rollback:
+
+- a statement that once took longer than INLINE_LIMIT (planning a broadcast to every
+  member, an export) runs in aiosqlite's thread from then on, in one trip, so the loop is not
+  held up by it again; `in_thread()` sends a block's statements there from the start;
+- a lock held by another connection (another update's write, the broadcaster process) is
+  waited for asynchronously: connections have no busy timeout of their own (SQLite's would
+  sleep on the loop, and the connection holding the lock could never finish), SQLITE_BUSY is
+  retried with short pauses for up to BUSY_WAIT seconds, as busy_timeout did before.
+
+Connecting and closing stay aiosqlite's, in its thread; `create_engine` (db/engine.py) picks
+this dialect for `sqlite+aiosqlite` URLs.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
+import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy.dialects import registry
@@ -25,8 +38,36 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
     SQLiteDialect_aiosqlite,
 )
+from sqlalchemy.util.concurrency import await_
 
 DRIVER = "aiosqlite_onehop"
+INLINE_LIMIT = 0.025  # seconds a statement may hold the loop; longer ones go to the thread
+BUSY_WAIT = 10.0  # seconds to wait for another connection's lock (was busy_timeout)
+FIRST_PAUSE, MAX_PAUSE = 0.001, 0.05
+
+_slow: set[str] = set()  # statements that took longer than INLINE_LIMIT on the loop
+_in_thread: ContextVar[bool] = ContextVar("sqlite_in_thread", default=False)
+
+
+@contextlib.contextmanager
+def in_thread() -> Iterator[None]:
+    """Statements in this block run in aiosqlite's thread (known long work)."""
+    token = _in_thread.set(True)
+    try:
+        yield
+    finally:
+        _in_thread.reset(token)
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    """Another connection holds the lock: worth waiting for. Not SQLITE_BUSY_SNAPSHOT (a read
+    transaction that cannot become a write one: waiting would not help; busy_timeout did not
+    wait for it either)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return "database is locked" in str(exc)
+    return code & 0xFF == sqlite3.SQLITE_BUSY and code != 517  # SQLITE_BUSY_SNAPSHOT
+
 
 _Outcome = tuple[Any, list[Any] | None, int, int | None]
 
@@ -88,17 +129,40 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _execute_async(self, operation: Any, parameters: Any) -> None:
         async with self._adapt_connection._execute_mutex:
-            self._outcome(await self._trip(operation, parameters, False))
+            self._outcome(await self._statement(operation, parameters, False))
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Sequence[Any]) -> None:
         async with self._adapt_connection._execute_mutex:
-            self._outcome(await self._trip(operation, seq_of_parameters, True))
+            self._outcome(await self._statement(operation, seq_of_parameters, True))
 
-    async def _trip(self, operation: Any, parameters: Any, many: bool) -> _Outcome:
+    async def _statement(self, operation: Any, parameters: Any, many: bool) -> _Outcome:
+        """Run it, waiting (without holding the loop) while another connection has the lock."""
+        deadline, pause = 0.0, FIRST_PAUSE
+        while True:
+            try:
+                return await self._once(operation, parameters, many)
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc):
+                    raise
+                now = time.monotonic()
+                deadline = deadline or now + BUSY_WAIT
+                if now >= deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, MAX_PAUSE)
+
+    async def _once(self, operation: Any, parameters: Any, many: bool) -> _Outcome:
         connection = self._connection
-        return await connection._execute(  # type: ignore[no-any-return]
-            _run, connection._conn, operation, parameters, many
-        )
+        if operation in _slow or _in_thread.get():
+            return await connection._execute(  # type: ignore[no-any-return]
+                _run, connection._conn, operation, parameters, many
+            )
+        started = time.perf_counter()
+        try:
+            return _run(connection._conn, operation, parameters, many)
+        finally:
+            if time.perf_counter() - started > INLINE_LIMIT:
+                _slow.add(operation)
 
     def nextset(self) -> None:
         raise NotImplementedError("sqlite3 has no further result sets")
@@ -108,27 +172,40 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    """Commit and rollback skip the trip when sqlite3 has no transaction open. sqlite3 opens
-    one only before a write, and its commit() and rollback() do nothing without one; yet the
-    pool rolls back every connection it gets back (after each commit: a second trip), and a
-    read-only unit of work commits too. aiosqlite's `in_transaction` reads the flag from the
-    loop's thread, as aiosqlite itself allows; no statement of this connection is running
-    then (SQLAlchemy uses a connection from one task at a time)."""
+    """Commit and rollback on the loop, and nothing to do when sqlite3 has no transaction
+    open: it opens one only before a write, yet the pool rolls back every connection it gets
+    back (after each commit), and a read-only unit of work commits too. SQLAlchemy uses a
+    connection from one task at a time, so no statement of it runs in aiosqlite's thread
+    meanwhile."""
 
     __slots__ = ()
     _cursor_cls = OneHopCursor
 
-    def _open(self) -> bool:
+    def _end(self, how: str) -> None:
         inner = self._connection._connection  # the sqlite3 connection (None once closed)
-        return inner is None or inner.in_transaction
+        if inner is None:
+            getattr(super(), how)()  # aiosqlite's own error for a closed connection
+            return
+        deadline, pause = 0.0, FIRST_PAUSE
+        while inner.in_transaction:
+            try:
+                getattr(inner, how)()
+                return
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc):
+                    self._handle_exception(exc)
+                now = time.monotonic()
+                deadline = deadline or now + BUSY_WAIT
+                if now >= deadline:
+                    self._handle_exception(exc)
+            await_(asyncio.sleep(pause))
+            pause = min(pause * 2, MAX_PAUSE)
 
     def rollback(self) -> None:
-        if self._open():
-            super().rollback()
+        self._end("rollback")
 
     def commit(self) -> None:
-        if self._open():
-            super().commit()
+        self._end("commit")
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
@@ -149,4 +226,4 @@ class OneHopDialect(SQLiteDialect_aiosqlite):
 
 registry.register(f"sqlite.{DRIVER}", __name__, "OneHopDialect")
 
-__all__ = ["DRIVER", "OneHopDialect"]
+__all__ = ["DRIVER", "OneHopDialect", "in_thread"]

@@ -31,6 +31,7 @@ from db.models import (
     Member,
     Region,
 )
+from db.sqlite_onehop import in_thread
 
 ACTIVE = (BroadcastStatus.QUEUED.value, BroadcastStatus.SENDING.value)
 FINISHED = (BroadcastStatus.DONE.value, BroadcastStatus.CANCELLED.value)
@@ -85,14 +86,15 @@ async def plan(
         literal(DeliveryState.QUEUED.value, String),
         literal(0, Integer),
     ).where(*recipient_criteria(audience, default_locale))
-    await session.execute(
-        insert(BroadcastDelivery).from_select(
-            ["broadcast_id", "member_id", "state", "attempts"], chosen
+    with in_thread():  # every member of a region, or of all: off the members' event loop
+        await session.execute(
+            insert(BroadcastDelivery).from_select(
+                ["broadcast_id", "member_id", "state", "attempts"], chosen
+            )
         )
-    )
-    total = await session.scalar(
-        select(func.count()).where(BroadcastDelivery.broadcast_id == broadcast_id)
-    )
+        total = await session.scalar(
+            select(func.count()).where(BroadcastDelivery.broadcast_id == broadcast_id)
+        )
     return int(total or 0)
 
 
