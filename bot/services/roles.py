@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, literal, or_, select
+from sqlalchemy import bindparam, delete, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -62,8 +62,11 @@ async def actor(session: AsyncSession, settings: Settings, telegram_id: int) -> 
 
 # Built once: every update runs it (a statement built per call cost more than its query).
 _ONE = select(literal(1).label("one")).subquery()
+# The grants as columns, not objects: loading an entity sets up a row processor per query.
 _IDENTIFY = (
-    select(Member, RoleGrant)
+    select(
+        Member, RoleGrant.id, RoleGrant.role, RoleGrant.region_id, RoleGrant.pending_username
+    )
     .select_from(_ONE)
     .outerjoin(Member, Member.telegram_id == bindparam("telegram_id"))
     .outerjoin(
@@ -73,6 +76,12 @@ _IDENTIFY = (
             RoleGrant.pending_username == bindparam("username"),  # NULL matches nothing
         ),
     )
+)
+_GRANTS = RoleGrant.__table__
+_CLAIM_GRANTS = (
+    update(_GRANTS)
+    .where(_GRANTS.c.id.in_(bindparam("ids", expanding=True)))
+    .values(telegram_id=bindparam("telegram_id"), pending_username=None)
 )
 
 
@@ -86,12 +95,10 @@ async def identify(
         await session.execute(_IDENTIFY, {"telegram_id": telegram_id, "username": pending})
     ).all()
     member = rows[0][0] if rows else None
-    grants = list({g.id: g for _, g in rows if g is not None}.values())
-    claimed = [g for g in grants if pending and g.pending_username == pending]
-    for row in claimed:
-        row.telegram_id, row.pending_username = telegram_id, None
+    grants = list({g.id: g for g in rows if g.id is not None}.values())
+    claimed = [g.id for g in grants if pending and g.pending_username == pending]
     if claimed:
-        await session.flush()
+        await session.execute(_CLAIM_GRANTS, {"ids": claimed, "telegram_id": telegram_id})
     admin = is_admin(settings, telegram_id) or any(g.role == ADMIN for g in grants)
     regions = frozenset(g.region_id for g in grants if g.role == COORDINATOR and g.region_id)
     return member, Actor(telegram_id=telegram_id, is_admin=admin, region_ids=regions)
