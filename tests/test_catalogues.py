@@ -20,7 +20,15 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from bot.config import SUPPORTED_LOCALES
-from bot.i18n import LOCALES_DIR, RTL_LOCALES, create_i18n, language_name, pgettext
+from bot.i18n import (
+    LOCALES_DIR,
+    NATIVE_NAMES,
+    RTL_LOCALES,
+    _native_name,
+    create_i18n,
+    language_name,
+    pgettext,
+)
 from tools.translations import PLACEHOLDER, TAG, glossary, ids, strings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,6 +127,14 @@ def test_plural_forms_header_matches_language(locale: str) -> None:
 def test_language_names_in_own_script(locale: str) -> None:
     name = language_name(locale)
     assert name and name[0] != "?"
+
+
+def test_the_stored_native_names_are_babels() -> None:
+    """NATIVE_NAMES (kept so the picker needs no CLDR data) say what Babel says, for every
+    supported language and no other."""
+    assert set(NATIVE_NAMES) == set(SUPPORTED_LOCALES)
+    assert {code: _native_name(code) for code in SUPPORTED_LOCALES} == NATIVE_NAMES
+    assert language_name("de") == "Deutsch"  # others still from Babel
 
 
 def test_language_names_examples() -> None:

@@ -64,9 +64,7 @@ async def actor(session: AsyncSession, settings: Settings, telegram_id: int) -> 
 _ONE = select(literal(1).label("one")).subquery()
 # The grants as columns, not objects: loading an entity sets up a row processor per query.
 _IDENTIFY = (
-    select(
-        Member, RoleGrant.id, RoleGrant.role, RoleGrant.region_id, RoleGrant.pending_username
-    )
+    select(Member, RoleGrant.id, RoleGrant.role, RoleGrant.region_id, RoleGrant.pending_username)
     .select_from(_ONE)
     .outerjoin(Member, Member.telegram_id == bindparam("telegram_id"))
     .outerjoin(

@@ -1,11 +1,12 @@
-"""Build, before the first update, what every member's update needs once per process.
+"""Build, before the first update, what every member's message needs once per process.
 
 aiogram's types are built on first use (bot/lazy_models.py) and so are the response models
-of the API methods (bot/telegram/responses.py), and Babel reads a language's data the first
-time a name is asked for. Done while handling updates, each of these costs the first members
-of a wave tens of milliseconds (the /start wave of bench/handlers.py spent about a tenth of
-its CPU there); done here, it costs the same once, before polling starts. Only what a
-member's update uses is built: the rest of aiogram's types stay deferred (memory).
+of the API methods (bot/telegram/responses.py). Done while handling updates, this costs the
+first members of a wave tens of milliseconds each (the /start wave of bench/handlers.py spent
+about a twentieth of its CPU there); done here, it costs the same once, before polling
+starts, and the memory the first message would take anyway (about 9 MB). What only some
+updates need (a button press, an edit) is still built when first used: a bot that is not
+sent those keeps the memory.
 """
 
 from __future__ import annotations
@@ -14,31 +15,16 @@ from typing import Any
 
 from aiogram import methods, types
 
-from bot.config import SUPPORTED_LOCALES
-from bot.i18n import language_name
 from bot.telegram.responses import pin, pinned
 
-# What a member's message or button press is validated into and answered with.
+# What a member's message is validated into and answered with.
 TYPES: tuple[type[Any], ...] = (
     types.Update,
     types.Message,
-    types.CallbackQuery,
     types.InlineKeyboardMarkup,
     types.InlineKeyboardButton,
-    types.ReplyKeyboardMarkup,
-    types.ReplyKeyboardRemove,
-    types.KeyboardButton,
-    types.LinkPreviewOptions,
 )
-METHODS: tuple[type[methods.TelegramMethod[Any]], ...] = (
-    methods.SendMessage,
-    methods.AnswerCallbackQuery,
-    methods.EditMessageText,
-    methods.EditMessageReplyMarkup,
-    methods.DeleteMessage,
-    methods.CopyMessage,
-    methods.SendChatAction,
-)
+METHODS: tuple[type[methods.TelegramMethod[Any]], ...] = (methods.SendMessage,)
 
 
 def warm_up() -> None:
@@ -48,5 +34,3 @@ def warm_up() -> None:
         method.model_rebuild()
         pin(method)
         pinned(method).model_rebuild()
-    for code in SUPPORTED_LOCALES:
-        language_name(code)
