@@ -78,7 +78,7 @@ def test_a_lock_never_given_up_ends_in_sqlites_error(
 def test_a_statement_that_held_the_loop_too_long_runs_in_the_thread_next_time(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sqlite_onehop, "INLINE_LIMIT", 0.0)  # every statement is "long"
+    monkeypatch.setattr(sqlite_onehop, "INLINE_LIMIT", -1.0)  # every statement is "long"
     monkeypatch.setattr(sqlite_onehop, "_slow", set())
     threads: list[str] = []
     original = sqlite_onehop._run
