@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Bot, F, Router, html
 from aiogram.filters import CommandStart
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
@@ -14,12 +14,13 @@ from bot.config import SUPPORTED_LOCALES, Settings
 from bot.filters import Onboarding
 from bot.i18n import language_name, language_name_in
 from bot.inbox.effects import once
-from bot.members.consent import needs_consent, notice_version
+from bot.members.consent import needs_consent, notice_services, notice_version
 from bot.notify import notify_coordinators
 from bot.onboarding import intake
 from bot.onboarding import service as onboarding
 from bot.onboarding.service import StepError
 from bot.privacy import consent as consents
+from bot.services import members
 from bot.services.roles import Actor
 from bot.surveys import errors, present
 from bot.surveys.callbacks import DONE, PICK, SKIP, TOGGLE, IntakeAnswerCallback
@@ -43,19 +44,47 @@ def display(member: Member) -> str:
     )
 
 
+# The notice with its question, per settings, language, notice version and services: the
+# same for every newcomer (about thirty translated pieces each time otherwise).
+_NOTICES: dict[tuple[int, str, int, tuple[str, ...]], tuple[Settings, str]] = {}
+
+
+def notice_question(settings: Settings) -> str:
+    key = (id(settings), get_i18n().current_locale, notice_version(), notice_services())
+    found = _NOTICES.get(key)
+    if found is not None and found[0] is settings:
+        return found[1]
+    if len(_NOTICES) > 256:
+        _NOTICES.clear()
+    text = privacy_notice(settings) + "\n\n" + _("Do you agree?")
+    _NOTICES[key] = (settings, text)
+    return text
+
+
 async def send_step(
-    bot: Bot, session: AsyncSession, member: Member, settings: Settings, i18n: I18n
+    bot: Bot,
+    session: AsyncSession,
+    member: Member,
+    settings: Settings,
+    i18n: I18n,
+    *,
+    new: bool = False,
 ) -> None:
-    """Show whatever the member has to do next; finish onboarding when nothing is left."""
+    """Show whatever the member has to do next; finish onboarding when nothing is left.
+    `new`: the member's row was made by this update (no consent decisions yet) and marked
+    as shown the notice before its INSERT."""
     chat_id = member.telegram_id
     step = member.onboarding_step
     # The notice first, also when a newer one came out while the member was signing up.
     if step == onboarding.STEP_CONSENT or needs_consent(member):
-        seen_step = await consents.step(session, member)
-        consents.mark_shown(member)
+        if new:
+            seen_step = 0
+        else:
+            seen_step = await consents.step(session, member)
+            consents.mark_shown(member)
         await bot.send_message(
             chat_id,
-            privacy_notice(settings) + "\n\n" + _("Do you agree?"),
+            notice_question(settings),
             reply_markup=keyboards.consent(notice_version(), seen_step),
         )
     elif step == onboarding.STEP_QUOTES:
@@ -64,8 +93,8 @@ async def send_step(
         await bot.send_message(
             chat_id,
             _("Which regional pool do you want to join?"),
-            reply_markup=keyboards.regions(
-                await onboarding.active_regions(session), version=notice_version()
+            reply_markup=keyboards.region_picker(
+                await onboarding.active_region_names(session), version=notice_version()
             ),
         )
     elif step == onboarding.STEP_MUNICIPALITY:
@@ -221,8 +250,20 @@ async def choose_language(
 ) -> None:
     staff = actor is not None and actor.is_staff
     member = await onboarding.choose_language(
-        session, query.from_user.id, callback_data.code, staff=staff, known=True, member=member
+        session,
+        query.from_user.id,
+        callback_data.code,
+        staff=staff,
+        known=True,
+        member=member,
+        flush=False,
     )
+    # Someone new is shown the notice below: their row is stored with it in one INSERT, and
+    # has no consent decisions to count.
+    new = members.unsaved(member) and member.onboarding_step == onboarding.STEP_CONSENT
+    if new:
+        consents.mark_shown(member)
+    await session.flush()
     with i18n.use_locale(callback_data.code):
         await query.answer()
         if isinstance(query.message, Message):
@@ -235,7 +276,7 @@ async def choose_language(
                 member.telegram_id, _("Done. I will talk to you in this language.")
             )
         elif member.status == MemberStatus.ONBOARDING:
-            await send_step(bot, session, member, settings, i18n)
+            await send_step(bot, session, member, settings, i18n, new=new)
         else:
             await bot.send_message(
                 member.telegram_id,

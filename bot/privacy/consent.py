@@ -14,11 +14,14 @@ undo a later "Not now".
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select, update
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.members.consent import consent_is_current, notice_version
+from bot.services import members
 from bot.surveys.privacy import allow_quotes
 from db.base import utcnow
 from db.models import Consent, Member
@@ -50,6 +53,27 @@ _WITHDRAW = (
     # nothing in the session to bring in step.
     .execution_options(synchronize_session=False)
 )
+
+# A decision is stored as it is made, by a Core INSERT: no Consent object is read afterwards
+# in the update that makes it (the ORM's unit of work cost several times the statement).
+_RECORD = insert(Consent.__table__).values(
+    member_id=bindparam("member_id"),
+    purpose=bindparam("purpose"),
+    granted=bindparam("granted"),
+    notice_version=bindparam("notice_version"),
+    given_at=bindparam("given_at"),
+)
+
+
+async def _record(
+    session: AsyncSession, member: Member, purpose: str, granted: bool, version: int
+) -> None:
+    connection = await session.connection()
+    await connection.execute(
+        _RECORD,
+        {"member_id": member.id, "purpose": purpose, "granted": granted,
+         "notice_version": version, "given_at": utcnow()},
+    )  # fmt: skip
 
 
 async def step(session: AsyncSession, member: Member) -> int:
@@ -88,31 +112,28 @@ async def _withdraw(session: AsyncSession, member: Member, purpose: str) -> bool
 
 
 async def agree(
-    session: AsyncSession, member: Member, version: int, seen_step: int, *, flush: bool = True
+    session: AsyncSession, member: Member, version: int, seen_step: int, **member_values: Any
 ) -> None:
-    """Record "I agree" (`flush=False`: the caller flushes, with its own changes)."""
+    """Record "I agree"; `member_values`: more of the member's columns, stored with theirs."""
     await _check(session, member, version, seen_step)
-    session.add(
-        Consent(member_id=member.id, purpose=MEMBERSHIP, granted=True,
-                notice_version=version, given_at=utcnow())
-    )  # fmt: skip
-    member.consent_version = version
-    member.notice_shown_version = None
-    if flush:
-        await session.flush()
+    await _record(session, member, MEMBERSHIP, True, version)
+    await members.write(
+        session, member, consent_version=version, notice_shown_version=None, **member_values
+    )
 
 
-async def refuse(session: AsyncSession, member: Member, version: int, seen_step: int) -> bool:
-    """Record "Not now"; True when it withdrew a consent the member had given before."""
+async def refuse(
+    session: AsyncSession, member: Member, version: int, seen_step: int, **member_values: Any
+) -> bool:
+    """Record "Not now"; True when it withdrew a consent the member had given before.
+    `member_values`: more of the member's columns, stored with theirs."""
     await _check(session, member, version, seen_step)
     withdrawn = await _withdraw(session, member, MEMBERSHIP)
-    session.add(
-        Consent(member_id=member.id, purpose=MEMBERSHIP, granted=False,
-                notice_version=version, given_at=utcnow())
-    )  # fmt: skip
-    member.consent_version = None
-    member.notice_shown_version = None  # the next interaction shows the notice again
-    await session.flush()
+    await _record(session, member, MEMBERSHIP, False, version)
+    # notice_shown_version: the next interaction shows the notice again
+    await members.write(
+        session, member, consent_version=None, notice_shown_version=None, **member_values
+    )
     return withdrawn
 
 
@@ -125,14 +146,18 @@ async def quotes_decided(session: AsyncSession, member: Member) -> bool:
 
 
 async def set_quotes(
-    session: AsyncSession, settings: Settings | None, member: Member, allowed: bool
+    session: AsyncSession,
+    settings: Settings | None,
+    member: Member,
+    allowed: bool,
+    **member_values: Any,
 ) -> None:
-    """Record the member's answer to the quote question and apply it to their responses."""
+    """Record the member's answer to the quote question and apply it to their responses.
+    `member_values`: more of the member's columns, stored with theirs."""
     version = notice_version()
     await _withdraw(session, member, QUOTES)
-    session.add(
-        Consent(member_id=member.id, purpose=QUOTES, granted=allowed,
-                notice_version=version, given_at=utcnow())
-    )  # fmt: skip
-    member.quote_consent_version = version if allowed else None
+    await _record(session, member, QUOTES, allowed, version)
+    await members.write(
+        session, member, quote_consent_version=version if allowed else None, **member_values
+    )
     await allow_quotes(session, member, settings, allowed)
