@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Bot, F, Router, html
 from aiogram.filters import CommandStart
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 
@@ -24,7 +26,7 @@ from bot.services import members
 from bot.services.roles import Actor
 from bot.surveys import errors, present
 from bot.surveys.callbacks import DONE, PICK, SKIP, TOGGLE, IntakeAnswerCallback
-from bot.surveys.definition import TYPED_KINDS
+from bot.surveys.definition import TYPED_KINDS, SurveyDefinition, SurveyQuestion
 from bot.texts import privacy_notice
 from db.engine import AsyncSession
 from db.models import Member, MemberStatus, Region
@@ -125,22 +127,41 @@ def intake_buttons(question: str, action: str, option: str) -> IntakeAnswerCallb
     return IntakeAnswerCallback(q=question, a=action, o=option)
 
 
-async def ask_intake(bot: Bot, session: AsyncSession, member: Member, language: str) -> None:
-    answering = await intake.answering(session, member)
-    definition, question, answers = answering.definition, answering.question, answering.answers
-    assert question is not None
+# An intake question as sent while it has no answer: the same for every newcomer, kept per
+# question, language and locale (text and buttons are otherwise built per update). In the
+# intake's style neither depends on the other answers (no "2/5", no Back).
+_UNANSWERED: dict[tuple[int, str, str, str], tuple[str, InlineKeyboardMarkup | None]] = {}
+
+
+def intake_question(
+    definition: SurveyDefinition,
+    question: SurveyQuestion,
+    language: str,
+    answers: dict[str, Any],
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    key = (id(definition), question.id, language, get_i18n().current_locale)
+    unanswered = answers.get(question.id) is None
+    if unanswered and (found := _UNANSWERED.get(key)) is not None:
+        return found
     text = present.question_text(definition, question, language, answers, INTAKE_STYLE)
     first = definition.first({})
     if first is not None and question.id == first.id:
         intro = _("A few short questions about you. You can skip every question.")
         text = intro + "\n\n" + text
-    await bot.send_message(
-        member.telegram_id,
-        text,
-        reply_markup=present.keyboard(
-            definition, question, language, answers, intake_buttons, INTAKE_STYLE
-        ),
-    )
+    markup = present.keyboard(definition, question, language, answers, intake_buttons, INTAKE_STYLE)
+    if unanswered and definition is intake.definition():
+        if len(_UNANSWERED) > 1024:
+            _UNANSWERED.clear()
+        _UNANSWERED[key] = (text, markup)
+    return text, markup
+
+
+async def ask_intake(bot: Bot, session: AsyncSession, member: Member, language: str) -> None:
+    answering = await intake.answering(session, member)
+    definition, question, answers = answering.definition, answering.question, answering.answers
+    assert question is not None
+    text, markup = intake_question(definition, question, language, answers)
+    await bot.send_message(member.telegram_id, text, reply_markup=markup)
 
 
 def answers_in(member: Member, settings: Settings) -> str:
