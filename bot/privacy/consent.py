@@ -34,29 +34,31 @@ class StaleConsent(Exception):
     """The button is not for the member's current question (old, or forged)."""
 
 
-# Built once (on a member's path through the notice every press runs them).
+# Built once (on a member's path through the notice every press runs them), and run as Core
+# statements on the session's connection: no ORM plumbing for a count or an UPDATE.
+_CONSENTS = Consent.__table__
 _STEP = (
     select(func.count())
-    .select_from(Consent)
-    .where(Consent.member_id == bindparam("member_id"), Consent.purpose == MEMBERSHIP)
+    .select_from(_CONSENTS)
+    .where(_CONSENTS.c.member_id == bindparam("member_id"), _CONSENTS.c.purpose == MEMBERSHIP)
 )
 _WITHDRAW = (
-    update(Consent)
+    update(_CONSENTS)
     .where(
-        Consent.member_id == bindparam("b_member_id"),  # not a column's name (UPDATE)
-        Consent.purpose == bindparam("b_purpose"),
-        Consent.granted,
-        Consent.withdrawn_at.is_(None),
+        _CONSENTS.c.member_id == bindparam("b_member_id"),  # not a column's name (UPDATE)
+        _CONSENTS.c.purpose == bindparam("b_purpose"),
+        _CONSENTS.c.granted,
+        _CONSENTS.c.withdrawn_at.is_(None),
     )
     .values(withdrawn_at=bindparam("b_now"))
     # No Consent rows are loaded in the updates that withdraw (they only add the new one):
     # nothing in the session to bring in step.
-    .execution_options(synchronize_session=False)
 )
+
 
 # A decision is stored as it is made, by a Core INSERT: no Consent object is read afterwards
 # in the update that makes it (the ORM's unit of work cost several times the statement).
-_RECORD = insert(Consent.__table__).values(
+_RECORD = insert(_CONSENTS).values(
     member_id=bindparam("member_id"),
     purpose=bindparam("purpose"),
     granted=bindparam("granted"),
@@ -78,7 +80,8 @@ async def _record(
 
 async def step(session: AsyncSession, member: Member) -> int:
     """The number of membership decisions so far: the token consent buttons carry."""
-    found = await session.scalar(_STEP, {"member_id": member.id})
+    connection = await session.connection()
+    found = (await connection.execute(_STEP, {"member_id": member.id})).scalar()
     return int(found or 0)
 
 
@@ -105,7 +108,8 @@ async def _check(session: AsyncSession, member: Member, version: int, seen_step:
 
 async def _withdraw(session: AsyncSession, member: Member, purpose: str) -> bool:
     """Mark the member's standing consents for `purpose` withdrawn; True if there were any."""
-    result = await session.execute(
+    connection = await session.connection()
+    result = await connection.execute(
         _WITHDRAW, {"b_member_id": member.id, "b_purpose": purpose, "b_now": utcnow()}
     )
     return bool(getattr(result, "rowcount", 0))
