@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -78,6 +78,37 @@ async def _record(
     )  # fmt: skip
 
 
+# A membership decision is stored only while the member has made `seen_step` of them (the
+# step its button carries): the check and the INSERT in one statement.
+_DECIDE = insert(_CONSENTS).from_select(
+    ["member_id", "purpose", "granted", "notice_version", "given_at"],
+    select(
+        bindparam("member_id", type_=_CONSENTS.c.member_id.type),
+        bindparam("purpose", type_=_CONSENTS.c.purpose.type),
+        bindparam("granted", type_=_CONSENTS.c.granted.type),
+        bindparam("notice_version", type_=_CONSENTS.c.notice_version.type),
+        bindparam("given_at", type_=_CONSENTS.c.given_at.type),
+    ).where(_STEP.scalar_subquery() == bindparam("seen_step", type_=Integer)),
+)
+
+
+async def _decide(
+    session: AsyncSession, member: Member, granted: bool, version: int, seen_step: int
+) -> None:
+    """Record a membership decision from a button of `version` and `seen_step`; StaleConsent
+    (nothing stored) when the button is not for the member's current question."""
+    if version != notice_version() or consent_is_current(member.consent_version):
+        raise StaleConsent
+    connection = await session.connection()
+    result = await connection.execute(
+        _DECIDE,
+        {"member_id": member.id, "purpose": MEMBERSHIP, "granted": granted,
+         "notice_version": version, "given_at": utcnow(), "seen_step": seen_step},
+    )  # fmt: skip
+    if not getattr(result, "rowcount", 0):
+        raise StaleConsent
+
+
 async def step(session: AsyncSession, member: Member) -> int:
     """The number of membership decisions so far: the token consent buttons carry."""
     connection = await session.connection()
@@ -97,15 +128,6 @@ def shown_and_waiting(member: Member) -> bool:
     )
 
 
-async def _check(session: AsyncSession, member: Member, version: int, seen_step: int) -> None:
-    if (
-        version != notice_version()
-        or consent_is_current(member.consent_version)
-        or seen_step != await step(session, member)
-    ):
-        raise StaleConsent
-
-
 async def _withdraw(session: AsyncSession, member: Member, purpose: str) -> bool:
     """Mark the member's standing consents for `purpose` withdrawn; True if there were any."""
     connection = await session.connection()
@@ -119,8 +141,7 @@ async def agree(
     session: AsyncSession, member: Member, version: int, seen_step: int, **member_values: Any
 ) -> None:
     """Record "I agree"; `member_values`: more of the member's columns, stored with theirs."""
-    await _check(session, member, version, seen_step)
-    await _record(session, member, MEMBERSHIP, True, version)
+    await _decide(session, member, True, version, seen_step)
     await members.write(
         session, member, consent_version=version, notice_shown_version=None, **member_values
     )
@@ -131,9 +152,9 @@ async def refuse(
 ) -> bool:
     """Record "Not now"; True when it withdrew a consent the member had given before.
     `member_values`: more of the member's columns, stored with theirs."""
-    await _check(session, member, version, seen_step)
+    await _decide(session, member, False, version, seen_step)
+    # The refusal just stored is not granted: only earlier consents are withdrawn.
     withdrawn = await _withdraw(session, member, MEMBERSHIP)
-    await _record(session, member, MEMBERSHIP, False, version)
     # notice_shown_version: the next interaction shows the notice again
     await members.write(
         session, member, consent_version=None, notice_shown_version=None, **member_values
