@@ -48,18 +48,20 @@ def display(member: Member) -> str:
 
 # The notice with its question, per settings, language, notice version and services: the
 # same for every newcomer (about thirty translated pieces each time otherwise).
-_NOTICES: dict[tuple[int, str, int, tuple[str, ...]], tuple[Settings, str]] = {}
+_NOTICES: dict[tuple[int, int, str, int, tuple[str, ...]], tuple[Settings, I18n, str]] = {}
 
 
 def notice_question(settings: Settings) -> str:
-    key = (id(settings), get_i18n().current_locale, notice_version(), notice_services())
+    i18n = get_i18n()
+    locale = i18n.current_locale
+    key = (id(settings), id(i18n), locale, notice_version(), notice_services())
     found = _NOTICES.get(key)
-    if found is not None and found[0] is settings:
-        return found[1]
+    if found is not None and found[0] is settings and found[1] is i18n:
+        return found[2]
     if len(_NOTICES) > 256:
         _NOTICES.clear()
     text = privacy_notice(settings) + "\n\n" + _("Do you agree?")
-    _NOTICES[key] = (settings, text)
+    _NOTICES[key] = (settings, i18n, text)
     return text
 
 
