@@ -132,7 +132,9 @@ def intake_buttons(question: str, action: str, option: str) -> IntakeAnswerCallb
 # An intake question as sent while it has no answer: the same for every newcomer, kept per
 # question, language and locale (text and buttons are otherwise built per update). In the
 # intake's style neither depends on the other answers (no "2/5", no Back).
-_UNANSWERED: dict[tuple[int, str, str, str], tuple[str, InlineKeyboardMarkup | None]] = {}
+_UNANSWERED: dict[
+    tuple[int, int, str, str, str], tuple[I18n, str, InlineKeyboardMarkup | None]
+] = {}
 
 
 def intake_question(
@@ -141,10 +143,11 @@ def intake_question(
     language: str,
     answers: dict[str, Any],
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    key = (id(definition), question.id, language, get_i18n().current_locale)
+    i18n = get_i18n()
+    key = (id(definition), id(i18n), question.id, language, i18n.current_locale)
     unanswered = answers.get(question.id) is None
-    if unanswered and (found := _UNANSWERED.get(key)) is not None:
-        return found
+    if unanswered and (found := _UNANSWERED.get(key)) is not None and found[0] is i18n:
+        return found[1], found[2]
     text = present.question_text(definition, question, language, answers, INTAKE_STYLE)
     first = definition.first({})
     if first is not None and question.id == first.id:
@@ -154,7 +157,7 @@ def intake_question(
     if unanswered and definition is intake.definition():
         if len(_UNANSWERED) > 1024:
             _UNANSWERED.clear()
-        _UNANSWERED[key] = (text, markup)
+        _UNANSWERED[key] = (i18n, text, markup)
     return text, markup
 
 
