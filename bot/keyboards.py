@@ -92,6 +92,11 @@ def regions(
     return _regions(names, move, other, version, _locale())
 
 
+def region_picker(names: tuple[tuple[int, str], ...], version: int = 0) -> InlineKeyboardMarkup:
+    """The newcomer's picker (as `regions`) from the regions' (id, name) pairs."""
+    return _regions(names, False, True, version, _locale())
+
+
 @lru_cache(maxsize=64)
 def _regions(
     names: tuple[tuple[int, str], ...], move: bool, other: bool, version: int, locale: str

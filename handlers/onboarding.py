@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Bot, F, Router, html
 from aiogram.filters import CommandStart
-from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
@@ -14,16 +16,17 @@ from bot.config import SUPPORTED_LOCALES, Settings
 from bot.filters import Onboarding
 from bot.i18n import language_name, language_name_in
 from bot.inbox.effects import once
-from bot.members.consent import needs_consent, notice_version
+from bot.members.consent import needs_consent, notice_services, notice_version
 from bot.notify import notify_coordinators
 from bot.onboarding import intake
 from bot.onboarding import service as onboarding
 from bot.onboarding.service import StepError
 from bot.privacy import consent as consents
+from bot.services import members
 from bot.services.roles import Actor
 from bot.surveys import errors, present
 from bot.surveys.callbacks import DONE, PICK, SKIP, TOGGLE, IntakeAnswerCallback
-from bot.surveys.definition import TYPED_KINDS
+from bot.surveys.definition import TYPED_KINDS, SurveyDefinition, SurveyQuestion
 from bot.texts import privacy_notice
 from db.engine import AsyncSession
 from db.models import Member, MemberStatus, Region
@@ -43,19 +46,49 @@ def display(member: Member) -> str:
     )
 
 
+# The notice with its question, per settings, language, notice version and services: the
+# same for every newcomer (about thirty translated pieces each time otherwise).
+_NOTICES: dict[tuple[int, int, str, int, tuple[str, ...]], tuple[Settings, I18n, str]] = {}
+
+
+def notice_question(settings: Settings) -> str:
+    i18n = get_i18n()
+    locale = i18n.current_locale
+    key = (id(settings), id(i18n), locale, notice_version(), notice_services())
+    found = _NOTICES.get(key)
+    if found is not None and found[0] is settings and found[1] is i18n:
+        return found[2]
+    if len(_NOTICES) > 256:
+        _NOTICES.clear()
+    text = privacy_notice(settings) + "\n\n" + _("Do you agree?")
+    _NOTICES[key] = (settings, i18n, text)
+    return text
+
+
 async def send_step(
-    bot: Bot, session: AsyncSession, member: Member, settings: Settings, i18n: I18n
+    bot: Bot,
+    session: AsyncSession,
+    member: Member,
+    settings: Settings,
+    i18n: I18n,
+    *,
+    new: bool = False,
 ) -> None:
-    """Show whatever the member has to do next; finish onboarding when nothing is left."""
+    """Show whatever the member has to do next; finish onboarding when nothing is left.
+    `new`: the member's row was made by this update (no consent decisions yet) and marked
+    as shown the notice before its INSERT."""
     chat_id = member.telegram_id
     step = member.onboarding_step
     # The notice first, also when a newer one came out while the member was signing up.
     if step == onboarding.STEP_CONSENT or needs_consent(member):
-        seen_step = await consents.step(session, member)
-        consents.mark_shown(member)
+        if new:
+            seen_step = 0
+        else:
+            seen_step = await consents.step(session, member)
+            consents.mark_shown(member)
         await bot.send_message(
             chat_id,
-            privacy_notice(settings) + "\n\n" + _("Do you agree?"),
+            notice_question(settings),
             reply_markup=keyboards.consent(notice_version(), seen_step),
         )
     elif step == onboarding.STEP_QUOTES:
@@ -64,8 +97,8 @@ async def send_step(
         await bot.send_message(
             chat_id,
             _("Which regional pool do you want to join?"),
-            reply_markup=keyboards.regions(
-                await onboarding.active_regions(session), version=notice_version()
+            reply_markup=keyboards.region_picker(
+                await onboarding.active_region_names(session), version=notice_version()
             ),
         )
     elif step == onboarding.STEP_MUNICIPALITY:
@@ -96,22 +129,44 @@ def intake_buttons(question: str, action: str, option: str) -> IntakeAnswerCallb
     return IntakeAnswerCallback(q=question, a=action, o=option)
 
 
-async def ask_intake(bot: Bot, session: AsyncSession, member: Member, language: str) -> None:
-    answering = await intake.answering(session, member)
-    definition, question, answers = answering.definition, answering.question, answering.answers
-    assert question is not None
+# An intake question as sent while it has no answer: the same for every newcomer, kept per
+# question, language and locale (text and buttons are otherwise built per update). In the
+# intake's style neither depends on the other answers (no "2/5", no Back).
+_UNANSWERED: dict[
+    tuple[int, int, str, str, str], tuple[I18n, str, InlineKeyboardMarkup | None]
+] = {}
+
+
+def intake_question(
+    definition: SurveyDefinition,
+    question: SurveyQuestion,
+    language: str,
+    answers: dict[str, Any],
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    i18n = get_i18n()
+    key = (id(definition), id(i18n), question.id, language, i18n.current_locale)
+    unanswered = answers.get(question.id) is None
+    if unanswered and (found := _UNANSWERED.get(key)) is not None and found[0] is i18n:
+        return found[1], found[2]
     text = present.question_text(definition, question, language, answers, INTAKE_STYLE)
     first = definition.first({})
     if first is not None and question.id == first.id:
         intro = _("A few short questions about you. You can skip every question.")
         text = intro + "\n\n" + text
-    await bot.send_message(
-        member.telegram_id,
-        text,
-        reply_markup=present.keyboard(
-            definition, question, language, answers, intake_buttons, INTAKE_STYLE
-        ),
-    )
+    markup = present.keyboard(definition, question, language, answers, intake_buttons, INTAKE_STYLE)
+    if unanswered and definition is intake.definition():
+        if len(_UNANSWERED) > 1024:
+            _UNANSWERED.clear()
+        _UNANSWERED[key] = (i18n, text, markup)
+    return text, markup
+
+
+async def ask_intake(bot: Bot, session: AsyncSession, member: Member, language: str) -> None:
+    answering = await intake.answering(session, member)
+    definition, question, answers = answering.definition, answering.question, answering.answers
+    assert question is not None
+    text, markup = intake_question(definition, question, language, answers)
+    await bot.send_message(member.telegram_id, text, reply_markup=markup)
 
 
 def answers_in(member: Member, settings: Settings) -> str:
@@ -221,8 +276,20 @@ async def choose_language(
 ) -> None:
     staff = actor is not None and actor.is_staff
     member = await onboarding.choose_language(
-        session, query.from_user.id, callback_data.code, staff=staff, known=True, member=member
+        session,
+        query.from_user.id,
+        callback_data.code,
+        staff=staff,
+        known=True,
+        member=member,
+        flush=False,
     )
+    # Someone new is shown the notice below: their row is stored with it in one INSERT, and
+    # has no consent decisions to count.
+    new = members.unsaved(member) and member.onboarding_step == onboarding.STEP_CONSENT
+    if new:
+        consents.mark_shown(member)
+    await session.flush()
     with i18n.use_locale(callback_data.code):
         await query.answer()
         if isinstance(query.message, Message):
@@ -235,7 +302,7 @@ async def choose_language(
                 member.telegram_id, _("Done. I will talk to you in this language.")
             )
         elif member.status == MemberStatus.ONBOARDING:
-            await send_step(bot, session, member, settings, i18n)
+            await send_step(bot, session, member, settings, i18n, new=new)
         else:
             await bot.send_message(
                 member.telegram_id,

@@ -16,9 +16,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import members
 from bot.surveys import answering as engine
 from bot.surveys.answering import Answering
 from bot.surveys.definition import MEMBER_FIELDS, SurveyDefinition, SurveyQuestion
@@ -54,16 +55,49 @@ def current_question(member: Member) -> SurveyQuestion | None:
     return definition().question(at.removeprefix(PREFIX)) if at.startswith(PREFIX) else None
 
 
+def first_step() -> str | None:
+    """The onboarding step of the intake's first question (None: it has none)."""
+    first = definition().first({})
+    return step(first.id) if first else None
+
+
 def start(member: Member) -> None:
     """Put the member at the first question (past the intake if it has none)."""
-    first = definition().first({})
-    member.onboarding_step = step(first.id) if first else None
+    member.onboarding_step = first_step()
+
+
+_ANSWERS_TABLE = ProfileAnswer.__table__
+# The intake's statements, Core and built once: its answers are read and written here only
+# (by member and question: unique), and no ProfileAnswer object is needed for them.
+_ANSWERS = select(_ANSWERS_TABLE.c.question, _ANSWERS_TABLE.c.value).where(
+    _ANSWERS_TABLE.c.member_id == bindparam("member_id")
+)
+_ADD = insert(_ANSWERS_TABLE).values(
+    member_id=bindparam("member_id"),
+    question=bindparam("question"),
+    value=bindparam("value"),
+    answered_at=bindparam("answered_at"),
+)
+_CHANGE = (
+    update(_ANSWERS_TABLE)
+    .where(
+        _ANSWERS_TABLE.c.member_id == bindparam("b_member_id"),  # not a column's name (UPDATE)
+        _ANSWERS_TABLE.c.question == bindparam("b_question"),
+    )
+    .values(value=bindparam("b_value"), answered_at=bindparam("b_answered_at"))
+)
+_REMOVE = delete(_ANSWERS_TABLE).where(
+    _ANSWERS_TABLE.c.member_id == bindparam("member_id"),
+    _ANSWERS_TABLE.c.question == bindparam("question"),
+)
 
 
 @dataclass
 class IntakeAnswering(Answering):
     member: Member
-    rows: dict[str, ProfileAnswer] = field(default_factory=dict)  # stored answers by question
+    stored: set[str] = field(default_factory=set)  # questions with a ProfileAnswer row
+    # Member fields answered and not yet written: stored with the member's next step.
+    member_values: dict[str, Any] = field(default_factory=dict)
 
     @property
     def current(self) -> str | None:
@@ -71,64 +105,76 @@ class IntakeAnswering(Answering):
         return at.removeprefix(PREFIX) if at.startswith(PREFIX) else None
 
     async def move(self, session: AsyncSession, question_id: str) -> None:
-        self.member.onboarding_step = step(question_id)
-        await session.flush()
+        await self._write_member(session, onboarding_step=step(question_id))
 
     async def finish(self, session: AsyncSession, now: datetime) -> None:
-        self.member.onboarding_step = None
-        await session.flush()
+        await self._write_member(session, onboarding_step=None)
+
+    async def _write_member(self, session: AsyncSession, **values: Any) -> None:
+        values = self.member_values | values
+        self.member_values = {}
+        await members.write(session, self.member, **values)  # one UPDATE
+
+    async def save_member(self, session: AsyncSession) -> None:
+        """Write member fields kept without a step change (a multi-select toggle)."""
+        if self.member_values:
+            await self._write_member(session)
 
     async def keep(self, session: AsyncSession, question: SurveyQuestion, value: Any) -> None:
         if question.member_field in MEMBER_FIELDS:
             # A name is one line: inner runs of spaces and line breaks become one space.
             text = " ".join(str(value).split()) if value is not None else None
-            setattr(self.member, question.member_field, text)
+            # Written with the move or finish that comes right after (one UPDATE).
+            self.member_values[question.member_field] = text
         else:
             await self._keep_profile_answer(session, question.id, value)
-        # No flush of its own: move/finish flush right after (one UPDATE of the member), and
-        # the commit flushes a multi-select toggle.
 
     async def _keep_profile_answer(
         self, session: AsyncSession, question_id: str, value: Any
     ) -> None:
-        row = self.rows.get(question_id)
+        connection = await session.connection()
         if value is None:
-            if row is not None:
-                del self.rows[question_id]
-                if row in session.new:  # added in this update, never stored
-                    session.expunge(row)
-                else:
-                    await session.delete(row)
+            if question_id in self.stored:
+                self.stored.discard(question_id)
+                await connection.execute(
+                    _REMOVE, {"member_id": self.member.id, "question": question_id}
+                )
             return
         encoded = json.dumps(value, ensure_ascii=False)
-        if row is None:
-            self.rows[question_id] = row = ProfileAnswer(
-                member_id=self.member.id, question=question_id, value=encoded, answered_at=utcnow()
-            )
-            session.add(row)
+        if question_id in self.stored:
+            await connection.execute(
+                _CHANGE,
+                {"b_member_id": self.member.id, "b_question": question_id,
+                 "b_value": encoded, "b_answered_at": utcnow()},
+            )  # fmt: skip
         else:
-            row.value, row.answered_at = encoded, utcnow()
+            self.stored.add(question_id)
+            await connection.execute(
+                _ADD,
+                {"member_id": self.member.id, "question": question_id,
+                 "value": encoded, "answered_at": utcnow()},
+            )  # fmt: skip
 
 
-_ANSWERS = select(ProfileAnswer).where(ProfileAnswer.member_id == bindparam("member_id"))
 _IN_SESSION = "intake.answering"  # session.info key: the intake loaded in this unit of work
 
 
 async def answering(session: AsyncSession, member: Member) -> IntakeAnswering:
     """The member's intake with the answers given so far. Loaded once per session (one
     update): an answer and the next question use the same object, which keeps its answers
-    and rows up to date (the intake's answers change only through it)."""
+    up to date (the intake's answers change only through it)."""
     cached = session.info.get(_IN_SESSION)
     if isinstance(cached, IntakeAnswering) and cached.member is member:
         return cached
-    rows = {row.question: row for row in await session.scalars(_ANSWERS, {"member_id": member.id})}
-    answers: dict[str, Any] = {question: json.loads(row.value) for question, row in rows.items()}
+    connection = await session.connection()
+    rows = (await connection.execute(_ANSWERS, {"member_id": member.id})).all()
+    answers: dict[str, Any] = {question: json.loads(value) for question, value in rows}
     for question in definition().questions:
         if question.member_field in MEMBER_FIELDS:
             value = getattr(member, question.member_field)
             if value is not None:
                 answers[question.id] = value
-    found = IntakeAnswering(definition(), answers, member, rows)
+    found = IntakeAnswering(definition(), answers, member, {question for question, _ in rows})
     session.info[_IN_SESSION] = found
     return found
 
@@ -152,7 +198,10 @@ async def toggle_option(
     session: AsyncSession, member: Member, question_id: str, option_id: str
 ) -> list[str]:
     """Multi-select: add or remove an option; the selection is saved at once."""
-    return await engine.toggle(session, await at(session, member, question_id), option_id)
+    intake = await at(session, member, question_id)
+    selected = await engine.toggle(session, intake, option_id)
+    await intake.save_member(session)
+    return selected
 
 
 async def finish_multi(session: AsyncSession, member: Member, question_id: str) -> IntakeAnswering:

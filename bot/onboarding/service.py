@@ -6,8 +6,9 @@ The current step is stored on the member (`onboarding_step`), so a restart loses
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -37,10 +38,31 @@ class StepError(Exception):
 
 
 _ACTIVE_REGIONS = select(Region).where(Region.active).order_by(Region.name)  # built once
+_REGIONS = Region.__table__
+# Every newcomer's region picker and choice read only these columns: Core statements, built
+# once (no Region objects to build per update).
+_ACTIVE_REGION_NAMES = (
+    select(_REGIONS.c.id, _REGIONS.c.name).where(_REGIONS.c.active).order_by(_REGIONS.c.name)
+)
+_ACTIVE_REGION = select(_REGIONS.c.id, _REGIONS.c.name).where(
+    _REGIONS.c.id == bindparam("region_id"), _REGIONS.c.active
+)
+
+
+class RegionName(NamedTuple):
+    id: int
+    name: str
 
 
 async def active_regions(session: AsyncSession) -> list[Region]:
     return list(await session.scalars(_ACTIVE_REGIONS))
+
+
+async def active_region_names(session: AsyncSession) -> tuple[RegionName, ...]:
+    """The active regions' ids and names, by name (as `active_regions`)."""
+    connection = await session.connection()
+    result = await connection.execute(_ACTIVE_REGION_NAMES)
+    return tuple(RegionName(id_, name) for id_, name in result)
 
 
 async def choose_language(
@@ -51,16 +73,19 @@ async def choose_language(
     staff: bool = False,
     known: bool = False,
     member: Member | None = None,
+    flush: bool = True,
 ) -> Member:
     """Store the language; someone new goes on to the consent step. A coordinator or admin
     who never started joining keeps only the language (for their replies and menus).
-    `known`: `member` is the row already loaded for this update (see members.set_language)."""
+    `known`: `member` is the row already loaded for this update (see members.set_language);
+    `flush=False` leaves the flush (one INSERT or UPDATE with the step) to the caller."""
     member = await members.set_language(
         session, telegram_id, language, known=known, member=member, flush=False
     )
     if member.status == MemberStatus.ONBOARDING and member.onboarding_step is None and not staff:
         member.onboarding_step = STEP_CONSENT
-    await session.flush()  # one INSERT or UPDATE with the step
+    if flush:
+        await session.flush()  # one INSERT or UPDATE with the step
     return member
 
 
@@ -72,30 +97,33 @@ def language_only(member: Member) -> bool:
 async def give_consent(session: AsyncSession, member: Member, version: int, step: int) -> bool:
     """Agree to the notice the button showed; True when the quote question comes next
     (always while signing up; afterwards only if the member never answered it)."""
+    signing_up = member.status == MemberStatus.ONBOARDING
+    # The member's step changes with their consent (one UPDATE).
+    step_after = (
+        {"onboarding_step": STEP_QUOTES}
+        if signing_up and member.onboarding_step in (None, STEP_CONSENT)
+        else {}
+    )
     try:
-        await consent.agree(session, member, version, step, flush=False)
+        await consent.agree(session, member, version, step, **step_after)
     except StaleConsent as exc:
         raise StepError("consent button of an earlier step or notice") from exc
-    if member.status == MemberStatus.ONBOARDING:
-        if member.onboarding_step in (None, STEP_CONSENT):
-            member.onboarding_step = STEP_QUOTES
-        await session.flush()  # the consent and the member's step in one flush
+    if signing_up:
         return member.onboarding_step == STEP_QUOTES
-    await session.flush()
     return not await consent.quotes_decided(session, member)
 
 
 async def refuse_consent(session: AsyncSession, member: Member, version: int, step: int) -> bool:
     """ "Not now": recorded; True when it withdrew an earlier consent. A member signing up
     goes back to the consent step (a region picker they still have stops working)."""
+    # Signing up: back to the consent step, with the refusal (one UPDATE).
+    step_after = (
+        {"onboarding_step": STEP_CONSENT} if member.status == MemberStatus.ONBOARDING else {}
+    )
     try:
-        withdrawn = await consent.refuse(session, member, version, step)
+        return await consent.refuse(session, member, version, step, **step_after)
     except StaleConsent as exc:
         raise StepError("consent button of an earlier step or notice") from exc
-    if member.status == MemberStatus.ONBOARDING:
-        member.onboarding_step = STEP_CONSENT
-        await session.flush()
-    return withdrawn
 
 
 async def answer_quotes(
@@ -105,12 +133,12 @@ async def answer_quotes(
     afterwards, with current consent, from the question after re-consent or /privacy."""
     if version != notice_version() or not consent_is_current(member.consent_version):
         raise StepError("quote button of an earlier notice")
+    step_after = {}
     if member.status == MemberStatus.ONBOARDING:
         if member.onboarding_step != STEP_QUOTES:
             raise StepError("not asking about quotes now")
-        member.onboarding_step = STEP_REGION
-    await consent.set_quotes(session, settings, member, allowed)
-    await session.flush()
+        step_after["onboarding_step"] = STEP_REGION
+    await consent.set_quotes(session, settings, member, allowed, **step_after)
 
 
 def _choosing_region(member: Member, version: int) -> None:
@@ -122,16 +150,21 @@ def _choosing_region(member: Member, version: int) -> None:
 
 async def choose_region(
     session: AsyncSession, member: Member, region_id: int, version: int
-) -> Region:
+) -> RegionName:
     _choosing_region(member, version)
-    region = await session.get(Region, region_id)
-    if region is None or not region.active:
+    connection = await session.connection()
+    found = (await connection.execute(_ACTIVE_REGION, {"region_id": region_id})).first()
+    if found is None:
         raise StepError("no such active region")
-    member.region_id = region.id
-    member.municipality_id = None
-    member.municipality_text = None
-    intake.start(member)
-    await session.flush()
+    region = RegionName(*found)
+    await members.write(
+        session,
+        member,
+        region_id=region.id,
+        municipality_id=None,
+        municipality_text=None,
+        onboarding_step=intake.first_step(),
+    )
     return region
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Update, bindparam, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.config import SUPPORTED_LOCALES
 from bot.members.consent import reachable
@@ -14,6 +17,49 @@ from db.models import Member, MembershipMode, MemberStatus, Region
 
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
     return await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+
+
+def unsaved(member: Member) -> bool:
+    """The row was made in this unit of work and is not in the database yet (no INSERT)."""
+    return inspect(member).key is None
+
+
+_MEMBERS = Member.__table__
+_WRITES: dict[tuple[str, ...], Update] = {}  # an UPDATE per set of columns, built once
+
+
+def _write_statement(columns: tuple[str, ...]) -> Update:
+    statement = _WRITES.get(columns)
+    if statement is None:
+        statement = _WRITES[columns] = (
+            update(_MEMBERS)
+            .where(_MEMBERS.c.id == bindparam("b_id"))
+            .values({column: bindparam("b_" + column) for column in columns})
+        )
+    return statement
+
+
+async def write(session: AsyncSession, member: Member, **values: Any) -> None:
+    """Set `values` on the member and store them now, as a flush would (with `updated_at`).
+
+    A row loaded without other changes gets one prebuilt Core UPDATE and the values as the
+    object's committed state: no unit-of-work flush (a few times the CPU of the statement).
+    A new row, or one with other changes waiting, is flushed by the ORM as before."""
+    state = inspect(member)
+    if state.key is None or state.modified:
+        for name, value in values.items():
+            setattr(member, name, value)
+        await session.flush()
+        return
+    values["updated_at"] = utcnow()
+    columns = tuple(values)
+    connection = await session.connection()
+    await connection.execute(
+        _write_statement(columns),
+        {"b_id": member.id, **{"b_" + name: value for name, value in values.items()}},
+    )
+    for name, value in values.items():
+        set_committed_value(member, name, value)
 
 
 async def set_language(
