@@ -291,21 +291,24 @@ async def offer_question(message: Message, session: AsyncSession, member: Member
     to send it as a new question (nothing is ignored)."""
     if not await once(session, "message"):
         return
+    kind, text = message_kind(message) or "text", message_text(message)
     try:
-        open_questions = await rules.open_of(session, member)
-        # While questions are open the message is held even at the limits: it may join one.
-        draft = await rules.start_draft(session, member, "other", hold=bool(open_questions))
-        await rules.add_incoming(
-            session,
-            draft,
-            message_kind(message) or "text",
-            message_text(message),
-            message.message_id,
-        )
+        # The draft, the open questions and the limits in one statement; a member without a
+        # draft (HasDraft sent those to add_to_draft) gets one by two inserts, no objects.
+        now = await rules.standing(session, member)
+        if now.draft_id is None:
+            # While questions are open the message is held even at the limits: it may join one.
+            if not now.open_ids:
+                now.check_limits()
+            draft_id = await rules.hold_new(session, member, kind, text, message.message_id)
+        else:
+            draft = await rules.start_draft(session, member, "other", hold=bool(now.open_ids))
+            await rules.add_incoming(session, draft, kind, text, message.message_id)
+            draft_id = draft.id
     except QuestionError as exc:
         await message.answer(error_text(exc.reason))
         return
-    text, markup = await offer(session, member, draft)
+    text, markup = offer_of(now, draft_id)
     await message.answer(text, reply_markup=markup)
 
 
@@ -314,22 +317,26 @@ async def offer(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """What to do with a held message: "Add to question #N" while questions are open (then
     "New question" if one is allowed), else the topics for a new question."""
-    open_questions = await rules.open_of(session, member)
-    if not open_questions:
+    return offer_of(await rules.standing(session, member), draft.id)
+
+
+def offer_of(now: rules.Standing, draft_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    """`offer` on the member's questions as `rules.standing` read them."""
+    if not now.open_ids:
         return offer_text(), render.topic_picker(offer=True)
     try:
-        await rules.check_limits(session, member, draft)
+        now.check_limits(draft_id)
     except QuestionError as exc:
         text = (
             error_text(exc.reason)
             + "\n\n"
             + _("You can add this message to a question you asked before.")
         )
-        return text, render.join_offer(open_questions, allow_new=False)
+        return text, render.join_offer(now.open_ids, allow_new=False)
     text = _(
         "Do you want to add this to a question you asked before, or send it as a new question?"
     )
-    return text, render.join_offer(open_questions, allow_new=True)
+    return text, render.join_offer(now.open_ids, allow_new=True)
 
 
 async def join_question(
