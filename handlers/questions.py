@@ -70,7 +70,11 @@ class HasDraft(Filter):
     ) -> bool | dict[str, Any]:
         if member is None:
             return False
-        draft = await rules.draft_of(session, member)
+        # Most messages here come without a draft: its id first, the object only if there is one.
+        draft_id = await rules.draft_id_of(session, member)
+        if draft_id is None:
+            return False
+        draft = await session.get(Question, draft_id)
         return {"draft": draft} if draft is not None else False
 
 
@@ -245,7 +249,7 @@ async def add_to_draft(message: Message, session: AsyncSession, draft: Question)
     except QuestionError as exc:
         await message.answer(error_text(exc.reason), reply_markup=render.draft_controls())
         return
-    count = len(await rules.messages(session, draft, "in"))
+    count = await rules.incoming_count(session, draft)
     await message.answer(
         _("Added ({count}). Send more, or press Send.").format(count=count),
         reply_markup=render.draft_controls(),

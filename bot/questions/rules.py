@@ -98,6 +98,23 @@ _PARTS = (
     .select_from(QuestionMessage)
     .where(QuestionMessage.question_id == bindparam("question"))
 )
+_PARTS_IN = _PARTS.where(QuestionMessage.direction == "in")
+_DRAFT_ID = select(Question.id).where(
+    Question.member_id == bindparam("member"), Question.status == QuestionStatus.DRAFT
+)
+_MESSAGES = (
+    select(QuestionMessage)
+    .where(QuestionMessage.question_id == bindparam("question"))
+    .order_by(QuestionMessage.id)
+)
+_MESSAGES_OF = (
+    select(QuestionMessage)
+    .where(
+        QuestionMessage.question_id == bindparam("question"),
+        QuestionMessage.direction == bindparam("direction"),
+    )
+    .order_by(QuestionMessage.id)
+)
 
 
 @dataclass(frozen=True)
@@ -119,7 +136,8 @@ class Standing:
 async def standing(session: AsyncSession, member: Member) -> Standing:
     """The member's draft, open questions and questions of the last day (one statement)."""
     since = utcnow() - timedelta(days=1)
-    rows = (await session.execute(_STANDING, {"member": member.id, "since": since})).all()
+    connection = await session.connection()  # a Core statement: a third less CPU than the ORM's
+    rows = (await connection.execute(_STANDING, {"member": member.id, "since": since})).all()
     return Standing(
         draft_id=next((id_ for id_, status, _ in rows if status == QuestionStatus.DRAFT), None),
         open_ids=tuple(id_ for id_, status, _ in rows if status in OPEN_STATES),
@@ -150,6 +168,13 @@ async def hold_new(
 
 async def draft_of(session: AsyncSession, member: Member) -> Question | None:
     return await session.scalar(_DRAFT, {"member": member.id})
+
+
+async def draft_id_of(session: AsyncSession, member: Member) -> int | None:
+    """The id of the member's draft, if any: a Core statement (no object loaded; the ORM sets
+    up the loading of a question's columns even when no row comes back)."""
+    connection = await session.connection()
+    return await connection.scalar(_DRAFT_ID, {"member": member.id})
 
 
 async def check_limits(
@@ -237,10 +262,19 @@ async def cancel_draft(session: AsyncSession, member: Member) -> bool:
 async def messages(
     session: AsyncSession, question: Question, direction: str | None = None
 ) -> list[QuestionMessage]:
-    query = select(QuestionMessage).where(QuestionMessage.question_id == question.id)
     if direction:
-        query = query.where(QuestionMessage.direction == direction)
-    return list(await session.scalars(query.order_by(QuestionMessage.id)))
+        rows = await session.scalars(
+            _MESSAGES_OF, {"question": question.id, "direction": direction}
+        )
+    else:
+        rows = await session.scalars(_MESSAGES, {"question": question.id})
+    return list(rows)
+
+
+async def incoming_count(session: AsyncSession, question: Question) -> int:
+    """How many messages the member sent in `question` (`len(messages(..., "in"))`)."""
+    connection = await session.connection()
+    return int(await connection.scalar(_PARTS_IN, {"question": question.id}) or 0)
 
 
 async def by_member_reply(
