@@ -64,18 +64,34 @@ class Asker(Filter):
         return member is not None and member.status in rules.MAY_ASK
 
 
+# HasDraft's reading of the member's questions, kept in the update's session for
+# offer_question: a message that reaches it passed HasDraft first (without a draft) in the same
+# update, and nothing in between touches the member's questions (follow_up offers only when
+# the reply belongs to no question).
+_STANDING = "questions.standing"
+
+
 class HasDraft(Filter):
     async def __call__(
         self, message: Message, session: AsyncSession, member: Member | None = None
     ) -> bool | dict[str, Any]:
         if member is None:
             return False
-        # Most messages here come without a draft: its id first, the object only if there is one.
-        draft_id = await rules.draft_id_of(session, member)
-        if draft_id is None:
+        now = await standing(session, member)
+        if now.draft_id is None:
+            session.info[_STANDING] = (member.id, now)
             return False
-        draft = await session.get(Question, draft_id)
+        # The draft itself only when there is one (most messages here come without).
+        draft = await session.get(Question, now.draft_id)
         return {"draft": draft} if draft is not None else False
+
+
+async def standing(session: AsyncSession, member: Member) -> rules.Standing:
+    """The member's questions as HasDraft read them in this update, else read now."""
+    kept = session.info.pop(_STANDING, None)
+    if kept is not None and kept[0] == member.id:
+        return kept[1]  # type: ignore[no-any-return]
+    return await rules.standing(session, member)
 
 
 async def ask(message: Message, member: Member | None) -> None:
@@ -297,9 +313,10 @@ async def offer_question(message: Message, session: AsyncSession, member: Member
         return
     kind, text = message_kind(message) or "text", message_text(message)
     try:
-        # The draft, the open questions and the limits in one statement; a member without a
-        # draft (HasDraft sent those to add_to_draft) gets one by two inserts, no objects.
-        now = await rules.standing(session, member)
+        # The draft, the open questions and the limits in one statement (HasDraft's); a
+        # member without a draft (HasDraft sent those to add_to_draft) gets one by two
+        # inserts, no objects.
+        now = await standing(session, member)
         if now.draft_id is None:
             # While questions are open the message is held even at the limits: it may join one.
             if not now.open_ids:

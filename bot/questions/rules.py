@@ -99,9 +99,6 @@ _PARTS = (
     .where(QuestionMessage.question_id == bindparam("question"))
 )
 _PARTS_IN = _PARTS.where(QuestionMessage.direction == "in")
-_DRAFT_ID = select(Question.id).where(
-    Question.member_id == bindparam("member"), Question.status == QuestionStatus.DRAFT
-)
 _MESSAGES = (
     select(QuestionMessage)
     .where(QuestionMessage.question_id == bindparam("question"))
@@ -168,13 +165,6 @@ async def hold_new(
 
 async def draft_of(session: AsyncSession, member: Member) -> Question | None:
     return await session.scalar(_DRAFT, {"member": member.id})
-
-
-async def draft_id_of(session: AsyncSession, member: Member) -> int | None:
-    """The id of the member's draft, if any: a Core statement (no object loaded; the ORM sets
-    up the loading of a question's columns even when no row comes back)."""
-    connection = await session.connection()
-    return await connection.scalar(_DRAFT_ID, {"member": member.id})
 
 
 async def check_limits(
