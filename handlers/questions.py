@@ -309,28 +309,49 @@ def offer_text() -> str:
 async def offer_question(message: Message, session: AsyncSession, member: Member) -> None:
     """A free message outside any flow: offer to add it to an open question of theirs, or
     to send it as a new question (nothing is ignored)."""
-    if not await once(session, "message"):
-        return
     kind, text = message_kind(message) or "text", message_text(message)
+    # The draft, the open questions and the limits in one statement (HasDraft's).
+    now = await standing(session, member)
+    if now.draft_id is not None:  # a draft after all (not when HasDraft read it)
+        await offer_with_draft(message, session, member, now.open_ids, kind, text)
+        return
     try:
-        # The draft, the open questions and the limits in one statement (HasDraft's); a
-        # member without a draft (HasDraft sent those to add_to_draft) gets one by two
-        # inserts, no objects.
-        now = await standing(session, member)
-        if now.draft_id is None:
-            # While questions are open the message is held even at the limits: it may join one.
-            if not now.open_ids:
-                now.check_limits()
-            draft_id = await rules.hold_new(session, member, kind, text, message.message_id)
-        else:
-            draft = await rules.start_draft(session, member, "other", hold=bool(now.open_ids))
-            await rules.add_incoming(session, draft, kind, text, message.message_id)
-            draft_id = draft.id
+        # While questions are open the message is held even at the limits: it may join one.
+        if not now.open_ids:
+            now.check_limits()
     except QuestionError as exc:
-        await message.answer(error_text(exc.reason))
+        if await once(session, "message"):
+            await message.answer(error_text(exc.reason))
+        return
+    # The held draft (two inserts, no objects) is committed with the update's record: one
+    # commit before the offer is shown instead of two.
+    draft_id = await rules.hold_new(session, member, kind, text, message.message_id)
+    if not await once(session, "message"):  # handled before; that draft went on since
+        await rules.drop_new(session, draft_id)
         return
     text, markup = offer_of(now, draft_id)
     await message.answer(text, reply_markup=markup)
+
+
+async def offer_with_draft(
+    message: Message,
+    session: AsyncSession,
+    member: Member,
+    open_ids: tuple[int, ...],
+    kind: str,
+    text: str | None,
+) -> None:
+    """`offer_question` for a member who has a draft: the message joins it."""
+    if not await once(session, "message"):
+        return
+    try:
+        draft = await rules.start_draft(session, member, "other", hold=bool(open_ids))
+        await rules.add_incoming(session, draft, kind, text, message.message_id)
+    except QuestionError as exc:
+        await message.answer(error_text(exc.reason))
+        return
+    answer, markup = await offer(session, member, draft)
+    await message.answer(answer, reply_markup=markup)
 
 
 async def offer(

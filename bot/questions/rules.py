@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.marking import N_
@@ -98,6 +98,8 @@ _PARTS = (
     .select_from(QuestionMessage)
     .where(QuestionMessage.question_id == bindparam("question"))
 )
+_DROP_PARTS = delete(QuestionMessage).where(QuestionMessage.question_id == bindparam("question"))
+_DROP = delete(Question).where(Question.id == bindparam("question"))
 _PARTS_IN = _PARTS.where(QuestionMessage.direction == "in")
 _MESSAGES = (
     select(QuestionMessage)
@@ -161,6 +163,13 @@ async def hold_new(
         {"question": draft_id, "kind": kind, "text": text, "message": member_message_id},
     )
     return draft_id
+
+
+async def drop_new(session: AsyncSession, draft_id: int) -> None:
+    """Undo `hold_new` (before its commit): the draft and its message."""
+    connection = await session.connection()
+    await connection.execute(_DROP_PARTS, {"question": draft_id})
+    await connection.execute(_DROP, {"question": draft_id})
 
 
 async def draft_of(session: AsyncSession, member: Member) -> Question | None:
