@@ -64,14 +64,34 @@ class Asker(Filter):
         return member is not None and member.status in rules.MAY_ASK
 
 
+# HasDraft's reading of the member's questions, kept in the update's session for
+# offer_question: a message that reaches it passed HasDraft first (without a draft) in the same
+# update, and nothing in between touches the member's questions (follow_up offers only when
+# the reply belongs to no question).
+_STANDING = "questions.standing"
+
+
 class HasDraft(Filter):
     async def __call__(
         self, message: Message, session: AsyncSession, member: Member | None = None
     ) -> bool | dict[str, Any]:
         if member is None:
             return False
-        draft = await rules.draft_of(session, member)
+        now = await standing(session, member)
+        if now.draft_id is None:
+            session.info[_STANDING] = (member.id, now)
+            return False
+        # The draft itself only when there is one (most messages here come without).
+        draft = await session.get(Question, now.draft_id)
         return {"draft": draft} if draft is not None else False
+
+
+async def standing(session: AsyncSession, member: Member) -> rules.Standing:
+    """The member's questions as HasDraft read them in this update, else read now."""
+    kept = session.info.pop(_STANDING, None)
+    if kept is not None and kept[0] == member.id:
+        return kept[1]  # type: ignore[no-any-return]
+    return await rules.standing(session, member)
 
 
 async def ask(message: Message, member: Member | None) -> None:
@@ -245,7 +265,7 @@ async def add_to_draft(message: Message, session: AsyncSession, draft: Question)
     except QuestionError as exc:
         await message.answer(error_text(exc.reason), reply_markup=render.draft_controls())
         return
-    count = len(await rules.messages(session, draft, "in"))
+    count = await rules.incoming_count(session, draft)
     await message.answer(
         _("Added ({count}). Send more, or press Send.").format(count=count),
         reply_markup=render.draft_controls(),
@@ -289,24 +309,49 @@ def offer_text() -> str:
 async def offer_question(message: Message, session: AsyncSession, member: Member) -> None:
     """A free message outside any flow: offer to add it to an open question of theirs, or
     to send it as a new question (nothing is ignored)."""
+    kind, text = message_kind(message) or "text", message_text(message)
+    # The draft, the open questions and the limits in one statement (HasDraft's).
+    now = await standing(session, member)
+    if now.draft_id is not None:  # a draft after all (not when HasDraft read it)
+        await offer_with_draft(message, session, member, now.open_ids, kind, text)
+        return
+    try:
+        # While questions are open the message is held even at the limits: it may join one.
+        if not now.open_ids:
+            now.check_limits()
+    except QuestionError as exc:
+        if await once(session, "message"):
+            await message.answer(error_text(exc.reason))
+        return
+    # The held draft (two inserts, no objects) is committed with the update's record: one
+    # commit before the offer is shown instead of two.
+    draft_id = await rules.hold_new(session, member, kind, text, message.message_id)
+    if not await once(session, "message"):  # handled before; that draft went on since
+        await rules.drop_new(session, draft_id)
+        return
+    text, markup = offer_of(now, draft_id)
+    await message.answer(text, reply_markup=markup)
+
+
+async def offer_with_draft(
+    message: Message,
+    session: AsyncSession,
+    member: Member,
+    open_ids: tuple[int, ...],
+    kind: str,
+    text: str | None,
+) -> None:
+    """`offer_question` for a member who has a draft: the message joins it."""
     if not await once(session, "message"):
         return
     try:
-        open_questions = await rules.open_of(session, member)
-        # While questions are open the message is held even at the limits: it may join one.
-        draft = await rules.start_draft(session, member, "other", hold=bool(open_questions))
-        await rules.add_incoming(
-            session,
-            draft,
-            message_kind(message) or "text",
-            message_text(message),
-            message.message_id,
-        )
+        draft = await rules.start_draft(session, member, "other", hold=bool(open_ids))
+        await rules.add_incoming(session, draft, kind, text, message.message_id)
     except QuestionError as exc:
         await message.answer(error_text(exc.reason))
         return
-    text, markup = await offer(session, member, draft)
-    await message.answer(text, reply_markup=markup)
+    answer, markup = await offer(session, member, draft)
+    await message.answer(answer, reply_markup=markup)
 
 
 async def offer(
@@ -314,22 +359,26 @@ async def offer(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """What to do with a held message: "Add to question #N" while questions are open (then
     "New question" if one is allowed), else the topics for a new question."""
-    open_questions = await rules.open_of(session, member)
-    if not open_questions:
+    return offer_of(await rules.standing(session, member), draft.id)
+
+
+def offer_of(now: rules.Standing, draft_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    """`offer` on the member's questions as `rules.standing` read them."""
+    if not now.open_ids:
         return offer_text(), render.topic_picker(offer=True)
     try:
-        await rules.check_limits(session, member, draft)
+        now.check_limits(draft_id)
     except QuestionError as exc:
         text = (
             error_text(exc.reason)
             + "\n\n"
             + _("You can add this message to a question you asked before.")
         )
-        return text, render.join_offer(open_questions, allow_new=False)
+        return text, render.join_offer(now.open_ids, allow_new=False)
     text = _(
         "Do you want to add this to a question you asked before, or send it as a new question?"
     )
-    return text, render.join_offer(open_questions, allow_new=True)
+    return text, render.join_offer(now.open_ids, allow_new=True)
 
 
 async def join_question(

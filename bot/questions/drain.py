@@ -319,9 +319,7 @@ class Drainer:
             if translator is not None and translator is not self.translator:
                 await translator.close()
         await outbox.hold(session, job_id, self.worker)  # else the new holder finishes it
-        job = await session.get(OutboxJob, job_id, populate_existing=True)  # type: ignore[assignment]
-        if job is not None:
-            await outbox.done(session, job)
+        await outbox.done_by_id(session, job_id)
         await session.commit()
         self.sent_jobs += 1
 

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db.base import utcnow
 from db.models import OutboxJob, Question
@@ -60,7 +61,7 @@ async def queue(session: AsyncSession, question: Question, kind: str = DELIVER) 
     await session.flush()
 
 
-def _free(worker: str, now: datetime) -> Any:
+def _free(worker: Any, now: Any) -> Any:
     """Not held by another drainer (never claimed, its lease over, or ours)."""
     return or_(
         OutboxJob.claimed_until.is_(None),
@@ -69,8 +70,52 @@ def _free(worker: str, now: datetime) -> Any:
     )
 
 
-def _due(now: datetime) -> Any:
+def _due(now: Any) -> Any:
     return (OutboxJob.next_try_at.is_(None)) | (OutboxJob.next_try_at <= now)
+
+
+# Built once (the drainer polls every second and claims, holds and ends every job).
+_NOW, _WORKER = bindparam("now"), bindparam("worker")
+_DUE = (
+    select(OutboxJob)
+    .where(
+        OutboxJob.id.in_(
+            select(func.min(OutboxJob.id))
+            .where(OutboxJob.done_at.is_(None))
+            .group_by(OutboxJob.lane)
+        ),
+        _due(_NOW),
+        _free(_WORKER, _NOW),
+    )
+    .order_by(OutboxJob.id)
+    .limit(bindparam("limit"))
+)
+_FIRST = (
+    select(func.min(OutboxJob.id))
+    .where(OutboxJob.lane == bindparam("lane"), OutboxJob.done_at.is_(None))
+    .scalar_subquery()
+)
+# The lane's first job not done, if its next try has come and no other drainer holds it.
+_CLAIMABLE = (
+    select(OutboxJob)
+    .where(OutboxJob.id == _FIRST, OutboxJob.done_at.is_(None), _due(_NOW), _free(_WORKER, _NOW))
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    update(OutboxJob)
+    .where(OutboxJob.id == bindparam("job"), OutboxJob.done_at.is_(None), _free(_WORKER, _NOW))
+    .values(claimed_by=_WORKER, claimed_until=bindparam("until"))
+)
+_HOLD = (
+    update(OutboxJob)
+    .where(
+        OutboxJob.id == bindparam("job"),
+        OutboxJob.claimed_by == _WORKER,
+        OutboxJob.done_at.is_(None),
+    )
+    .values(claimed_until=bindparam("until"))
+)
+_DONE = delete(OutboxJob).where(OutboxJob.id == bindparam("job"))
 
 
 async def due(
@@ -78,11 +123,7 @@ async def due(
 ) -> list[OutboxJob]:
     """The first job of each lane that is waiting, if its next try has come and no other
     drainer holds it."""
-    first = (
-        select(func.min(OutboxJob.id)).where(OutboxJob.done_at.is_(None)).group_by(OutboxJob.lane)
-    )
-    query = select(OutboxJob).where(OutboxJob.id.in_(first), _due(now), _free(worker, now))
-    return list(await session.scalars(query.order_by(OutboxJob.id).limit(limit)))
+    return list(await session.scalars(_DUE, {"now": now, "worker": worker, "limit": limit}))
 
 
 async def claim_next(
@@ -91,43 +132,34 @@ async def claim_next(
     """Claim the lane's first job not done for `worker` (committed), if its next try has
     come and no other drainer holds it; else None (the lane waits, keeping its order).
     On PostgreSQL the row is locked with SKIP LOCKED, so two drainers never both get it."""
-    first = await session.scalar(
-        select(func.min(OutboxJob.id)).where(OutboxJob.lane == lane, OutboxJob.done_at.is_(None))
-    )
-    if first is None:
-        await session.commit()
-        return None
-    job = await session.scalar(
-        select(OutboxJob)
-        .where(OutboxJob.id == first, OutboxJob.done_at.is_(None), _due(now), _free(worker, now))
-        .with_for_update(skip_locked=True)
-    )
+    job = await session.scalar(_CLAIMABLE, {"lane": lane, "now": now, "worker": worker})
     if job is None:
         await session.commit()
         return None
     # The claim is a compare-and-set: on SQLite the SELECT above locks nothing, and another
     # drainer that read the job as free at the same time must not take it over afterwards.
-    claimed = await session.execute(
-        update(OutboxJob)
-        .where(OutboxJob.id == job.id, OutboxJob.done_at.is_(None), _free(worker, now))
-        .values(claimed_by=worker, claimed_until=now + LEASE)
+    connection = await session.connection()
+    claimed = await connection.execute(
+        _CLAIM, {"job": job.id, "now": now, "worker": worker, "until": now + LEASE}
     )
     await session.commit()
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not claimed.rowcount:
         return None
+    # What the ORM's UPDATE did to the loaded job (not a change to flush).
+    set_committed_value(job, "claimed_by", worker)
+    set_committed_value(job, "claimed_until", now + LEASE)
     return job
 
 
 async def hold(session: AsyncSession, job_id: int, worker: str) -> None:
     """Before a send: the job is still `worker`'s (its lease renewed) and what was done so
     far is committed; raises LostClaim when another drainer took it over (send nothing)."""
-    result = await session.execute(
-        update(OutboxJob)
-        .where(OutboxJob.id == job_id, OutboxJob.claimed_by == worker, OutboxJob.done_at.is_(None))
-        .values(claimed_until=utcnow() + LEASE)
+    connection = await session.connection()
+    result = await connection.execute(
+        _HOLD, {"job": job_id, "worker": worker, "until": utcnow() + LEASE}
     )
     await session.commit()  # what was sent so far is recorded, held or not
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not result.rowcount:
         raise LostClaim(job_id)
 
 
@@ -158,6 +190,12 @@ async def waiting(session: AsyncSession, now: datetime) -> int:
 async def done(session: AsyncSession, job: OutboxJob) -> None:
     """Sent: nothing in a done job is needed any more."""
     await session.delete(job)
+
+
+async def done_by_id(session: AsyncSession, job_id: int) -> None:
+    """`done` without loading the job (a Core DELETE; none if it is gone already)."""
+    connection = await session.connection()
+    await connection.execute(_DONE, {"job": job_id})
 
 
 def failed(job: OutboxJob, now: datetime, error: str) -> bool:

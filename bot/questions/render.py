@@ -6,11 +6,13 @@ texts and keyboards they send, each rendered in the locale they ask for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from aiogram import html
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import I18n
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -45,46 +47,83 @@ def topic_label(topic: str) -> str:
 
 
 def topic_picker(offer: bool = False) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for topic in TOPICS:
-        builder.button(
-            text=topic_label(topic), callback_data=AskTopicCallback(topic=topic, offer=offer)
+    return _topic_picker(offer, get_i18n().current_locale)
+
+
+# Keyboards made directly and the fixed ones kept per locale: InlineKeyboardBuilder deep-copies
+# every button (pydantic models) several times (bench/README.md). Each is sent, never changed.
+@lru_cache(maxsize=64)
+def _topic_picker(offer: bool, locale: str) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(
+            text=topic_label(topic),
+            callback_data=AskTopicCallback(topic=topic, offer=offer).pack(),
         )
+        for topic in TOPICS
+    ]
     if offer:
-        builder.button(text=_("No, thanks"), callback_data=DraftCallback(action=DraftAction.CANCEL))
-    builder.adjust(2)
-    return builder.as_markup()
+        buttons.append(_no_thanks(locale))
+    return InlineKeyboardMarkup(
+        inline_keyboard=[buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    )
 
 
-def join_offer(open_questions: list[Question], allow_new: bool) -> InlineKeyboardMarkup:
+@lru_cache(maxsize=32)
+def _no_thanks(locale: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=_("No, thanks"), callback_data=DraftCallback(action=DraftAction.CANCEL).pack()
+    )
+
+
+@lru_cache(maxsize=32)
+def _new_question(locale: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        # Translators: button: send the message just sent as a new question instead
+        text=_("New question"),
+        callback_data=DraftCallback(action=DraftAction.NEW).pack(),
+    )
+
+
+def join_offer(open_ids: Sequence[int], allow_new: bool) -> InlineKeyboardMarkup:
     """A free message while questions are open: "Add to question #N" for each (newest
     first), then "New question" (when one is allowed) and "No, thanks"."""
-    builder = InlineKeyboardBuilder()
-    for question in open_questions:
-        builder.button(
-            # Translators: button: add the message just sent to the member's open question
-            text=_("Add to question #{number}").format(number=question.id),
-            callback_data=JoinQuestionCallback(question_id=question.id),
-        )
+    # Translators: button: add the message just sent to the member's open question
+    label = _("Add to question #{number}")
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=label.format(number=id_),
+                callback_data=JoinQuestionCallback(question_id=id_).pack(),
+            )
+        ]
+        for id_ in open_ids
+    ]
+    locale = get_i18n().current_locale
     if allow_new:
-        builder.button(
-            # Translators: button: send the message just sent as a new question instead
-            text=_("New question"),
-            callback_data=DraftCallback(action=DraftAction.NEW),
-        )
-    builder.button(text=_("No, thanks"), callback_data=DraftCallback(action=DraftAction.CANCEL))
-    builder.adjust(1)
-    return builder.as_markup()
+        rows.append([_new_question(locale)])
+    rows.append([_no_thanks(locale)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def draft_controls() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    return _draft_controls(get_i18n().current_locale)
+
+
+@lru_cache(maxsize=32)
+def _draft_controls(locale: str) -> InlineKeyboardMarkup:
     # Translators: button: send the question (one or more messages) to the coordinators
-    builder.button(text="📨 " + _("Send"), callback_data=DraftCallback(action=DraftAction.SEND))
+    send = "📨 " + _("Send")
     # Translators: button: throw the question away; nothing is sent
-    builder.button(text=_("Cancel"), callback_data=DraftCallback(action=DraftAction.CANCEL))
-    builder.adjust(2)
-    return builder.as_markup()
+    cancel = _("Cancel")
+    buttons = [
+        InlineKeyboardButton(
+            text=send, callback_data=DraftCallback(action=DraftAction.SEND).pack()
+        ),
+        InlineKeyboardButton(
+            text=cancel, callback_data=DraftCallback(action=DraftAction.CANCEL).pack()
+        ),
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[buttons])
 
 
 def status_label(status: str) -> str:

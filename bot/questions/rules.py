@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.marking import N_
@@ -52,11 +52,6 @@ def require_asker(member: Member | None) -> Member:
 _DRAFT = select(Question).where(
     Question.member_id == bindparam("member"), Question.status == QuestionStatus.DRAFT
 )
-_OPEN = (
-    select(Question)
-    .where(Question.member_id == bindparam("member"), Question.status.in_(OPEN_STATES))
-    .order_by(Question.id.desc())
-)
 _OPEN_COUNT = (
     select(func.count())
     .select_from(Question)
@@ -77,13 +72,108 @@ _RECENT_COUNT = (
 )
 
 
+# A member's questions that decide what a free message may do, in one statement: the draft,
+# the open ones (newest first) and those of the last day (the daily limit).
+_STANDING = (
+    select(Question.id, Question.status, Question.created_at >= bindparam("since"))
+    .where(
+        Question.member_id == bindparam("member"),
+        or_(
+            Question.status.in_((QuestionStatus.DRAFT, *OPEN_STATES)),
+            Question.created_at >= bindparam("since"),
+        ),
+    )
+    .order_by(Question.id.desc())
+)
+_NEW_DRAFT = insert(Question).values(
+    member_id=bindparam("member"), region_id=bindparam("region"), topic=bindparam("topic"),
+    language=bindparam("language"), status=QuestionStatus.DRAFT,
+)  # fmt: skip
+_INCOMING = insert(QuestionMessage).values(
+    question_id=bindparam("question"), direction="in", kind=bindparam("kind"),
+    text=bindparam("text"), member_message_id=bindparam("message"),
+)  # fmt: skip
+_PARTS = (
+    select(func.count())
+    .select_from(QuestionMessage)
+    .where(QuestionMessage.question_id == bindparam("question"))
+)
+_DROP_PARTS = delete(QuestionMessage).where(QuestionMessage.question_id == bindparam("question"))
+_DROP = delete(Question).where(Question.id == bindparam("question"))
+_PARTS_IN = _PARTS.where(QuestionMessage.direction == "in")
+_MESSAGES = (
+    select(QuestionMessage)
+    .where(QuestionMessage.question_id == bindparam("question"))
+    .order_by(QuestionMessage.id)
+)
+_MESSAGES_OF = (
+    select(QuestionMessage)
+    .where(
+        QuestionMessage.question_id == bindparam("question"),
+        QuestionMessage.direction == bindparam("direction"),
+    )
+    .order_by(QuestionMessage.id)
+)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A member's questions as `standing` read them: what a free message may do."""
+
+    draft_id: int | None
+    open_ids: tuple[int, ...]  # newest first
+    recent_ids: tuple[int, ...]  # created in the last day, any status
+
+    def check_limits(self, other: int | None = None) -> None:
+        """`check_limits` on these rows (`other`: the question being made, not counted)."""
+        if sum(1 for id_ in self.open_ids if id_ != other) >= MAX_OPEN:
+            raise QuestionError("too_many_open")
+        if sum(1 for id_ in self.recent_ids if id_ != other) >= MAX_PER_DAY:
+            raise QuestionError("rate_limited")
+
+
+async def standing(session: AsyncSession, member: Member) -> Standing:
+    """The member's draft, open questions and questions of the last day (one statement)."""
+    since = utcnow() - timedelta(days=1)
+    connection = await session.connection()  # a Core statement: a third less CPU than the ORM's
+    rows = (await connection.execute(_STANDING, {"member": member.id, "since": since})).all()
+    return Standing(
+        draft_id=next((id_ for id_, status, _ in rows if status == QuestionStatus.DRAFT), None),
+        open_ids=tuple(id_ for id_, status, _ in rows if status in OPEN_STATES),
+        recent_ids=tuple(id_ for id_, _, recent in rows if recent),
+    )
+
+
+async def hold_new(
+    session: AsyncSession, member: Member, kind: str, text: str | None, member_message_id: int
+) -> int:
+    """A new draft (topic "other") holding one incoming message, for a member without a draft
+    (`standing`): `start_draft(..., "other", hold=True)` and `add_incoming` as two Core
+    inserts (no objects are loaded or flushed). Returns the draft's id."""
+    require_asker(member)
+    connection = await session.connection()  # Core statements: no ORM bookkeeping
+    created = await connection.execute(
+        _NEW_DRAFT,
+        {"member": member.id, "region": member.region_id, "topic": "other",
+         "language": member.language or "nl"},
+    )  # fmt: skip
+    draft_id = int(created.inserted_primary_key[0])
+    await connection.execute(
+        _INCOMING,
+        {"question": draft_id, "kind": kind, "text": text, "message": member_message_id},
+    )
+    return draft_id
+
+
+async def drop_new(session: AsyncSession, draft_id: int) -> None:
+    """Undo `hold_new` (before its commit): the draft and its message."""
+    connection = await session.connection()
+    await connection.execute(_DROP_PARTS, {"question": draft_id})
+    await connection.execute(_DROP, {"question": draft_id})
+
+
 async def draft_of(session: AsyncSession, member: Member) -> Question | None:
     return await session.scalar(_DRAFT, {"member": member.id})
-
-
-async def open_of(session: AsyncSession, member: Member) -> list[Question]:
-    """The member's questions still open (sent, or answered and not closed), newest first."""
-    return list(await session.scalars(_OPEN, {"member": member.id}))
 
 
 async def check_limits(
@@ -134,11 +224,7 @@ async def add_incoming(
     session: AsyncSession, question: Question, kind: str, text: str | None, member_message_id: int
 ) -> QuestionMessage:
     if question.status == QuestionStatus.DRAFT:
-        count = await session.scalar(
-            select(func.count())
-            .select_from(QuestionMessage)
-            .where(QuestionMessage.question_id == question.id)
-        )
+        count = await session.scalar(_PARTS, {"question": question.id})
         if (count or 0) >= MAX_DRAFT_MESSAGES:
             raise QuestionError("draft_full")
     row = QuestionMessage(
@@ -152,11 +238,7 @@ async def add_incoming(
 
 async def submit(session: AsyncSession, question: Question) -> bool:
     """draft → open exactly once, even when two taps on Send race."""
-    if not await session.scalar(
-        select(func.count())
-        .select_from(QuestionMessage)
-        .where(QuestionMessage.question_id == question.id)
-    ):
+    if not await session.scalar(_PARTS, {"question": question.id}):
         raise QuestionError("empty")
     result = await session.execute(
         update(Question)
@@ -179,10 +261,19 @@ async def cancel_draft(session: AsyncSession, member: Member) -> bool:
 async def messages(
     session: AsyncSession, question: Question, direction: str | None = None
 ) -> list[QuestionMessage]:
-    query = select(QuestionMessage).where(QuestionMessage.question_id == question.id)
     if direction:
-        query = query.where(QuestionMessage.direction == direction)
-    return list(await session.scalars(query.order_by(QuestionMessage.id)))
+        rows = await session.scalars(
+            _MESSAGES_OF, {"question": question.id, "direction": direction}
+        )
+    else:
+        rows = await session.scalars(_MESSAGES, {"question": question.id})
+    return list(rows)
+
+
+async def incoming_count(session: AsyncSession, question: Question) -> int:
+    """How many messages the member sent in `question` (`len(messages(..., "in"))`)."""
+    connection = await session.connection()
+    return int(await connection.scalar(_PARTS_IN, {"question": question.id}) or 0)
 
 
 async def by_member_reply(

@@ -143,6 +143,26 @@ async def test_each_question_step_happens_once(emulator: Emulator, app: RunningB
         assert drafts == 1
     assert await rows(app, "in") == 3
 
+    # Another free message, its draft dropped ("No, thanks") before the message is handled a
+    # second time: no second offer, and the dropped draft does not come back.
+    await member.press(t(app, "No, thanks", "en"))
+    await app.settled()
+    await member.send_text("And my deposit?")
+    await wait_text(member, "Do you want to send this as a question")
+    await app.settled()
+    update_id = await app.last_update(member.id)
+    assert update_id is not None
+    await member.press(t(app, "No, thanks", "en"))
+    await app.settled()
+    assert await rows(app, "in") == 2
+    await app.redeliver(update_id)
+    assert said(member, "Do you want to send this as a question") == 2
+    async with app.session_factory() as session:
+        assert not await session.scalar(
+            select(func.count()).select_from(Question).where(Question.status == "draft")
+        )
+    assert await rows(app, "in") == 2
+
 
 async def test_a_plan_and_a_survey_answer_happen_once(emulator: Emulator, app: RunningBot) -> None:
     pool = await seed(emulator, app, ["en"])
