@@ -59,6 +59,32 @@ def in_thread() -> Iterator[None]:
         _in_thread.reset(token)
 
 
+class _Ended:
+    """A transaction of this process ended (commit or rollback): what a statement that found
+    the lock taken waits for, besides its pause (the lock may be another process's)."""
+
+    def __init__(self) -> None:
+        self._future: asyncio.Future[None] | None = None
+
+    def signal(self) -> None:
+        future, self._future = self._future, None
+        if future is None or future.done():
+            return
+        with contextlib.suppress(RuntimeError):  # a loop of an earlier run (tests): no waiter
+            if future.get_loop() is asyncio.get_running_loop():
+                future.set_result(None)
+
+    async def wait(self, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        if self._future is None or self._future.get_loop() is not loop:
+            self._future = loop.create_future()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._future), timeout)
+
+
+_ended = _Ended()
+
+
 def _busy(exc: sqlite3.OperationalError) -> bool:
     """Another connection holds the lock: worth waiting for. Not SQLITE_BUSY_SNAPSHOT (a read
     transaction that cannot become a write one: waiting would not help; busy_timeout did not
@@ -148,7 +174,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
                 deadline = deadline or now + BUSY_WAIT
                 if now >= deadline:
                     raise
-            await asyncio.sleep(pause)
+            await _ended.wait(pause)  # woken when one of ours commits or rolls back
             pause = min(pause * 2, MAX_PAUSE)
 
     async def _once(self, operation: Any, parameters: Any, many: bool) -> _Outcome:
@@ -190,6 +216,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         while inner.in_transaction:
             try:
                 getattr(inner, how)()
+                _ended.signal()
                 return
             except sqlite3.OperationalError as exc:
                 if not _busy(exc):
