@@ -101,16 +101,33 @@ def index_callbacks(root: Router) -> int:
     """Give each router under `root` (not `root` itself) whose callback handlers all filter
     on CallbackData a filter on those prefixes; returns how many got one. Those without outer
     middlewares on their callback queries are also passed over before aiogram's visit."""
+    return _index(
+        root, "callback_query", _prefixes, CallbackPrefixes, lambda p: lambda q, _: _takes(p, q)
+    )
+
+
+def _index(
+    root: Router,
+    kind: str,
+    find: Callable[[Router], Any],
+    router_filter: Callable[[Any], Filter],
+    takes: Callable[[Any], Callable[[Any, Any], bool]],
+) -> int:
+    """Each router under `root` for which `find` says what its `kind` handlers take gets
+    `router_filter` of it, and without outer middlewares is passed over by what it does not
+    take; returns how many."""
     added = 0
     for router in root.chain_tail:
         if router is root:
             continue
-        prefixes = _prefixes(router)
-        if prefixes is not None:
-            router.callback_query.filter(CallbackPrefixes(prefixes))
-            if not router.callback_query.outer_middleware:
-                _pass_over(router, "callback_query", lambda q, _, p=prefixes: _takes(p, q))
-            added += 1
+        found = find(router)
+        if found is None:
+            continue
+        observer = router.observers[kind]
+        observer.filter(router_filter(found))
+        if not observer.outer_middleware:
+            _pass_over(router, kind, takes(found))
+        added += 1
     return added
 
 
@@ -235,14 +252,4 @@ class MessageTakes(Filter):
 
 def index_messages(root: Router) -> int:
     """As `index_callbacks`, for messages: returns how many routers got a filter."""
-    added = 0
-    for router in root.chain_tail:
-        if router is root:
-            continue
-        takes = _message_takes(router)
-        if takes is not None:
-            router.message.filter(MessageTakes(takes))
-            if not router.message.outer_middleware:
-                _pass_over(router, "message", takes)
-            added += 1
-    return added
+    return _index(root, "message", _message_takes, MessageTakes, lambda takes: takes)
