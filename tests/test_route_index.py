@@ -204,3 +204,31 @@ def test_the_bot_routers_a_member_message_passes() -> None:
     assert not run(admin(_message("/start"), None)) and run(admin(_message("/members"), None))
     assert not run(admin(_message("my name"), None))
     assert run(unknown(_message("/nonsense"), None)) and not run(unknown(_message("/start"), None))
+
+
+def test_in_a_router_still_visited_a_handler_is_skipped_by_what_it_does_not_take() -> None:
+    handled: list[str] = []
+    root = Dispatcher()
+    router = Router()
+    check = HelpOnly()
+
+    async def on_help(message: Message) -> None:
+        handled.append("help")
+
+    async def on_text(message: Message) -> None:
+        handled.append(message.text or "")
+
+    router.message.register(on_help, check)
+    router.message.register(on_text, F.text)  # says nothing: the router is visited
+    root.include_router(router)
+    index_messages(root)
+    assert _takes(router) is None
+
+    async def send(text: str) -> object:
+        return await router.propagate_event("message", _message(text), raw_state=None)
+
+    asyncio.run(send("some text"))
+    asyncio.run(send("/start"))
+    assert check.asked == 0  # the /help handler's filters never ran
+    asyncio.run(send("/help"))
+    assert handled == ["some text", "/start", "help"] and check.asked == 1

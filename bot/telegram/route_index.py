@@ -29,6 +29,7 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
@@ -223,12 +224,16 @@ class _Takes:
         return name in self.commands or any(name not in k for k in self.other_commands)
 
 
+def _handler_key(handler: HandlerObject) -> MessageKey | None:
+    keys = (message_key(f.callback) for f in handler.filters or ())
+    return next((k for k in keys if k is not None), None)
+
+
 def _message_takes(router: Router) -> _Takes | None:
     """What the message handlers under `router` take (None: one of them does not say)."""
     takes = _Takes()
     for handler in router.message.handlers:
-        keys = (message_key(f.callback) for f in handler.filters or ())
-        key = next((k for k in keys if k is not None), None)
+        key = _handler_key(handler)
         if key is None:
             return None
         takes.add(key)
@@ -251,5 +256,25 @@ class MessageTakes(Filter):
 
 
 def index_messages(root: Router) -> int:
-    """As `index_callbacks`, for messages: returns how many routers got a filter."""
+    """As `index_callbacks`, for messages: returns how many routers got a filter. In the
+    routers still visited, a handler whose filters say what they take is skipped at once by
+    other messages, before aiogram runs its filters one by one."""
+    for router in root.chain_tail:
+        for handler in router.message.handlers:
+            key = _handler_key(handler)
+            if key is not None:
+                takes = _Takes()
+                takes.add(key)
+                _check_first(handler, takes)
     return _index(root, "message", _message_takes, MessageTakes, lambda takes: takes)
+
+
+def _check_first(handler: HandlerObject, takes: _Takes) -> None:
+    check = handler.check
+
+    async def early(*args: Any, **kwargs: Any) -> tuple[bool, dict[str, Any]]:
+        if args and not takes(args[0], kwargs.get("raw_state")):
+            return False, kwargs
+        return await check(*args, **kwargs)
+
+    handler.check = early  # type: ignore[method-assign]
