@@ -217,26 +217,29 @@ class Metrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
+class _Children:
+    """A labelled metric's children, looked up once per set of labels (prometheus_client's
+    `labels()` validates and locks on every call)."""
+
+    def __init__(self, metric: Any) -> None:
+        self.metric = metric
+        self._children: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, *labels: str) -> Any:
+        child = self._children.get(labels)
+        if child is None:
+            child = self._children[labels] = self.metric.labels(*labels)
+        return child
+
+
 class UpdateMetrics(BaseMiddleware):
     """The outermost of the bot's update middlewares: counts each update by kind and
     outcome and times its handling. Label children are cached: no lookups per update."""
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
-        self._counted: dict[tuple[str, str], Any] = {}
-        self._timed: dict[str, Any] = {}
-
-    def _count(self, kind: str, outcome: str) -> None:
-        child = self._counted.get((kind, outcome))
-        if child is None:
-            child = self._counted[kind, outcome] = self.metrics.updates.labels(kind, outcome)
-        child.inc()
-
-    def _time(self, kind: str, seconds: float) -> None:
-        child = self._timed.get(kind)
-        if child is None:
-            child = self._timed[kind] = self.metrics.handler_seconds.labels(kind)
-        child.observe(seconds)
+        self._counted = _Children(metrics.updates)
+        self._timed = _Children(metrics.handler_seconds)
 
     async def __call__(
         self,
@@ -253,29 +256,26 @@ class UpdateMetrics(BaseMiddleware):
             return result
         finally:
             ended = time.perf_counter()
-            self._count(kind, outcome)
-            self._time(kind, ended - started)
+            self._counted(kind, outcome).inc()
+            self._timed(kind).observe(ended - started)
             self.metrics.last_update.set(time.time())
 
 
+# The result label of a failed call, by its exception (first match).
+_RESULTS: tuple[tuple[type[BaseException], str], ...] = (
+    (TelegramRetryAfter, "429"),
+    (TelegramForbiddenError, "403"),
+    (TelegramServerError, "5xx"),
+    (TelegramNetworkError, "network"),
+    (TelegramBadRequest, "400"),
+    (TelegramUnauthorizedError, "401"),
+    (TelegramNotFound, "404"),
+    (TelegramConflictError, "409"),
+)
+
+
 def api_result(exc: BaseException) -> str:
-    if isinstance(exc, TelegramRetryAfter):
-        return "429"
-    if isinstance(exc, TelegramForbiddenError):
-        return "403"
-    if isinstance(exc, TelegramServerError):
-        return "5xx"
-    if isinstance(exc, TelegramNetworkError):
-        return "network"
-    if isinstance(exc, TelegramBadRequest):
-        return "400"
-    if isinstance(exc, TelegramUnauthorizedError):
-        return "401"
-    if isinstance(exc, TelegramNotFound):
-        return "404"
-    if isinstance(exc, TelegramConflictError):
-        return "409"
-    return "other"
+    return next((label for kind, label in _RESULTS if isinstance(exc, kind)), "other")
 
 
 class ApiCallMetrics(BaseRequestMiddleware):
@@ -284,13 +284,7 @@ class ApiCallMetrics(BaseRequestMiddleware):
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
-        self._children: dict[tuple[str, str], Any] = {}
-
-    def _count(self, method: str, result: str) -> None:
-        child = self._children.get((method, result))
-        if child is None:
-            child = self._children[method, result] = self.metrics.api_calls.labels(method, result)
-        child.inc()
+        self._counted = _Children(metrics.api_calls)
 
     async def __call__(
         self,
@@ -301,9 +295,9 @@ class ApiCallMetrics(BaseRequestMiddleware):
         try:
             response = await make_request(bot, method)
         except (TelegramAPIError, TelegramNetworkError) as exc:
-            self._count(method.__api_method__, api_result(exc))
+            self._counted(method.__api_method__, api_result(exc)).inc()
             raise
-        self._count(method.__api_method__, "ok")
+        self._counted(method.__api_method__, "ok").inc()
         return response
 
 
