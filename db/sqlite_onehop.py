@@ -85,6 +85,26 @@ class _Ended:
 _ended = _Ended()
 
 
+class _Waiting:
+    """How long to pause before trying a statement (or commit) again that found the lock
+    taken: 1 ms, doubling to MAX_PAUSE, for BUSY_WAIT seconds in all; any other error, or
+    the lock still taken after that, is raised."""
+
+    def __init__(self) -> None:
+        self._deadline = 0.0
+        self._next = FIRST_PAUSE
+
+    def pause(self, exc: sqlite3.OperationalError) -> float:
+        if not _busy(exc):
+            raise exc
+        now = time.monotonic()
+        self._deadline = self._deadline or now + BUSY_WAIT
+        if now >= self._deadline:
+            raise exc
+        pause, self._next = self._next, min(self._next * 2, MAX_PAUSE)
+        return pause
+
+
 def _busy(exc: sqlite3.OperationalError) -> bool:
     """Another connection holds the lock: worth waiting for. Not SQLITE_BUSY_SNAPSHOT (a read
     transaction that cannot become a write one: waiting would not help; busy_timeout did not
@@ -163,19 +183,13 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _statement(self, operation: Any, parameters: Any, many: bool) -> _Outcome:
         """Run it, waiting (without holding the loop) while another connection has the lock."""
-        deadline, pause = 0.0, FIRST_PAUSE
+        waiting = _Waiting()
         while True:
             try:
                 return await self._once(operation, parameters, many)
             except sqlite3.OperationalError as exc:
-                if not _busy(exc):
-                    raise
-                now = time.monotonic()
-                deadline = deadline or now + BUSY_WAIT
-                if now >= deadline:
-                    raise
+                pause = waiting.pause(exc)
             await _ended.wait(pause)  # woken when one of ours commits or rolls back
-            pause = min(pause * 2, MAX_PAUSE)
 
     async def _once(self, operation: Any, parameters: Any, many: bool) -> _Outcome:
         connection = self._connection
@@ -212,21 +226,15 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         if inner is None:
             getattr(super(), how)()  # aiosqlite's own error for a closed connection
             return
-        deadline, pause = 0.0, FIRST_PAUSE
+        waiting = _Waiting()
         while inner.in_transaction:
             try:
                 getattr(inner, how)()
                 _ended.signal()
                 return
             except sqlite3.OperationalError as exc:
-                if not _busy(exc):
-                    self._handle_exception(exc)
-                now = time.monotonic()
-                deadline = deadline or now + BUSY_WAIT
-                if now >= deadline:
-                    self._handle_exception(exc)
+                pause = waiting.pause(exc)
             await_(asyncio.sleep(pause))
-            pause = min(pause * 2, MAX_PAUSE)
 
     def rollback(self) -> None:
         self._end("rollback")
