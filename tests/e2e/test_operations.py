@@ -169,6 +169,20 @@ async def test_a_handler_error_is_told_to_the_member_and_alerted_once_per_window
     def alerted() -> list[str]:
         return [m.text or "" for m in alerts.topic_messages(thread) if "⚠️" in (m.text or "")]
 
+    def happened(count: int) -> str:
+        return app.i18n.gettext(
+            "It happened {count} time since the last alert about it.",
+            "It happened {count} times since the last alert about it.",
+            count,
+            locale="nl",
+        ).format(count=count)
+
+    async def ask_and_fail() -> None:
+        """The member sends /ask, hears it was not saved, and the bot settles."""
+        await amina.send_text("/ask")
+        await wait_text(amina, t(app, NOT_SAVED, "ar"))
+        await app.settled()
+
     try:
         await emulator.wait_until_polling()
         pool = await make_pool(emulator, app, "ar", name="Amina")
@@ -195,9 +209,7 @@ async def test_a_handler_error_is_told_to_the_member_and_alerted_once_per_window
         # The same error five minutes later (parked at once this time): only counted.
         monkeypatch.setattr(store, "MAX_ATTEMPTS", 1)
         clock.now += 300
-        await amina.send_text("/ask")
-        await wait_text(amina, t(app, NOT_SAVED, "ar"))
-        await app.settled()
+        await ask_and_fail()
         assert len(alerted()) == 1
 
         # A blocked member's failed reply is no error: nothing alerted.
@@ -210,36 +222,18 @@ async def test_a_handler_error_is_told_to_the_member_and_alerted_once_per_window
         # After the window: alerted again, with the count since the first alert (2 more
         # tries of the first update, the second update, this one).
         clock.now += 301
-        await amina.send_text("/ask")
-        await wait_text(amina, t(app, NOT_SAVED, "ar"))
-        await app.settled()
+        await ask_and_fail()
         assert len(alerted()) == 2
-        count = app.i18n.gettext(
-            "It happened {count} time since the last alert about it.",
-            "It happened {count} times since the last alert about it.",
-            4,
-            locale="nl",
-        ).format(count=4)
-        assert count in alerted()[1]
+        assert happened(4) in alerted()[1]
 
         # An alert Telegram could not take (a 5xx): the next occurrence alerts at once.
         emulator.faults.fail_next("sendMessage", 500, chat_id=alerts.id)
         clock.now += 601
-        await amina.send_text("/ask")
-        await wait_text(amina, t(app, NOT_SAVED, "ar"))
-        await app.settled()
+        await ask_and_fail()
         assert len(alerted()) == 2
-        await amina.send_text("/ask")
-        await wait_text(amina, t(app, NOT_SAVED, "ar"))
-        await app.settled()
+        await ask_and_fail()
         assert len(alerted()) == 3
-        twice = app.i18n.gettext(
-            "It happened {count} time since the last alert about it.",
-            "It happened {count} times since the last alert about it.",
-            2,
-            locale="nl",
-        ).format(count=2)
-        assert twice in alerted()[2]
+        assert happened(2) in alerted()[2]
 
         # A question part stored before the error: the member hears it was saved.
         monkeypatch.undo()
